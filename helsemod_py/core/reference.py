@@ -1,0 +1,93 @@
+"""Plain-numpy reference implementation of the kernels' equations.
+
+Vectorised over regions, groups, sexes and ages with a loop over time only. The tests
+check that the numba kernels agree with these functions; the benchmarks time both.
+Signatures and return values match the wrappers in ``population``, ``supply`` and ``demand``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def project_population(pop0, fertility, mortality, net_migration, male_share):
+    """Reference of :func:`helsemod_py.core.population.project_population`."""
+    pop0 = np.asarray(pop0, dtype=np.float64)
+    n_steps = fertility.shape[0]
+    pop = np.empty((n_steps + 1,) + pop0.shape)
+    flows = np.empty((n_steps, pop0.shape[0], 3))
+    pop[0] = pop0
+    shares = np.array([male_share, 1.0 - male_share])
+    for t in range(n_steps):
+        p = pop[t]
+        births = (fertility[t] * p[:, 1, :]).sum(axis=1)  # [R]
+        deaths = p * mortality[t]
+        surv = p - deaths
+        mig = surv * net_migration[t]
+        moved = surv + mig
+        nxt = np.zeros_like(p)
+        nxt[:, :, 1:] = moved[:, :, :-1]
+        nxt[:, :, -1] += moved[:, :, -1]
+        born = births[:, None] * shares[None, :]
+        d0 = born * 0.5 * mortality[t][:, :, 0]
+        nxt[:, :, 0] += born - d0
+        pop[t + 1] = nxt
+        flows[t, :, 0] = births
+        flows[t, :, 1] = deaths.sum(axis=(1, 2)) + d0.sum(axis=1)
+        flows[t, :, 2] = mig.sum(axis=(1, 2))
+    return pop, flows
+
+
+def supply_totals(stock, participation, share_in_health_care, avg_fte, sick_leave):
+    """Persons, employed, headcount and FTE ``[T+1, R, G, 4]`` from a stock ``[T+1, R, G, S, A]``."""
+    employed = stock * participation
+    headcount = employed * share_in_health_care
+    fte = (headcount * avg_fte).sum(axis=(3, 4)) * (1.0 - sick_leave)
+    return np.stack([stock.sum(axis=(3, 4)), employed.sum(axis=(3, 4)), headcount.sum(axis=(3, 4)), fte],
+                    axis=-1)
+
+
+def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
+                   graduates, graduate_dist, immigrants, immigrant_dist,
+                   participation, share_in_health_care, avg_fte, sick_leave, keep_stock=True):
+    """Reference of :func:`helsemod_py.core.supply.project_supply` (always keeps the stock)."""
+    stock0 = np.asarray(stock0, dtype=np.float64)
+    n_steps = exit_rate.shape[0]
+    n_reg, n_grp, n_sex, n_age = stock0.shape
+    stock = np.empty((n_steps + 1,) + stock0.shape)
+    flows = np.zeros((n_steps, n_reg, n_grp, 8))
+    stock[0] = stock0
+    for t in range(n_steps):
+        n = stock[t]
+        deaths = n * mortality[t][:, None]
+        exits = (n - deaths) * exit_rate[t]
+        stay = n - deaths - exits
+        mig = stay * net_migration[t][:, None]
+        x = stay + mig
+        moved = x[:, trans_src] * trans_rate[t]  # [R, K, S, A]
+        x = x.copy()
+        np.add.at(x, (slice(None), trans_src), -moved)
+        np.add.at(x, (slice(None), trans_dst), moved)
+        out_k = np.zeros((n_reg, n_grp))
+        in_k = np.zeros((n_reg, n_grp))
+        np.add.at(out_k, (slice(None), trans_src), moved.sum(axis=(2, 3)))
+        np.add.at(in_k, (slice(None), trans_dst), moved.sum(axis=(2, 3)))
+        nxt = np.zeros_like(n)
+        nxt[..., 1:] = x[..., :-1]
+        grads = graduates[t][:, :, None, None] * graduate_dist[None]
+        imms = immigrants[t][:, :, None, None] * immigrant_dist[None]
+        nxt += grads + imms
+        stock[t + 1] = nxt
+        flows[t] = np.stack([deaths.sum(axis=(2, 3)), exits.sum(axis=(2, 3)), mig.sum(axis=(2, 3)), out_k, in_k,
+                             grads.sum(axis=(2, 3)), imms.sum(axis=(2, 3)), x[..., -1].sum(axis=2)], axis=-1)
+    totals = supply_totals(stock, participation, share_in_health_care, avg_fte, sick_leave)
+    return stock, flows, totals
+
+
+def project_demand(pop, user_rate, base_fte, intensity, mix):
+    """Reference of :func:`helsemod_py.core.demand.project_demand`."""
+    users = np.einsum("trsa,trksa->trk", pop, np.broadcast_to(user_rate, pop.shape[:2] + user_rate.shape[2:]))
+    u0 = users[0]
+    ratio = np.divide(users, u0, out=np.ones_like(users), where=u0 > 0)
+    demand = base_fte[None] * (ratio * intensity)[..., None] * mix
+    return users, demand

@@ -1,0 +1,152 @@
+"""Multi-state stock-flow kernel for personnel supply (numba).
+
+Stock ``N[region, group, sex, age]`` of persons with the group's education at working ages
+(ages index 0..A-1, e.g. 16..74). For one step, region, sex and age, in this order::
+
+    deaths      = N * mortality                       (the population's mortality)
+    exits       = (N - deaths) * exit_rate[g]
+    migrants    = (N - deaths - exits) * net_migration
+    x[g]        = N - deaths - exits + migrants
+    moved[k]    = x[src[k]] * transition_rate[k]      (group src[k] -> dst[k])
+    next[g, a+1] = x[g] - sum moved out of g + sum moved into g    (leaves at the last age)
+    next[g, a]  += graduates[g] * graduate_dist[g, s, a] + immigrants[g] * immigrant_dist[g, s, a]
+
+and, for the stock at every 1 January::
+
+    employed  = N * participation
+    headcount = employed * share_in_health_care
+    fte       = headcount * avg_fte * (1 - sick_leave[g])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+
+from ._types import BOOL, inp, idx, out
+
+#: Columns of the flows output (persons per step); inflows add, outflows subtract.
+SUPPLY_FLOWS = ("deaths", "exits", "net_migration", "transfers_out", "transfers_in", "graduates",
+                "immigrants", "aged_out")
+#: Sign of each flow in the mass balance ``N[t+1] = N[t] + sum(sign * flow)``.
+FLOW_SIGNS = np.array([-1.0, -1.0, 1.0, -1.0, 1.0, 1.0, 1.0, -1.0])
+#: Columns of the totals output (per 1 January).
+SUPPLY_TOTALS = ("persons", "employed", "headcount", "fte")
+
+
+@njit(types.void(inp(4), inp(4), inp(4), inp(5), idx(), idx(), inp(5), inp(3), inp(3), inp(3), inp(3),
+                 inp(5), inp(5), inp(5), inp(3), BOOL, out(5), out(4), out(4)),
+      cache=True, nogil=True)
+def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
+                          graduates, graduate_dist, immigrants, immigrant_dist,
+                          participation, share_in_health_care, avg_fte, sick_leave,
+                          keep_stock, stock_out, flows_out, totals_out):
+    """Project supply; fill ``stock_out``, ``flows_out[t, r, g, f]`` and ``totals_out[t, r, g, c]``.
+
+    stock0: persons [R, G, S, A]; mortality, net_migration: /1 per year [T, R, S, A];
+    exit_rate: /1 per year [T, R, G, S, A]; trans_src/trans_dst: group index per transition [K];
+    trans_rate: /1 per year [T, R, K, S, A]; graduates, immigrants: persons per year [T, R, G];
+    graduate_dist, immigrant_dist: /1 [G, S, A]; participation, share_in_health_care: /1 and
+    avg_fte: FTE per person [T+1, R, G, S, A]; sick_leave: /1 [T+1, R, G].
+    stock_out: [T+1, R, G, S, A] if keep_stock else [2, R, G, S, A] (two rotating years);
+    flows_out: [T, R, G, 8] (``SUPPLY_FLOWS``); totals_out: [T+1, R, G, 4] (``SUPPLY_TOTALS``).
+    """
+    n_steps = exit_rate.shape[0]
+    n_reg, n_grp, n_sex, n_age = stock0.shape
+    n_tr = trans_src.shape[0]
+    last = n_age - 1
+    x = np.empty(n_grp)
+    moved = np.empty(n_tr)
+    for r in range(n_reg):
+        for g in range(n_grp):
+            for s in range(n_sex):
+                for a in range(n_age):
+                    stock_out[0, r, g, s, a] = stock0[r, g, s, a]
+    for t in range(n_steps + 1):
+        cur = t if keep_stock else t % 2
+        # totals of the stock on 1 January of year t
+        for r in range(n_reg):
+            for g in range(n_grp):
+                persons = 0.0
+                employed = 0.0
+                headcount = 0.0
+                fte = 0.0
+                for s in range(n_sex):
+                    for a in range(n_age):
+                        n = stock_out[cur, r, g, s, a]
+                        e = n * participation[t, r, g, s, a]
+                        h = e * share_in_health_care[t, r, g, s, a]
+                        persons += n
+                        employed += e
+                        headcount += h
+                        fte += h * avg_fte[t, r, g, s, a]
+                totals_out[t, r, g, 0] = persons
+                totals_out[t, r, g, 1] = employed
+                totals_out[t, r, g, 2] = headcount
+                totals_out[t, r, g, 3] = fte * (1.0 - sick_leave[t, r, g])
+        if t == n_steps:
+            break
+        nxt = t + 1 if keep_stock else (t + 1) % 2
+        for r in range(n_reg):
+            for g in range(n_grp):
+                for f in range(flows_out.shape[3]):
+                    flows_out[t, r, g, f] = 0.0
+                for s in range(n_sex):
+                    for a in range(n_age):
+                        stock_out[nxt, r, g, s, a] = 0.0
+            for s in range(n_sex):
+                for a in range(n_age):
+                    q = mortality[t, r, s, a]
+                    m = net_migration[t, r, s, a]
+                    for g in range(n_grp):
+                        n = stock_out[cur, r, g, s, a]
+                        d = n * q
+                        ex = (n - d) * exit_rate[t, r, g, s, a]
+                        stay = n - d - ex
+                        mig = stay * m
+                        x[g] = stay + mig
+                        flows_out[t, r, g, 0] += d
+                        flows_out[t, r, g, 1] += ex
+                        flows_out[t, r, g, 2] += mig
+                    for k in range(n_tr):
+                        moved[k] = x[trans_src[k]] * trans_rate[t, r, k, s, a]
+                    for k in range(n_tr):
+                        x[trans_src[k]] -= moved[k]
+                        x[trans_dst[k]] += moved[k]
+                        flows_out[t, r, trans_src[k], 3] += moved[k]
+                        flows_out[t, r, trans_dst[k], 4] += moved[k]
+                    for g in range(n_grp):
+                        if a < last:
+                            stock_out[nxt, r, g, s, a + 1] += x[g]
+                        else:
+                            flows_out[t, r, g, 7] += x[g]
+            for g in range(n_grp):
+                for s in range(n_sex):
+                    for a in range(n_age):
+                        gr = graduates[t, r, g] * graduate_dist[g, s, a]
+                        im = immigrants[t, r, g] * immigrant_dist[g, s, a]
+                        stock_out[nxt, r, g, s, a] += gr + im
+                        flows_out[t, r, g, 5] += gr
+                        flows_out[t, r, g, 6] += im
+
+
+def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
+                   graduates, graduate_dist, immigrants, immigrant_dist,
+                   participation, share_in_health_care, avg_fte, sick_leave, keep_stock=True):
+    """Project supply; returns ``(stock, flows, totals)`` (see :func:`project_supply_kernel`).
+
+    With ``keep_stock=False`` only the last two years of the stock are kept (``stock[-1]``
+    is then the final year only if the number of steps is odd; use ``totals``).
+    """
+    stock0 = np.asarray(stock0, dtype=np.float64)
+    n_steps = exit_rate.shape[0]
+    n_reg, n_grp, n_sex, n_age = stock0.shape
+    stock = np.empty((n_steps + 1 if keep_stock else 2, n_reg, n_grp, n_sex, n_age))
+    flows = np.empty((n_steps, n_reg, n_grp, len(SUPPLY_FLOWS)))
+    totals = np.empty((n_steps + 1, n_reg, n_grp, len(SUPPLY_TOTALS)))
+    project_supply_kernel(stock0, mortality, net_migration, exit_rate,
+                          np.asarray(trans_src, dtype=np.int64), np.asarray(trans_dst, dtype=np.int64), trans_rate,
+                          graduates, graduate_dist, immigrants, immigrant_dist,
+                          participation, share_in_health_care, avg_fte, sick_leave, bool(keep_stock),
+                          stock, flows, totals)
+    return stock, flows, totals

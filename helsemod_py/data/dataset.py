@@ -1,0 +1,438 @@
+"""The dataset: base-year stocks and rates for every region, with units, sources and checks.
+
+On disk a dataset is a folder::
+
+    dataset.yaml      metadata: format, name, version, base_year, scalars, per-parameter
+                      unit/source/synthetic flags, notes
+    regions.csv       region,name,county,county_name   (codes as text)
+    <parameter>.csv   long table: one column per dimension it varies along, then ``value``
+                      (``.parquet`` with the same columns is read too)
+
+A parameter file may leave out dimensions (other than the required ones of the schema);
+it is then the same along them, e.g. a national ``exit_rate`` without a ``region`` column.
+Every problem found on load is reported as one line naming the file, column and value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .. import dims as D
+from ..errors import DatasetError
+from .schema import PARAMETERS, SCALARS, ParamSpec, coords, shape
+
+FORMAT = "helsemod-dataset/1"
+META_FILE = "dataset.yaml"
+REGIONS_FILE = "regions.csv"
+MAX_META_BYTES = 1_000_000
+_MAX_SHOWN = 5
+
+
+def _fmt(x) -> str:
+    return f"{x:g}" if isinstance(x, (float, np.floating)) else str(x)
+
+
+@dataclass
+class Dataset:
+    """Base-year stocks and rates of the model for a set of municipalities.
+
+    ``arrays`` maps every name of :data:`~helsemod_py.data.schema.PARAMETERS` to a float64
+    array of the full shape of that parameter (see ``schema.shape``); ``scalars`` holds
+    :data:`~helsemod_py.data.schema.SCALARS`; ``meta`` keeps descriptions, sources and
+    which parts are synthetic.
+    """
+
+    regions: D.Regions
+    base_year: int
+    arrays: dict[str, np.ndarray]
+    scalars: dict[str, float]
+    name: str = "dataset"
+    version: str = "0"
+    meta: dict = field(default_factory=dict)
+
+    # --- access ---------------------------------------------------------------------
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
+
+    def __repr__(self) -> str:
+        synthetic = " (synthetic parts)" if self.meta.get("synthetic") else ""
+        return (f"<Dataset {self.name!r} v{self.version}{synthetic}: base year {self.base_year}, "
+                f"{len(self.regions)} municipalities in {len(self.regions.counties)} counties, "
+                f"population {self['population'].sum():,.0f}>")
+
+    def labelled(self, name: str):
+        """The parameter ``name`` as an :class:`xarray.DataArray` with coordinates and unit."""
+        import xarray as xr
+
+        spec = PARAMETERS[name]
+        return xr.DataArray(
+            self.arrays[name],
+            dims=spec.dims,
+            coords={d: list(coords(spec, d, self.regions.codes)) for d in spec.dims},
+            name=name,
+            attrs={"unit": spec.unit, "description": spec.description},
+        )
+
+    def replace(self, **arrays) -> "Dataset":
+        """A copy with some arrays replaced (the original is left untouched)."""
+        new = dict(self.arrays)
+        for k, v in arrays.items():
+            if k not in PARAMETERS:
+                raise KeyError(f"unknown parameter {k!r}")
+            new[k] = np.asarray(v, dtype=np.float64)
+        return Dataset(self.regions, self.base_year, new, dict(self.scalars), self.name,
+                       self.version, dict(self.meta))
+
+    def subset(self, codes) -> "Dataset":
+        """The dataset restricted to some municipalities.
+
+        National graduate and immigrant numbers are scaled to the regions kept, and their
+        regional shares renormalised, so the kept regions receive what they did before.
+        """
+        codes = list(codes)
+        unknown = [c for c in codes if c not in self.regions.codes]
+        if unknown:
+            raise DatasetError([f"unknown region code {c!r}" for c in unknown])
+        idx = np.array([i for i, c in enumerate(self.regions.codes) if c in set(codes)])
+        arrays = {}
+        for name, arr in self.arrays.items():
+            spec = PARAMETERS[name]
+            arrays[name] = arr.take(idx, axis=spec.dims.index(D.REGION)).copy() if D.REGION in spec.dims else arr.copy()
+        for flow, share in (("graduates", "graduate_region_share"), ("immigrants", "immigrant_region_share")):
+            kept = arrays[share].sum(axis=0)
+            arrays[flow] = arrays[flow] * kept
+            arrays[share] = np.divide(arrays[share], kept, out=np.full_like(arrays[share], 1.0 / len(idx)),
+                                      where=kept > 0)
+        return Dataset(self.regions.subset(codes), self.base_year, arrays, dict(self.scalars),
+                       self.name, self.version, dict(self.meta))
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of regions, base year, scalars and every array (identifies the data)."""
+        h = hashlib.sha256()
+        h.update(repr((self.regions.codes, self.regions.county_codes, self.base_year,
+                       sorted(self.scalars.items()))).encode())
+        for name in sorted(self.arrays):
+            h.update(name.encode())
+            h.update(np.ascontiguousarray(self.arrays[name], dtype=np.float64).tobytes())
+        return h.hexdigest()
+
+    # --- checks ---------------------------------------------------------------------
+    def problems(self, files: dict[str, str] | None = None) -> list[str]:
+        """Every problem with the arrays, one line each (empty when valid).
+
+        Lines start with the parameter's file name where ``files`` maps names to files.
+        """
+        out: list[str] = []
+        codes = self.regions.codes
+        files = files or {}
+        for name, spec in PARAMETERS.items():
+            label = files.get(name, name)
+            if name not in self.arrays:
+                out.append(f"{label}: missing parameter")
+                continue
+            arr = self.arrays[name]
+            want = shape(spec, codes)
+            if arr.shape != want:
+                out.append(f"{label}: shape {arr.shape} does not match {spec.dims} = {want}")
+                continue
+            out.extend(_check_values(label, spec, arr, codes))
+        for key, (unit, lo, hi, _) in SCALARS.items():
+            v = self.scalars.get(key)
+            if v is None:
+                out.append(f"{META_FILE}: scalars.{key}: missing (unit {unit}, allowed {lo:g} to {hi:g})")
+            elif not (lo <= v <= hi):
+                out.append(f"{META_FILE}: scalars.{key}: {v:g} is outside {lo:g} to {hi:g} ({unit})")
+        if not out:
+            out.extend(_check_transition_sums(files.get("transition_rate", "transition_rate"),
+                                              self.arrays["transition_rate"], codes))
+        return out
+
+    def validate(self) -> "Dataset":
+        """Raise :class:`DatasetError` listing every problem; return self when valid."""
+        probs = self.problems()
+        if probs:
+            raise DatasetError(probs)
+        return self
+
+    # --- disk -----------------------------------------------------------------------
+    def save(self, path, force: bool = False) -> Path:
+        """Write the dataset folder atomically (temporary folder, then rename).
+
+        Raises :class:`DatasetError` if ``path`` exists and ``force`` is false.
+        """
+        path = Path(path)
+        if path.exists() and not force:
+            raise DatasetError(f"{path}: exists; use force=True (--force) to overwrite")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            pd.DataFrame({
+                "region": self.regions.codes,
+                "name": self.regions.names,
+                "county": self.regions.county_codes,
+                "county_name": [self.regions.county_names.get(c, c) for c in self.regions.county_codes],
+            }).to_csv(tmp / REGIONS_FILE, index=False)
+            params_meta = {}
+            for name, spec in PARAMETERS.items():
+                frame = _to_long(spec, self.arrays[name], self.regions.codes)
+                frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
+                pm = dict(self.meta.get("parameters", {}).get(name, {}))
+                pm.update(file=f"{name}.csv", unit=spec.unit)
+                params_meta[name] = pm
+            meta = {k: v for k, v in self.meta.items() if k != "parameters"}
+            meta.update(format=FORMAT, name=self.name, version=self.version, base_year=int(self.base_year),
+                        scalars={k: float(v) for k, v in self.scalars.items()}, parameters=params_meta)
+            (tmp / META_FILE).write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True),
+                                         encoding="utf-8")
+            if path.exists():
+                old = path.with_name(f".{path.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(path, old)
+                os.replace(tmp, path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return path
+
+    @classmethod
+    def load(cls, path) -> "Dataset":
+        """Read and validate a dataset folder; raise :class:`DatasetError` on any problem."""
+        path = Path(path)
+        if not path.is_dir():
+            raise DatasetError(f"{path}: dataset folder not found")
+        meta = _read_meta(path)
+        regions, probs = _read_regions(path / REGIONS_FILE)
+        if probs:
+            raise DatasetError(probs)
+        arrays: dict[str, np.ndarray] = {}
+        problems: list[str] = []
+        pmeta = meta.get("parameters") or {}
+        for name, spec in PARAMETERS.items():
+            fname = (pmeta.get(name) or {}).get("file", f"{name}.csv")
+            arr, probs = _read_param(path / fname, spec, regions.codes)
+            problems.extend(probs)
+            if arr is not None:
+                arrays[name] = arr
+        unknown = sorted(set(pmeta) - set(PARAMETERS))
+        for name in unknown:
+            problems.append(f"{META_FILE}: parameters.{name}: unknown parameter "
+                            f"(allowed: {', '.join(PARAMETERS)})")
+        scalars = meta.get("scalars") or {}
+        for key in sorted(set(scalars) - set(SCALARS)):
+            problems.append(f"{META_FILE}: scalars.{key}: unknown scalar (allowed: {', '.join(SCALARS)})")
+        if problems:
+            raise DatasetError(problems)
+        ds = cls(regions=regions, base_year=int(meta["base_year"]), arrays=arrays,
+                 scalars={k: float(v) for k, v in scalars.items()}, name=str(meta.get("name", path.name)),
+                 version=str(meta.get("version", "0")),
+                 meta={k: v for k, v in meta.items() if k not in ("scalars", "format", "name", "version", "base_year")})
+        files = {n: (pmeta.get(n) or {}).get("file", f"{n}.csv") for n in PARAMETERS}
+        probs = ds.problems(files)
+        if probs:
+            raise DatasetError(probs)
+        return ds
+
+
+# --- helpers -------------------------------------------------------------------------
+def _check_values(name: str, spec: ParamSpec, arr: np.ndarray, codes) -> list[str]:
+    out = []
+    bad_nan = ~np.isfinite(arr)
+    if bad_nan.any():
+        out.append(f"{name}: column 'value': {int(bad_nan.sum())} value(s) are NaN or infinite, first at "
+                   f"{_where(spec, np.argwhere(bad_nan)[0], codes)}")
+    low = np.isfinite(arr) & (arr < spec.lo)
+    high = np.isfinite(arr) & (arr > spec.hi)
+    for mask, word, lim in ((low, "below", spec.lo), (high, "above", spec.hi)):
+        for pos in np.argwhere(mask)[:_MAX_SHOWN]:
+            out.append(f"{name}: column 'value': {_fmt(arr[tuple(pos)])} at {_where(spec, pos, codes)} is "
+                       f"{word} {_fmt(lim)} (allowed {_fmt(spec.lo)} to {_fmt(spec.hi)} {spec.unit})")
+        if mask.sum() > _MAX_SHOWN:
+            out.append(f"{name}: column 'value': ... and {int(mask.sum()) - _MAX_SHOWN} more values {word} {_fmt(lim)}")
+    if spec.sums_to_one and not out:
+        axes = tuple(spec.dims.index(d) for d in spec.sums_to_one)
+        sums = arr.sum(axis=axes)
+        bad = np.abs(sums - 1.0) > 1e-6
+        keep = [d for d in spec.dims if d not in spec.sums_to_one]
+        for pos in np.argwhere(bad)[:_MAX_SHOWN]:
+            at = ", ".join(f"{d}={coords(spec, d, codes)[i]}" for d, i in zip(keep, pos))
+            out.append(f"{name}: column 'value': sums to {_fmt(float(sums[tuple(pos)]))} over "
+                       f"{'/'.join(spec.sums_to_one)} at {at or 'all'}; must sum to 1")
+    return out
+
+
+def _check_transition_sums(label: str, rates: np.ndarray, codes) -> list[str]:
+    src, _ = D.transition_index()
+    out = []
+    for g in np.unique(src):
+        total = rates[:, src == g].sum(axis=1)  # region, sex, age
+        if (total > 1 + 1e-9).any():
+            pos = np.argwhere(total > 1 + 1e-9)[0]
+            out.append(f"{label}: column 'value': rates out of {D.GROUPS[g]!r} sum to "
+                       f"{_fmt(float(total[tuple(pos)]))} at region={codes[pos[0]]}, sex={D.SEXES[pos[1]]}, "
+                       f"age={int(D.WORK_AGES[pos[2]])}; must be at most 1")
+    return out
+
+
+def _where(spec: ParamSpec, pos, codes) -> str:
+    return ", ".join(f"{d}={coords(spec, d, codes)[i]}" for d, i in zip(spec.dims, pos))
+
+
+def _to_long(spec: ParamSpec, arr: np.ndarray, codes) -> pd.DataFrame:
+    """Long table of ``arr``, leaving out dimensions along which it does not vary."""
+    keep = []
+    for ax, d in enumerate(spec.dims):
+        if d in spec.required_dims or arr.shape[ax] <= 1:
+            keep.append(d)
+            continue
+        first = arr.take([0], axis=ax)
+        if not np.array_equal(arr, np.broadcast_to(first, arr.shape)):
+            keep.append(d)
+    sub = arr
+    for ax in reversed(range(len(spec.dims))):
+        if spec.dims[ax] not in keep:
+            sub = sub.take(0, axis=ax)
+    labels = [coords(spec, d, codes) for d in keep]
+    if keep:
+        index = pd.MultiIndex.from_product(labels, names=keep)
+        frame = index.to_frame(index=False)
+    else:
+        frame = pd.DataFrame(index=[0])
+    frame["value"] = np.asarray(sub, dtype=np.float64).ravel()
+    return frame
+
+
+def _read_meta(path: Path) -> dict:
+    f = path / META_FILE
+    if not f.is_file():
+        raise DatasetError(f"{f}: metadata file not found")
+    if f.stat().st_size > MAX_META_BYTES:
+        raise DatasetError(f"{f}: larger than {MAX_META_BYTES} bytes")
+    try:
+        meta = yaml.safe_load(f.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise DatasetError(f"{f}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(meta, dict):
+        raise DatasetError(f"{f}: must be a mapping with keys format, name, version, base_year, scalars, parameters")
+    probs = []
+    if meta.get("format") != FORMAT:
+        probs.append(f"{f}: format: {meta.get('format')!r} is not {FORMAT!r}")
+    if not isinstance(meta.get("base_year"), int) or not (1900 <= meta["base_year"] <= 2100):
+        probs.append(f"{f}: base_year: {meta.get('base_year')!r} must be a year (integer 1900-2100)")
+    if probs:
+        raise DatasetError(probs)
+    return meta
+
+
+def _read_table(f: Path) -> tuple[pd.DataFrame | None, list[str]]:
+    if not f.is_file():
+        return None, [f"{f.name}: file not found in {f.parent}"]
+    try:
+        if f.suffix == ".parquet":
+            frame = pd.read_parquet(f)
+            for c in frame.columns:
+                if c != "value":
+                    frame[c] = frame[c].astype(str)
+        else:
+            frame = pd.read_csv(f, dtype=str, keep_default_na=False)
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a file problem
+        return None, [f"{f.name}: cannot be read ({type(exc).__name__}: {exc})"]
+    return frame, []
+
+
+def _read_regions(f: Path) -> tuple[D.Regions | None, list[str]]:
+    frame, probs = _read_table(f)
+    if probs:
+        return None, probs
+    need = ["region", "name", "county", "county_name"]
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        return None, [f"{f.name}: missing column(s) {', '.join(missing)} (need {', '.join(need)})"]
+    dup = frame["region"][frame["region"].duplicated()].tolist()
+    if dup:
+        return None, [f"{f.name}: column 'region': duplicate code {c!r}" for c in dup[:_MAX_SHOWN]]
+    empty = frame.index[(frame[need] == "").any(axis=1)].tolist()
+    if empty:
+        return None, [f"{f.name}: row {i + 2}: empty value" for i in empty[:_MAX_SHOWN]]
+    return D.Regions(
+        codes=tuple(frame["region"]),
+        names=tuple(frame["name"]),
+        county_codes=tuple(frame["county"]),
+        county_names=dict(zip(frame["county"], frame["county_name"])),
+    ), []
+
+
+def _read_param(f: Path, spec: ParamSpec, region_codes) -> tuple[np.ndarray | None, list[str]]:
+    frame, probs = _read_table(f)
+    if probs:
+        return None, probs
+    cols = list(frame.columns)
+    problems = []
+    if "value" not in cols:
+        problems.append(f"{f.name}: missing column 'value'")
+    unknown = [c for c in cols if c != "value" and c not in spec.dims]
+    for c in unknown:
+        problems.append(f"{f.name}: unknown column {c!r} (allowed: {', '.join(spec.dims)}, value)")
+    missing_req = [d for d in spec.required_dims if d not in cols]
+    for d in missing_req:
+        problems.append(f"{f.name}: missing column {d!r} (required for {spec.name})")
+    if problems:
+        return None, problems
+    present = [d for d in spec.dims if d in cols]
+    values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(values))
+    for i in bad[:_MAX_SHOWN]:
+        problems.append(f"{f.name}: row {i + 2}: column 'value': {frame['value'].iloc[i]!r} is not a number")
+    if len(bad) > _MAX_SHOWN:
+        problems.append(f"{f.name}: column 'value': ... and {len(bad) - _MAX_SHOWN} more non-numbers")
+    positions = []
+    for d in present:
+        labels = [str(x) for x in coords(spec, d, region_codes)]
+        lookup = {lbl: i for i, lbl in enumerate(labels)}
+        pos = frame[d].map(lookup)
+        unknown_rows = np.flatnonzero(pos.isna().to_numpy())
+        if len(unknown_rows):
+            vals = list(dict.fromkeys(frame[d].iloc[unknown_rows]))
+            allowed = ", ".join(labels) if len(labels) <= 20 else f"{labels[0]} ... {labels[-1]} ({len(labels)} codes in regions.csv)" if d == D.REGION else f"{labels[0]}..{labels[-1]}"
+            for v in vals[:_MAX_SHOWN]:
+                r = unknown_rows[list(frame[d].iloc[unknown_rows]).index(v)]
+                problems.append(f"{f.name}: row {r + 2}: column {d!r}: unknown code {v!r} (allowed: {allowed})")
+        positions.append(pos.to_numpy())
+    if problems:
+        return None, problems
+    sub_shape = tuple(len(coords(spec, d, region_codes)) for d in present)
+    flat = np.ravel_multi_index(tuple(p.astype(np.int64) for p in positions), sub_shape) if present else np.zeros(len(frame), dtype=np.int64)
+    uniq, counts = np.unique(flat, return_counts=True)
+    for u in uniq[counts > 1][:_MAX_SHOWN]:
+        at = ", ".join(f"{d}={coords(spec, d, region_codes)[i]}" for d, i in zip(present, np.unravel_index(u, sub_shape)))
+        problems.append(f"{f.name}: duplicate rows for {at or 'the single value'}")
+    n_cells = int(np.prod(sub_shape)) if present else 1
+    if len(uniq) < n_cells and not problems:
+        have = np.zeros(n_cells, dtype=bool)
+        have[uniq] = True
+        first = np.flatnonzero(~have)[0]
+        at = ", ".join(f"{d}={coords(spec, d, region_codes)[i]}" for d, i in zip(present, np.unravel_index(first, sub_shape)))
+        problems.append(f"{f.name}: {n_cells - len(uniq)} missing row(s), first {at} "
+                        f"(a file needs every combination of {', '.join(present)})")
+    if problems:
+        return None, problems
+    sub = np.empty(n_cells, dtype=np.float64)
+    sub[flat] = values
+    sub = sub.reshape(sub_shape)
+    full_shape = shape(spec, region_codes)
+    expand = tuple(slice(None) if d in present else np.newaxis for d in spec.dims)
+    arr = np.ascontiguousarray(np.broadcast_to(sub[expand], full_shape), dtype=np.float64)
+    return arr, []

@@ -1,0 +1,187 @@
+"""Dimension names and label sets: the one place the model's axes are defined.
+
+Every module imports the dimension names and code lists from here (the pyam habit of
+index constants), so a label typo is an ``ImportError`` or a validation error, never a
+silently misaligned array.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# --- dimension names (also the column names of tidy tables) -------------------------
+REGION = "region"
+COUNTY = "county"
+SEX = "sex"
+AGE = "age"
+GROUP = "group"
+SERVICE = "service"
+TRANSITION = "transition"
+YEAR = "year"
+DRAW = "draw"
+
+#: Columns of the long (tidy) result table, in order.
+LONG_COLUMNS = (
+    "scenario",
+    "region",
+    "region_name",
+    "region_level",
+    "group",
+    "service",
+    "year",
+    "variable",
+    "unit",
+    "value",
+)
+
+REGION_LEVELS = ("municipality", "county", "nation")
+NATION_CODE = "0"
+NATION_NAME = "Norge"
+
+# --- sex and age ----------------------------------------------------------------------
+SEXES = ("male", "female")
+MAX_AGE = 105  #: last (open) population age group: 105 means 105 and older
+AGES = np.arange(0, MAX_AGE + 1)  #: population ages 0..105+
+WORK_AGE_MIN = 16
+WORK_AGE_MAX = 74  #: persons older than this leave the workforce stock
+WORK_AGES = np.arange(WORK_AGE_MIN, WORK_AGE_MAX + 1)  #: 59 one-year ages 16..74
+FERTILE_AGE_MIN = 15
+FERTILE_AGE_MAX = 49
+
+
+@dataclass(frozen=True)
+class Label:
+    """A code with its Norwegian and English names."""
+
+    code: str
+    nb: str
+    en: str
+
+
+# --- personnel (education) groups -----------------------------------------------------
+GROUP_LABELS = (
+    Label("physician", "Leger (unntatt fastleger)", "Physicians (excl. GPs)"),
+    Label("gp", "Fastleger", "General practitioners"),
+    Label("nurse", "Sykepleiere", "Nurses"),
+    Label("specialist_nurse", "Spesialsykepleiere", "Specialist nurses"),
+    Label("aks", "Avanserte kliniske allmennsykepleiere (AKS)", "Advanced clinical nurses (AKS)"),
+    Label("public_health_nurse", "Helsesykepleiere", "Public-health nurses"),
+    Label("midwife", "Jordmødre", "Midwives"),
+    Label("health_worker", "Helsefagarbeidere/hjelpepleiere/omsorgsarbeidere", "Health workers"),
+    Label("social_educator", "Vernepleiere", "Social educators"),
+    Label("physiotherapist", "Fysioterapeuter", "Physiotherapists"),
+    Label("occupational_therapist", "Ergoterapeuter", "Occupational therapists"),
+    Label("psychologist", "Psykologer", "Psychologists"),
+    Label("dentist", "Tannleger", "Dentists"),
+    Label("dental_hygienist", "Tannpleiere", "Dental hygienists"),
+    Label("social_worker", "Sosionomer/barnevernspedagoger", "Social workers"),
+    Label("other_university", "Annen høyere utdanning", "Other university-educated"),
+    Label("unskilled", "Ufaglærte (uten helse- og sosialfaglig utdanning)", "Unskilled staff"),
+)
+GROUPS = tuple(lbl.code for lbl in GROUP_LABELS)
+
+# --- services demanding personnel -----------------------------------------------------
+SERVICE_LABELS = (
+    Label("nursing_home", "Sykehjem og heldøgns omsorg", "Nursing homes / 24-hour care"),
+    Label("home_care", "Hjemmebaserte tjenester", "Home-based services"),
+    Label("gp_emergency", "Fastlege og legevakt", "GP and emergency primary care"),
+    Label("health_station", "Helsestasjon og skolehelsetjeneste", "Health stations and school health"),
+    Label("mental_health", "Psykisk helse og rus", "Mental health and substance abuse"),
+    Label("rehabilitation", "Habilitering og rehabilitering", "Rehabilitation"),
+    Label("dental", "Tannhelsetjenesten (fylkeskommunal)", "Public dental service (county)"),
+    Label("other_municipal", "Andre kommunale helse- og omsorgstjenester", "Other municipal health and care"),
+    Label("specialist", "Spesialisthelsetjenesten (etter bosted)", "Specialist health service (by residence)"),
+)
+SERVICES = tuple(lbl.code for lbl in SERVICE_LABELS)
+
+# --- group-to-group transitions (further education, trade certificates, specialisation)
+TRANSITION_PAIRS = (
+    ("unskilled", "health_worker"),  # trade certificate (fagbrev på jobb, kurspakke)
+    ("health_worker", "nurse"),  # bachelor in nursing for health workers (e.g. Y-vei)
+    ("nurse", "specialist_nurse"),  # further education (ABIOK, geriatric, ...)
+    ("nurse", "aks"),  # master in advanced clinical general nursing
+    ("nurse", "public_health_nurse"),
+    ("nurse", "midwife"),
+    ("physician", "gp"),  # entering general practice
+)
+TRANSITIONS = tuple(f"{a}>{b}" for a, b in TRANSITION_PAIRS)
+
+LABELS = {
+    GROUP: {lbl.code: lbl for lbl in GROUP_LABELS},
+    SERVICE: {lbl.code: lbl for lbl in SERVICE_LABELS},
+}
+
+
+def coords_for(dim: str) -> tuple:
+    """Fixed labels of a dimension (regions and years depend on the dataset and run)."""
+    fixed = {
+        SEX: SEXES,
+        GROUP: GROUPS,
+        SERVICE: SERVICES,
+        TRANSITION: TRANSITIONS,
+    }
+    if dim in fixed:
+        return fixed[dim]
+    raise KeyError(f"dimension {dim!r} has no fixed labels")
+
+
+def transition_index() -> tuple[np.ndarray, np.ndarray]:
+    """Positions (from, to) in ``GROUPS`` of each transition, as int64 arrays."""
+    src = np.array([GROUPS.index(a) for a, _ in TRANSITION_PAIRS], dtype=np.int64)
+    dst = np.array([GROUPS.index(b) for _, b in TRANSITION_PAIRS], dtype=np.int64)
+    return src, dst
+
+
+@dataclass(frozen=True)
+class Regions:
+    """The municipalities of a dataset and the counties they belong to.
+
+    ``codes`` are municipality codes as text (leading zeros matter), ``county_codes`` the
+    county of each municipality, ``county_names`` maps county code to name.
+    """
+
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    county_codes: tuple[str, ...]
+    county_names: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.codes)
+        if not (len(self.names) == len(self.county_codes) == n):
+            raise ValueError("codes, names and county_codes must have the same length")
+        if len(set(self.codes)) != n:
+            raise ValueError("municipality codes must be unique")
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def counties(self) -> tuple[str, ...]:
+        """County codes in order of first appearance."""
+        return tuple(dict.fromkeys(self.county_codes))
+
+    def county_index(self) -> np.ndarray:
+        """For each municipality, the position of its county in ``counties`` (int64)."""
+        pos = {c: i for i, c in enumerate(self.counties)}
+        return np.array([pos[c] for c in self.county_codes], dtype=np.int64)
+
+    def name_of(self, code: str) -> str:
+        """Name of a municipality, county or the nation from its code."""
+        if code == NATION_CODE:
+            return NATION_NAME
+        if code in self.county_names:
+            return self.county_names[code]
+        return self.names[self.codes.index(code)]
+
+    def subset(self, codes) -> "Regions":
+        """The regions with the given municipality codes, in dataset order."""
+        wanted = set(codes)
+        keep = [i for i, c in enumerate(self.codes) if c in wanted]
+        return Regions(
+            codes=tuple(self.codes[i] for i in keep),
+            names=tuple(self.names[i] for i in keep),
+            county_codes=tuple(self.county_codes[i] for i in keep),
+            county_names={c: n for c, n in self.county_names.items() if c in {self.county_codes[i] for i in keep}},
+        )
