@@ -185,7 +185,7 @@ class Dataset:
             params_meta = {}
             for name, spec in PARAMETERS.items():
                 frame = _to_long(spec, self.arrays[name], self.regions.codes)
-                frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
+                frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.17g")
                 pm = dict(self.meta.get("parameters", {}).get(name, {}))
                 pm.update(file=f"{name}.csv", unit=spec.unit)
                 params_meta[name] = pm

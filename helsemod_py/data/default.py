@@ -1,0 +1,330 @@
+"""The embedded default dataset: Norway-like, built from the cited facts in ``default_facts.yaml``.
+
+What is real and what is synthetic:
+
+- real (published, cited): national population, county structure and rounded county
+  populations, life expectancy, fertility, and every national personnel fact (employment,
+  part-time, sick leave, age, pipeline, vacancies) listed in the facts file;
+- synthetic: the 357 municipalities (codes ``K<county><nn>``, names, sizes from a rank-size
+  rule, age profiles tilted older for small ones), regional migration, the national age
+  pyramid (from stylised birth cohorts and the life table), user-rate age profiles, and the
+  regional spread of personnel (in proportion to each region's base-year demand).
+
+The build is deterministic and takes well under a second; :func:`default_dataset` caches it.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import numpy as np
+import yaml
+from scipy.optimize import brentq
+
+from .. import dims as D
+from .dataset import Dataset
+from .demography import fertility_schedule, mortality_for_life_expectancy
+
+FACTS_FILE = "default_facts.yaml"
+
+
+def load_facts() -> dict:
+    """The facts and assumptions behind the default dataset (parsed YAML)."""
+    text = resources.files(__package__).joinpath(FACTS_FILE).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _bands(bands, ages) -> np.ndarray:
+    """Values by age from ``[[first, last, value], ...]`` bands (0 outside them)."""
+    out = np.zeros(len(ages))
+    for lo, hi, val in bands:
+        out[(ages >= lo) & (ages <= hi)] = val
+    return out
+
+
+# --- regions and population -------------------------------------------------------------
+def _municipalities(facts) -> tuple[D.Regions, np.ndarray]:
+    """Synthetic municipalities per county and their populations (persons)."""
+    cf = facts["counties"]["values"]
+    exponent = facts["municipality_sizes"]["rank_size_exponent"]["value"]
+    minimum = facts["municipality_sizes"]["min_population"]["value"]
+    nation = facts["national_population"]["value"]
+    total = sum(v[2] for v in cf.values())
+    codes, names, counties, sizes = [], [], [], []
+    for county, (cname, n_mun, cpop) in cf.items():
+        cpop = cpop * nation / total
+        weights = 1.0 / np.arange(1, n_mun + 1) ** exponent
+        pops = minimum + (cpop - minimum * n_mun) * weights / weights.sum()
+        for i in range(n_mun):
+            codes.append(f"K{county}{i + 1:02d}")
+            names.append(cname if n_mun == 1 else f"{cname} {i + 1:02d} (synthetic)")
+            counties.append(county)
+            sizes.append(pops[i])
+    regions = D.Regions(tuple(codes), tuple(names), tuple(counties), {c: v[0] for c, v in cf.items()})
+    sizes = np.array(sizes)
+    return regions, sizes * nation / sizes.sum()
+
+
+def _life_tables(facts) -> np.ndarray:
+    pf = facts["population"]
+    return np.stack([mortality_for_life_expectancy(pf["life_expectancy_male"]["value"]),
+                     mortality_for_life_expectancy(pf["life_expectancy_female"]["value"])])
+
+
+def _national_pyramid(facts, q) -> np.ndarray:
+    """Persons [S, A] on 1 Jan of the base year from birth cohorts, survival and immigrants."""
+    base = facts["base_year"]
+    pf = facts["population"]
+    births = np.zeros(len(D.AGES))
+    for first, last, n in pf["births_by_cohort"]["values"]:
+        for y in range(first, last + 1):
+            a = base - 1 - y
+            if 0 <= a <= D.MAX_AGE:
+                births[a] = n
+    births[-1] = births[-1] * 3  # the open group 105+ holds several cohorts (tiny anyway)
+    sr = pf["sex_ratio_at_birth"]["value"]
+    shares = np.array([sr / (1 + sr), 1 / (1 + sr)])
+    alive = np.concatenate([np.ones((2, 1)), np.cumprod(1 - q[:, :-1], axis=1)], axis=1)
+    pyr = births[None, :] * shares[:, None] * alive
+    imm = pf["immigrant_share_by_age"]["value"]
+    boost = 1 + imm / (1 - imm) * np.exp(-0.5 * ((D.AGES - 38) / 13.0) ** 2)
+    pyr = pyr * boost[None, :]
+    # period survival overstates old cohorts' survival: fit the published 67+ and 80+ shares
+    s67, s80 = pf["share_67plus"]["value"], pf["share_80plus"]["value"]
+    old, oldest = D.AGES >= 67, D.AGES >= 80
+    total = pyr[:, ~old].sum() / (1 - s67)
+    pyr[:, oldest] *= s80 * total / pyr[:, oldest].sum()
+    pyr[:, old & ~oldest] *= (s67 - s80) * total / pyr[:, old & ~oldest].sum()
+    return pyr * facts["national_population"]["value"] / pyr.sum()
+
+
+def _municipal_population(national, sizes, tilt) -> np.ndarray:
+    """Persons [R, S, A]: national pyramid spread over municipalities, small ones older.
+
+    Iterative proportional fitting keeps municipal totals (``sizes``) and national
+    sex-age totals exact.
+    """
+    rel = np.log(sizes / sizes.max())  # 0 for the largest, negative for small ones
+    rel = rel / np.abs(rel).max()
+    age_effect = np.clip((D.AGES - 40.0) / 40.0, -1.0, 1.0)
+    weight = np.exp(-tilt * rel[:, None] * age_effect[None, :])  # small (rel<0) -> older
+    pop = sizes[:, None, None] * weight[:, None, :] * national[None] / national.sum()
+    for _ in range(50):
+        pop *= (national / np.maximum(pop.sum(axis=0), 1e-12))[None]
+        pop *= (sizes / pop.sum(axis=(1, 2)))[:, None, None]
+    return pop
+
+
+def _net_migration(facts, population, sizes, regions) -> np.ndarray:
+    """Net migration rate [R, S, A]: national immigration plus synthetic urbanisation."""
+    pf = facts["population"]
+    national = population.sum(axis=0)
+    dens = np.exp(-0.5 * ((D.AGES - 27.0) / 8.0) ** 2) + 0.25 * np.exp(-0.5 * ((D.AGES - 5.0) / 4.0) ** 2)
+    migrants = pf["net_international_migration"]["value"] * dens / dens.sum()
+    rate_nat = np.divide(0.5 * migrants[None, :], national, out=np.zeros_like(national), where=national > 0)
+    z = np.log(sizes)
+    cidx = regions.county_index()
+    for c in range(len(regions.counties)):
+        m = cidx == c
+        z[m] = z[m] - np.average(z[m], weights=sizes[m])
+    z = z / max(np.abs(z).max(), 1e-12)
+    young = ((D.AGES >= 18) & (D.AGES <= 34)).astype(float)
+    urban = pf["internal_urbanisation"]["value"] * z[:, None] * young[None, :]
+    # remove the population-weighted mean so internal moves net to about zero nationally
+    w = population.sum(axis=1)
+    urban = urban - (urban * w).sum(axis=0) / w.sum(axis=0)
+    return np.clip(rate_nat[None, :, :] + urban[:, None, :], -0.9, 2.0)
+
+
+def _user_rates(facts) -> np.ndarray:
+    """Users per person [K, S, A] (national profiles)."""
+    ur = facts["user_rates"]
+    out = np.zeros((len(D.SERVICES), 2, len(D.AGES)))
+    for k, srv in enumerate(D.SERVICES):
+        base = _bands(ur["bands"][srv], D.AGES)
+        out[k, 0] = base
+        out[k, 1] = np.minimum(base * ur["female_factor"][srv], 1.0)
+    return out
+
+
+# --- supply -----------------------------------------------------------------------------
+def _entry_dist(mean_age: float, female: float, wide: bool) -> np.ndarray:
+    """Entrants by sex and working age [S, Aw] (sums to 1)."""
+    sd = 9.0 if wide else 4.0
+    a = D.WORK_AGES.astype(float)
+    dens = np.exp(-0.5 * ((a - mean_age) / sd) ** 2) * (a >= 18)
+    dens /= dens.sum()
+    return np.stack([(1 - female) * dens, female * dens])
+
+
+def _steady_profile(entry, survive, growth) -> np.ndarray:
+    """Stock by sex and age [S, Aw] of a group fed by ``entry`` growing at ``growth`` a year."""
+    n_age = entry.shape[1]
+    stock = np.zeros_like(entry)
+    for a in range(n_age):
+        carried = stock[:, a - 1] * survive[:, a - 1] / (1 + growth) if a > 0 else 0.0
+        stock[:, a] = carried + entry[:, a]
+    return stock
+
+
+def _group_stock(entry, survive, participation, share_55plus, employed) -> np.ndarray:
+    """National stock [S, Aw] with the given employed total and share 55+ of the employed."""
+    old = D.WORK_AGES >= 55
+
+    def share(growth):
+        emp = _steady_profile(entry, survive, growth) * participation[None, :]
+        return emp[:, old].sum() / emp.sum()
+
+    lo, hi = -0.3, 0.3
+    target = np.clip(share_55plus, share(hi) + 1e-9, share(lo) - 1e-9)
+    growth = brentq(lambda g: share(g) - target, lo, hi)
+    stock = _steady_profile(entry, survive, growth)
+    return stock * employed / (stock * participation[None, :]).sum()
+
+
+def build_default_dataset() -> Dataset:
+    """Build the embedded Norway-like default dataset from ``default_facts.yaml``."""
+    facts = load_facts()
+    regions, sizes = _municipalities(facts)
+    n_reg, n_grp, n_srv = len(regions), len(D.GROUPS), len(D.SERVICES)
+    pf = facts["population"]
+    q = _life_tables(facts)
+    national = _national_pyramid(facts, q)
+    population = _municipal_population(national, sizes, facts["municipality_sizes"]["ageing_tilt"]["value"])
+    fertility = fertility_schedule(pf["total_fertility"]["value"], pf["mean_age_at_birth"]["value"])
+    net_migration = _net_migration(facts, population, sizes, regions)
+
+    w0, w1 = D.WORK_AGE_MIN, D.WORK_AGE_MAX + 1
+    ages = D.WORK_AGES
+    exits_base = _bands(facts["exits"]["bands"], ages)
+    part_base = _bands(facts["participation"]["bands"], ages)
+    fte_profile = _bands([[16, 24, 0.85], [25, 59, 1.0], [60, 66, 0.92], [67, 74, 0.7]], ages)
+    gf = facts["groups"]
+    stock_nat = np.zeros((n_grp, 2, len(ages)))
+    exit_rate = np.zeros((n_grp, 2, len(ages)))
+    participation = np.zeros((n_grp, 2, len(ages)))
+    avg_fte = np.zeros((n_grp, 2, len(ages)))
+    grad_dist = np.zeros((n_grp, 2, len(ages)))
+    graduates = np.zeros(n_grp)
+    immigrants = np.zeros(n_grp)
+    share_hc = np.zeros(n_grp)
+    sick = np.zeros(n_grp)
+    for g, code in enumerate(D.GROUPS):
+        f = {k: v["value"] for k, v in gf[code].items()}
+        unskilled = code == "unskilled"
+        ex = np.maximum(exits_base, facts["exits"]["unskilled_turnover"]["value"]) if unskilled else exits_base
+        ex = np.minimum(ex + f.get("extra_exit", 0.0), 1.0)
+        part = np.ones(len(ages)) if unskilled else part_base
+        exit_rate[g] = ex[None, :]
+        participation[g] = part[None, :]
+        grad_dist[g] = _entry_dist(f["entry_age"], f["female"], wide=code in ("unskilled", "health_worker"))
+        survive = (1 - q[:, w0:w1]) * (1 - ex[None, :])
+        stock_nat[g] = _group_stock(grad_dist[g], survive, part, f["share_55plus"], f["employed"])
+        emp = stock_nat[g] * part[None, :]
+        level = f["avg_fte"] / ((emp * fte_profile[None, :]).sum() / emp.sum())
+        avg_fte[g] = np.minimum(level * fte_profile, 1.2)[None, :]
+        graduates[g], immigrants[g] = f["graduates"], f["immigrants"]
+        share_hc[g], sick[g] = f["hc_share"], f["sick_leave"]
+
+    # transitions: base-year flows spread evenly over source ages
+    tf = facts["transitions"]
+    t_lo, t_hi = tf["ages"]
+    t_mask = (ages >= t_lo) & (ages <= t_hi)
+    src, _ = D.transition_index()
+    trans = np.zeros((len(D.TRANSITIONS), 2, len(ages)))
+    for k, name in enumerate(D.TRANSITIONS):
+        base_stock = stock_nat[src[k]][:, t_mask].sum()
+        trans[k][:, t_mask] = tf["values"][name]["value"] / base_stock
+
+    # demand: national FTE by group (supply + vacancies) spread over services and regions
+    fte_nat = (stock_nat * participation * share_hc[:, None, None] * avg_fte).sum(axis=(1, 2)) * (1 - sick)
+    vac = facts["vacancies"]["values"]
+    demand_nat = fte_nat + np.array([vac.get(g, 0.0) for g in D.GROUPS])
+    shares = np.array([facts["services"]["shares"][g] for g in D.GROUPS])  # [G, K]
+    user_rate = _user_rates(facts)
+    users0 = np.einsum("rsa,ksa->rk", population, user_rate)
+    users_share = users0 / users0.sum(axis=0, keepdims=True)  # [R, K]
+    base_demand = demand_nat[None, None, :] * shares.T[None, :, :] * users_share[:, :, None]  # [R, K, G]
+    region_share = base_demand.sum(axis=1) / demand_nat[None, :]  # [R, G]
+
+    arrays = {
+        "population": population,
+        "fertility": np.broadcast_to(fertility, (n_reg, len(D.AGES))),
+        "mortality": np.broadcast_to(q, (n_reg, 2, len(D.AGES))),
+        "net_migration": net_migration,
+        "stock": region_share[:, :, None, None] * stock_nat[None],
+        "exit_rate": np.broadcast_to(exit_rate, (n_reg,) + exit_rate.shape),
+        "transition_rate": np.broadcast_to(trans, (n_reg,) + trans.shape),
+        "graduates": graduates,
+        "graduate_age_dist": grad_dist,
+        "graduate_region_share": region_share,
+        "immigrants": immigrants,
+        "immigrant_age_dist": grad_dist,
+        "immigrant_region_share": region_share,
+        "participation": np.broadcast_to(participation, (n_reg,) + participation.shape),
+        "share_in_health_care": np.broadcast_to(share_hc[:, None, None], (n_reg, n_grp, 2, len(ages))),
+        "avg_fte": np.broadcast_to(avg_fte, (n_reg,) + avg_fte.shape),
+        "sick_leave": np.broadcast_to(sick, (n_reg, n_grp)),
+        "user_rate": np.broadcast_to(user_rate, (n_reg,) + user_rate.shape),
+        "base_demand_fte": base_demand,
+        "standard_growth": np.full(n_srv, facts["services"]["standard_growth"]["value"]),
+    }
+    arrays = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in arrays.items()}
+    return Dataset(
+        regions=regions,
+        base_year=int(facts["base_year"]),
+        arrays=arrays,
+        scalars={"sex_ratio_at_birth": float(pf["sex_ratio_at_birth"]["value"]),
+                 "workforce_migration_factor": 1.0},
+        name="helsemod-default",
+        version=str(facts["version"]),
+        meta=_metadata(facts),
+    ).validate()
+
+
+def _metadata(facts) -> dict:
+    """Description, sources and synthetic flags of the default dataset's parameters."""
+    syn = "synthetic"
+    src = {
+        "population": (syn, "national total SSB 07459 (1 Jan 2024); county totals rounded from SSB 07459; "
+                            "municipalities and age profiles synthetic"),
+        "fertility": ("fact", pf_ref(facts, "total_fertility") + "; age schedule assumption"),
+        "mortality": ("fact", pf_ref(facts, "life_expectancy_male") + "; Gompertz-Makeham shape assumption"),
+        "net_migration": (syn, "national level assumption near SSB MMMM; regional urbanisation synthetic"),
+        "base_demand_fte": (syn, "national FTE from the personnel facts plus NAV vacancies; service split "
+                                 "assumption; regional spread by synthetic users"),
+        "user_rate": ("assumption", facts["user_rates"]["reference"]),
+        "standard_growth": ("fact", facts["services"]["standard_growth"]["reference"]),
+    }
+    supply_note = "national level from default_facts.yaml groups (each with its source); regional spread synthetic"
+    params = {}
+    from .schema import PARAMETERS
+
+    for name, spec in PARAMETERS.items():
+        kind, source = src.get(name, (syn if spec.part == "supply" else "assumption", supply_note))
+        params[name] = {"source": source, "synthetic": kind == syn, "description": spec.description}
+    return {
+        "description": "Norway-like default dataset built by helsemod_py from published national facts. "
+                       "Municipalities are SYNTHETIC (real county structure, invented municipalities); "
+                       "use `helsemod data` to build a dataset from real SSB tables.",
+        "synthetic": True,
+        "facts_file": f"helsemod_py/data/{FACTS_FILE}",
+        "parameters": params,
+    }
+
+
+def pf_ref(facts, key) -> str:
+    return facts["population"][key]["reference"]
+
+
+@functools.lru_cache(maxsize=1)
+def _cached() -> Dataset:
+    return build_default_dataset()
+
+
+def default_dataset() -> Dataset:
+    """The embedded default dataset (built once per process; a fresh copy each call)."""
+    ds = _cached()
+    return Dataset(ds.regions, ds.base_year, {k: v.copy() for k, v in ds.arrays.items()}, dict(ds.scalars),
+                   ds.name, ds.version, dict(ds.meta))

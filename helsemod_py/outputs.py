@@ -1,0 +1,97 @@
+"""Writing results: tidy tables and a manifest, atomically, never over existing results unasked."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from . import dims as D
+from .errors import HelsemodError
+from .results import Projection
+
+MANIFEST = "manifest.json"
+
+
+def long_table(projection: Projection, variables=("supply_fte", "demand_fte", "gap")) -> pd.DataFrame:
+    """Tidy table of a projection at municipality, county and nation level (one frame)."""
+    frames = [projection.aggregate(level).to_frame(variables) for level in D.REGION_LEVELS]
+    return pd.concat(frames, ignore_index=True)
+
+
+def manifest(projection: Projection, scenario_hash: str | None = None, seed: int | None = None,
+             command: list[str] | None = None, extra: dict | None = None) -> dict:
+    """What is needed to reproduce a result: data, scenario, seed, versions, command line."""
+    import numba
+    import numpy as np
+
+    out = {
+        "package": "helsemod_py",
+        "package_version": __version__,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "scenario": projection.scenario,
+        "scenario_hash": scenario_hash or hashlib.sha256(projection.scenario.encode()).hexdigest(),
+        "dataset": projection.dataset_name,
+        "dataset_hash": projection.dataset_hash,
+        "seed": seed,
+        "years": [int(projection.years[0]), int(projection.years[-1])],
+        "command": command if command is not None else sys.argv,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+    }
+    out.update(extra or {})
+    return out
+
+
+def write_atomic_dir(out_dir, files: dict[str, callable], force: bool = False) -> Path:
+    """Create ``out_dir`` with ``files`` (name -> writer(path)) all at once.
+
+    Everything is written into a temporary sibling folder and renamed into place only when
+    complete: a failure leaves any previous results untouched and no half-written folder.
+    An existing ``out_dir`` is replaced only with ``force``.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not force:
+        raise HelsemodError(f"{out_dir}: already exists; use --force to overwrite")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        for name, writer in files.items():
+            writer(tmp / name)
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            os.replace(out_dir, old / "x")
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+
+def write_results(projection: Projection, out_dir, force: bool = False, fmt: str = "csv",
+                  manifest_extra: dict | None = None, scenario_hash: str | None = None,
+                  seed: int | None = None) -> Path:
+    """Write the long table (``results.csv``/``.parquet``) and ``manifest.json`` atomically."""
+    table = long_table(projection)
+    writers = {}
+    if fmt == "csv":
+        writers["results.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.6g")
+    elif fmt == "parquet":
+        writers["results.parquet"] = lambda p: table.to_parquet(p, index=False)
+    else:
+        raise HelsemodError(f"format {fmt!r}: allowed csv, parquet")
+    man = manifest(projection, scenario_hash=scenario_hash, seed=seed, extra=manifest_extra)
+    writers[MANIFEST] = lambda p: p.write_text(json.dumps(man, indent=2, ensure_ascii=False), encoding="utf-8")
+    return write_atomic_dir(out_dir, writers, force=force)

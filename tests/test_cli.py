@@ -1,0 +1,134 @@
+"""The helsemod command: output, files, errors without tracebacks."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from helsemod_py import dims as D
+from helsemod_py.cli import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_every_command_has_help_with_example(runner):
+    def walk(cmd, path):
+        res = runner.invoke(main, [*path, "--help"])
+        assert res.exit_code == 0, path
+        if path:
+            assert "Example:" in res.output, path
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(main, [])
+
+
+def test_run_prints_gap_table(runner):
+    res = runner.invoke(main, ["run", "--end-year", "2030"])
+    assert res.exit_code == 0, res.output
+    assert "Norge" in res.output and "gap 2030" in res.output
+    for g in D.GROUPS:
+        assert g in res.output
+
+
+def test_run_writes_results_and_manifest(runner, tmp_path):
+    out = tmp_path / "res"
+    res = runner.invoke(main, ["run", "--end-year", "2027", "--out", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "results.csv", dtype={"region": str})
+    assert list(table.columns) == list(D.LONG_COLUMNS)
+    assert set(table["region_level"]) == set(D.REGION_LEVELS)
+    assert set(table["year"]) == {2024, 2025, 2026, 2027}
+    nat = table[(table.region_level == "nation") & (table.variable == "gap")]
+    mun = table[(table.region_level == "municipality") & (table.variable == "gap")]
+    assert nat.value.sum() == pytest.approx(mun.value.sum(), rel=1e-4)
+    man = json.loads((out / "manifest.json").read_text())
+    for key in ("scenario_hash", "dataset_hash", "seed", "package_version", "command"):
+        assert key in man
+    # an existing folder is not overwritten without --force
+    before = (out / "results.csv").read_bytes()
+    res = runner.invoke(main, ["run", "--end-year", "2026", "--out", str(out)])
+    assert res.exit_code == 1
+    assert "already exists; use --force" in res.output
+    assert (out / "results.csv").read_bytes() == before
+    res = runner.invoke(main, ["run", "--end-year", "2026", "--out", str(out), "--force", "-q"])
+    assert res.exit_code == 0
+    assert set(pd.read_csv(out / "results.csv")["year"]) == {2024, 2025, 2026}
+
+
+def test_failed_write_leaves_previous_results(tmp_path, monkeypatch):
+    from helsemod_py import outputs
+    import helsemod_py as hm
+
+    out = tmp_path / "res"
+    res = hm.project(hm.load_dataset(), end_year=2026)
+    outputs.write_results(res, out)
+    before = (out / "results.csv").read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(outputs, "manifest", boom)
+    with pytest.raises(OSError):
+        outputs.write_results(res, out, force=True)
+    assert (out / "results.csv").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
+
+
+def test_region_selection_and_did_you_mean(runner):
+    res = runner.invoke(main, ["run", "--end-year", "2026", "--region", "innlandet"])
+    assert res.exit_code == 0 and "Innlandet (34)" in res.output
+    res = runner.invoke(main, ["run", "--end-year", "2026", "--region", "Innlandt"])
+    assert res.exit_code == 1
+    assert "did you mean Innlandet" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_bad_end_year_is_one_line(runner):
+    res = runner.invoke(main, ["run", "--end-year", "2099"])
+    assert res.exit_code == 1
+    assert res.output.strip().splitlines() == [
+        "error: end year 2099: must be after the base year 2024 and at most 2050"]
+
+
+def test_bad_dataset_gives_lines_per_problem(runner, tmp_path):
+    data = tmp_path / "d"
+    assert runner.invoke(main, ["data", "default", "--out", str(data)]).exit_code == 0
+    er = pd.read_csv(data / "exit_rate.csv", dtype=str)
+    er.loc[3, "value"] = "1.7"
+    er.to_csv(data / "exit_rate.csv", index=False)
+    (data / "sick_leave.csv").unlink()
+    res = runner.invoke(main, ["data", "check", str(data)])
+    assert res.exit_code == 1
+    lines = res.output.strip().splitlines()
+    assert any("sick_leave.csv: file not found" in x for x in lines)
+    assert "Traceback" not in res.output
+    res = runner.invoke(main, ["run", "--data", str(tmp_path / "nope")])
+    assert res.exit_code == 1 and "dataset folder not found" in res.output
+
+
+def test_info_says_what_is_synthetic(runner):
+    res = runner.invoke(main, ["info"])
+    assert res.exit_code == 0
+    assert "SYNTHETIC" in res.output and "[synthetic]" in res.output
+
+
+def test_installed_console_script_runs(tmp_path):
+    exe = shutil.which("helsemod", path=str(Path(sys.executable).parent))
+    assert exe, "the helsemod console script is not installed next to this Python"
+    out = tmp_path / "r"
+    proc = subprocess.run([exe, "run", "--end-year", "2026", "--out", str(out)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "health_worker" in proc.stdout
+    assert (out / "manifest.json").is_file()
+    proc = subprocess.run([exe, "run", "--end-year", "1999"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr

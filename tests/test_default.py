@@ -1,0 +1,119 @@
+"""The embedded default dataset reproduces the national facts it cites."""
+
+import numpy as np
+import pytest
+
+import helsemod_py as hm
+from helsemod_py import dims as D
+from helsemod_py.data.default import build_default_dataset, load_facts
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return load_facts()
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return hm.load_dataset()
+
+
+@pytest.fixture(scope="module")
+def base(ds):
+    return hm.project(ds, end_year=2035).aggregate("nation")
+
+
+def test_valid_and_complete(ds):
+    assert ds.problems() == []
+    assert len(ds.regions) == 357
+    assert len(ds.regions.counties) == 15
+    assert len(D.GROUPS) >= 14 and len(D.SERVICES) >= 8
+
+
+def test_county_structure_matches_facts(ds, facts):
+    counts = {c: ds.regions.county_codes.count(c) for c in ds.regions.counties}
+    assert counts == {c: v[1] for c, v in facts["counties"]["values"].items()}
+
+
+def test_population_facts(ds, facts):
+    pop = ds["population"]
+    assert pop.sum() == pytest.approx(facts["national_population"]["value"], rel=1e-9)
+    by_age = pop.sum(axis=(0, 1))
+    assert by_age[67:].sum() / pop.sum() == pytest.approx(facts["population"]["share_67plus"]["value"], abs=1e-6)
+    assert by_age[80:].sum() / pop.sum() == pytest.approx(facts["population"]["share_80plus"]["value"], abs=1e-6)
+    # the synthetic rank-size rule keeps small municipalities small but not empty
+    totals = pop.sum(axis=(1, 2))
+    assert totals.min() >= facts["municipality_sizes"]["min_population"]["value"] * 0.99
+
+
+def test_life_expectancy_and_fertility(ds, facts):
+    from helsemod_py.data.demography import life_expectancy
+
+    q = ds["mortality"][0]
+    assert life_expectancy(q[0]) == pytest.approx(facts["population"]["life_expectancy_male"]["value"], abs=1e-6)
+    assert life_expectancy(q[1]) == pytest.approx(facts["population"]["life_expectancy_female"]["value"], abs=1e-6)
+    assert ds["fertility"][0].sum() == pytest.approx(facts["population"]["total_fertility"]["value"])
+
+
+@pytest.mark.parametrize("group", D.GROUPS)
+def test_group_facts(ds, facts, group):
+    g = D.GROUPS.index(group)
+    f = {k: v["value"] for k, v in facts["groups"][group].items()}
+    stock = ds["stock"][:, g]
+    employed = stock * ds["participation"][:, g]
+    assert employed.sum() == pytest.approx(f["employed"], rel=1e-9)
+    old = D.WORK_AGES >= 55
+    share55 = employed[..., old].sum() / employed.sum()
+    assert share55 == pytest.approx(f["share_55plus"], abs=0.01)
+    mean_fte = (employed * ds["avg_fte"][:, g]).sum() / employed.sum()
+    assert mean_fte == pytest.approx(f["avg_fte"], rel=1e-6)
+    assert np.allclose(ds["sick_leave"][:, g], f["sick_leave"])
+    assert ds["graduates"][g] == f["graduates"]
+
+
+def test_base_year_gap_is_minus_vacancies(base, facts):
+    vac = facts["vacancies"]["values"]
+    gap = base.gap.sel(year=2024, region="0")
+    for g in D.GROUPS:
+        assert float(gap.sel(group=g)) == pytest.approx(-vac.get(g, 0.0), abs=1e-6)
+
+
+def test_baseline_story_is_norway_like(base):
+    """Ageing drives demand up; health workers and nurses fall short by 2035 (HELSEMOD 2019/11)."""
+    pop80 = base.population.sel(region="0", age=slice(80, None)).sum(["sex", "age"])
+    assert pop80.sel(year=2035) > 1.3 * pop80.sel(year=2024)
+    demand = base.demand_fte.sel(region="0").sum(["service", "group"])
+    assert 1.1 < float(demand.sel(year=2035) / demand.sel(year=2024)) < 1.5
+    gap = base.gap.sel(region="0", year=2035)
+    assert float(gap.sel(group="health_worker")) < -5000
+    assert float(gap.sel(group="nurse")) < 0
+
+
+def test_every_parameter_has_a_source(ds):
+    from helsemod_py.data.schema import PARAMETERS
+
+    params = ds.meta["parameters"]
+    assert set(params) == set(PARAMETERS)
+    assert all(p["source"] for p in params.values())
+    assert ds.meta["synthetic"] is True
+
+
+def test_every_fact_cites_a_source_or_says_assumption(facts):
+    def walk(node, path):
+        if isinstance(node, dict):
+            if "value" in node and not isinstance(node["value"], dict):
+                assert node.get("reference"), f"{path} has no reference"
+            for k, v in node.items():
+                walk(v, f"{path}.{k}")
+
+    walk(facts, "facts")
+
+
+def test_build_is_deterministic():
+    assert build_default_dataset().hash == build_default_dataset().hash
+
+
+def test_default_copy_is_independent():
+    a = hm.load_dataset()
+    a["population"][:] = 0
+    assert hm.load_dataset()["population"].sum() > 0
