@@ -49,8 +49,8 @@ PARAMETERS: dict[str, ParamSpec] = {
         ParamSpec("mortality", (R, S, A), "/1 per year", 0, 1, _P,
                   "Probability of dying before next 1 January, by age on 1 January."),
         ParamSpec("net_migration", (R, S, A), "/1 per year", -0.9, 2.0, _P,
-                  "Net migration (in - out, internal and international) per surviving resident; "
-                  "for age 0 it applies to the children born during the year."),
+                  "Net migration (in - out, internal and international) per surviving resident "
+                  "by age on 1 January; newborns' migration is part of effective fertility."),
         # --- supply --------------------------------------------------------------------
         ParamSpec("stock", (R, G, S, A), "persons", 0, 1e7, _S,
                   "Persons aged 16-74 with the education of the group, living in the region, "
