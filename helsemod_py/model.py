@@ -48,6 +48,7 @@ class ModelInputs:
     graduate_age_dist: np.ndarray  # [G, S, Aw]
     immigrants: np.ndarray  # [T, R, G] persons per year
     immigrant_age_dist: np.ndarray  # [G, S, Aw]
+    recruits: np.ndarray  # [T, R, G, S, Aw] persons per year placed by measures (zero in the baseline)
     participation: np.ndarray  # [T+1, R, G, S, Aw]
     share_in_health_care: np.ndarray  # [T+1, R, G, S, Aw]
     avg_fte: np.ndarray  # [T+1, R, G, S, Aw]
@@ -114,6 +115,7 @@ def build_inputs(dataset: Dataset, end_year: int = DEFAULT_END_YEAR,
         graduate_age_dist=ds["graduate_age_dist"],
         immigrants=_along(ds["immigrants"][None, :] * ds["immigrant_region_share"], n),
         immigrant_age_dist=ds["immigrant_age_dist"],
+        recruits=np.broadcast_to(np.zeros(1), (n, len(ds.regions), len(D.GROUPS), len(D.SEXES), len(D.WORK_AGES))),
         participation=_along(ds["participation"], n1),
         share_in_health_care=_along(ds["share_in_health_care"], n1),
         avg_fte=_along(ds["avg_fte"], n1),
@@ -139,7 +141,8 @@ def run_kernels(inp: ModelInputs, keep_stock: bool = False) -> dict[str, np.ndar
     stock, flows, totals = project_supply(
         inp.stock0, inp.mortality[..., _W0:_W1], wf_migration, inp.exit_rate, src, dst, inp.transition_rate,
         inp.graduates, inp.graduate_age_dist, inp.immigrants, inp.immigrant_age_dist,
-        inp.participation, inp.share_in_health_care, inp.avg_fte, inp.sick_leave, keep_stock=keep_stock)
+        inp.participation, inp.share_in_health_care, inp.avg_fte, inp.sick_leave, keep_stock=keep_stock,
+        recruits=inp.recruits)
     users, demand = project_demand(driver, inp.user_rate, inp.base_demand_fte, inp.intensity, inp.staff_mix)
     out = {"population": pop, "population_flows": pop_flows, "demand_population": driver,
            "supply_flows": flows, "supply_totals": totals, "users": users, "demand_fte": demand}

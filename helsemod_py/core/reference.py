@@ -49,13 +49,15 @@ def supply_totals(stock, participation, share_in_health_care, avg_fte, sick_leav
 
 def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                    graduates, graduate_dist, immigrants, immigrant_dist,
-                   participation, share_in_health_care, avg_fte, sick_leave, keep_stock=True):
+                   participation, share_in_health_care, avg_fte, sick_leave, keep_stock=True, recruits=None):
     """Reference of :func:`helsemod_py.core.supply.project_supply` (always keeps the stock)."""
     stock0 = np.asarray(stock0, dtype=np.float64)
     n_steps = exit_rate.shape[0]
     n_reg, n_grp, n_sex, n_age = stock0.shape
     stock = np.empty((n_steps + 1,) + stock0.shape)
-    flows = np.zeros((n_steps, n_reg, n_grp, 8))
+    flows = np.zeros((n_steps, n_reg, n_grp, 9))
+    if recruits is None:
+        recruits = np.zeros((n_steps,) + stock0.shape)
     stock[0] = stock0
     for t in range(n_steps):
         n = stock[t]
@@ -76,10 +78,11 @@ def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans
         nxt[..., 1:] = x[..., :-1]
         grads = graduates[t][:, :, None, None] * graduate_dist[None]
         imms = immigrants[t][:, :, None, None] * immigrant_dist[None]
-        nxt += grads + imms
+        nxt += grads + imms + recruits[t]
         stock[t + 1] = nxt
         flows[t] = np.stack([deaths.sum(axis=(2, 3)), exits.sum(axis=(2, 3)), mig.sum(axis=(2, 3)), out_k, in_k,
-                             grads.sum(axis=(2, 3)), imms.sum(axis=(2, 3)), x[..., -1].sum(axis=2)], axis=-1)
+                             grads.sum(axis=(2, 3)), imms.sum(axis=(2, 3)), x[..., -1].sum(axis=2),
+                             recruits[t].sum(axis=(2, 3))], axis=-1)
     totals = supply_totals(stock, participation, share_in_health_care, avg_fte, sick_leave)
     return stock, flows, totals
 

@@ -10,6 +10,7 @@ Stock ``N[region, group, sex, age]`` of persons with the group's education at wo
     moved[k]    = x[src[k]] * transition_rate[k]      (group src[k] -> dst[k])
     next[g, a+1] = x[g] - sum moved out of g + sum moved into g    (leaves at the last age)
     next[g, a]  += graduates[g] * graduate_dist[g, s, a] + immigrants[g] * immigrant_dist[g, s, a]
+                   + recruits[g, s, a]                (extra entrants placed by measures)
 
 and, for the stock at every 1 January::
 
@@ -27,19 +28,19 @@ from ._types import BOOL, inp, idx, out
 
 #: Columns of the flows output (persons per step); inflows add, outflows subtract.
 SUPPLY_FLOWS = ("deaths", "exits", "net_migration", "transfers_out", "transfers_in", "graduates",
-                "immigrants", "aged_out")
+                "immigrants", "aged_out", "recruits")
 #: Sign of each flow in the mass balance ``N[t+1] = N[t] + sum(sign * flow)``.
-FLOW_SIGNS = np.array([-1.0, -1.0, 1.0, -1.0, 1.0, 1.0, 1.0, -1.0])
+FLOW_SIGNS = np.array([-1.0, -1.0, 1.0, -1.0, 1.0, 1.0, 1.0, -1.0, 1.0])
 #: Columns of the totals output (per 1 January).
 SUPPLY_TOTALS = ("persons", "employed", "headcount", "fte")
 
 
 @njit(types.void(inp(4), inp(4), inp(4), inp(5), idx(), idx(), inp(5), inp(3), inp(3), inp(3), inp(3),
-                 inp(5), inp(5), inp(5), inp(3), BOOL, out(5), out(4), out(4)),
+                 inp(5), inp(5), inp(5), inp(3), inp(5), BOOL, out(5), out(4), out(4)),
       cache=True, nogil=True)
 def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                           graduates, graduate_dist, immigrants, immigrant_dist,
-                          participation, share_in_health_care, avg_fte, sick_leave,
+                          participation, share_in_health_care, avg_fte, sick_leave, recruits,
                           keep_stock, stock_out, flows_out, totals_out):
     """Project supply; fill ``stock_out``, ``flows_out[t, r, g, f]`` and ``totals_out[t, r, g, c]``.
 
@@ -47,9 +48,10 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
     exit_rate: /1 per year [T, R, G, S, A]; trans_src/trans_dst: group index per transition [K];
     trans_rate: /1 per year [T, R, K, S, A]; graduates, immigrants: persons per year [T, R, G];
     graduate_dist, immigrant_dist: /1 [G, S, A]; participation, share_in_health_care: /1 and
-    avg_fte: FTE per person [T+1, R, G, S, A]; sick_leave: /1 [T+1, R, G].
+    avg_fte: FTE per person [T+1, R, G, S, A]; sick_leave: /1 [T+1, R, G];
+    recruits: persons per year [T, R, G, S, A] (extra entrants from measures).
     stock_out: [T+1, R, G, S, A] if keep_stock else [2, R, G, S, A] (two rotating years);
-    flows_out: [T, R, G, 8] (``SUPPLY_FLOWS``); totals_out: [T+1, R, G, 4] (``SUPPLY_TOTALS``).
+    flows_out: [T, R, G, 9] (``SUPPLY_FLOWS``); totals_out: [T+1, R, G, 4] (``SUPPLY_TOTALS``).
     """
     n_steps = exit_rate.shape[0]
     n_reg, n_grp, n_sex, n_age = stock0.shape
@@ -125,15 +127,19 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
                     for a in range(n_age):
                         gr = graduates[t, r, g] * graduate_dist[g, s, a]
                         im = immigrants[t, r, g] * immigrant_dist[g, s, a]
-                        stock_out[nxt, r, g, s, a] += gr + im
+                        rc = recruits[t, r, g, s, a]
+                        stock_out[nxt, r, g, s, a] += gr + im + rc
                         flows_out[t, r, g, 5] += gr
                         flows_out[t, r, g, 6] += im
+                        flows_out[t, r, g, 8] += rc
 
 
 def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                    graduates, graduate_dist, immigrants, immigrant_dist,
-                   participation, share_in_health_care, avg_fte, sick_leave, keep_stock=True):
+                   participation, share_in_health_care, avg_fte, sick_leave, keep_stock=True, recruits=None):
     """Project supply; returns ``(stock, flows, totals)`` (see :func:`project_supply_kernel`).
+
+    ``recruits`` (persons per year ``[T, R, G, S, A]``) defaults to none.
 
     With ``keep_stock=False`` only the last two years of the stock are kept (``stock[-1]``
     is then the final year only if the number of steps is odd; use ``totals``).
@@ -144,9 +150,11 @@ def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans
     stock = np.empty((n_steps + 1 if keep_stock else 2, n_reg, n_grp, n_sex, n_age))
     flows = np.empty((n_steps, n_reg, n_grp, len(SUPPLY_FLOWS)))
     totals = np.empty((n_steps + 1, n_reg, n_grp, len(SUPPLY_TOTALS)))
+    if recruits is None:
+        recruits = np.broadcast_to(np.zeros(1), (n_steps, n_reg, n_grp, n_sex, n_age))
     project_supply_kernel(stock0, mortality, net_migration, exit_rate,
                           np.asarray(trans_src, dtype=np.int64), np.asarray(trans_dst, dtype=np.int64), trans_rate,
                           graduates, graduate_dist, immigrants, immigrant_dist,
-                          participation, share_in_health_care, avg_fte, sick_leave, bool(keep_stock),
+                          participation, share_in_health_care, avg_fte, sick_leave, recruits, bool(keep_stock),
                           stock, flows, totals)
     return stock, flows, totals
