@@ -15,6 +15,7 @@ from .data.dataset import Dataset
 from .errors import DatasetError, HelsemodError, ImportDataError, ScenarioError
 from .model import DEFAULT_END_YEAR, MAX_END_YEAR, ModelInputs, build_inputs, project
 from .results import Projection
+from .scenario import Measure, Scenario
 
 
 def load_dataset(path=None) -> Dataset:
@@ -30,6 +31,6 @@ def load_dataset(path=None) -> Dataset:
     return Dataset.load(path)
 
 
-__all__ = ["Dataset", "Projection", "ModelInputs", "load_dataset", "project", "build_inputs",
+__all__ = ["Dataset", "Projection", "Scenario", "Measure", "ModelInputs", "load_dataset", "project", "build_inputs",
            "HelsemodError", "DatasetError", "ScenarioError", "ImportDataError", "DEFAULT_END_YEAR",
            "MAX_END_YEAR", "__version__"]

@@ -151,7 +151,7 @@ def run_kernels(inp: ModelInputs, keep_stock: bool = False) -> dict[str, np.ndar
     return out
 
 
-def project(dataset: Dataset, scenario=None, end_year: int = DEFAULT_END_YEAR, *,
+def project(dataset: Dataset, scenario=None, end_year: int | None = None, *,
             external_population: np.ndarray | None = None, keep_stock: bool = False) -> Projection:
     """Project population, personnel supply, demand and the gap for every region and year.
 
@@ -160,7 +160,7 @@ def project(dataset: Dataset, scenario=None, end_year: int = DEFAULT_END_YEAR, *
     dataset : the base-year data (:func:`helsemod_py.load_dataset`).
     scenario : ``None`` for the baseline, or a scenario whose ``apply(inputs)`` returns
         changed :class:`ModelInputs` (the baseline inputs are never modified).
-    end_year : last projected year (default 2035, at most 2050).
+    end_year : last projected year (default: the scenario's, else 2035; at most 2050).
     external_population : persons ``[years, regions, sexes, ages]`` to drive demand instead
         of the cohort-component projection (e.g. SSB's main alternative MMMM).
     keep_stock : also return the supply stock by sex and age (``Projection.stock``).
@@ -170,6 +170,8 @@ def project(dataset: Dataset, scenario=None, end_year: int = DEFAULT_END_YEAR, *
     Projection : labelled results (``population``, ``supply_fte``, ``demand_fte``, ``gap``, …)
         in persons and FTE, aggregable to county and nation.
     """
+    if end_year is None:
+        end_year = getattr(scenario, "end_year", None) or DEFAULT_END_YEAR
     inputs = build_inputs(dataset, end_year, external_population)
     name = "baseline"
     if scenario is not None:

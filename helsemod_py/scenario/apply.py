@@ -1,0 +1,213 @@
+"""Apply a scenario's assumptions and measures to a copy of the model inputs.
+
+For a measure with time weight ``w(y)`` (0..1, :meth:`TimePath.weight`) and target mask
+``m`` (1 where the measure acts):
+
+- ``multiply v``: ``p <- p * (1 + w m (v - 1))``
+- ``add v``:      ``p <- p + w m v``  (rates); for national person flows (graduates,
+  immigrants, recruits) ``v`` persons a year per targeted group spread over the targeted
+  regions by the graduates' regional shares (and over sexes and ages by their age profile)
+- ``set v``:      ``p <- p + w m (v - p)``
+- ``shift v``:    the from-group's FTE per user in the targeted services falls by ``w v`` and
+  ``to_group``'s rises by ``w v × efficiency`` of the same FTE.
+
+Within a parameter, ``set`` goes first, then ``multiply``, ``add`` and ``shift``. After
+all measures every touched parameter must stay within its range, or the run is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import dims as D
+from ..errors import ScenarioError
+from .core import OPERATION_ORDER, region_mask
+from .schema import LEVERS, Lever, Measure
+
+
+def _weights(m: Measure, years) -> np.ndarray:
+    if m.path is None:
+        return np.ones(len(years))
+    return np.array([m.path.weight(int(y)) for y in years])
+
+
+def _dim_mask(dim: str, m: Measure, regions) -> np.ndarray:
+    t = m.target
+    if dim == D.REGION:
+        return region_mask(t.regions, regions)
+    if dim in (D.AGE, "work_age"):
+        ages = D.WORK_AGES if dim == "work_age" else D.AGES
+        if t.ages is None:
+            return np.ones(len(ages), dtype=bool)
+        return (ages >= t.ages[0]) & (ages <= t.ages[1])
+    labels, chosen = {
+        D.GROUP: (D.GROUPS, t.groups),
+        D.SERVICE: (D.SERVICES, t.services),
+        D.TRANSITION: (D.TRANSITIONS, t.transitions),
+        D.SEX: (D.SEXES, t.sexes),
+    }[dim]
+    if chosen is None:
+        return np.ones(len(labels), dtype=bool)
+    return np.array([lbl in chosen for lbl in labels])
+
+
+def _mask(lever: Lever, m: Measure, regions) -> np.ndarray:
+    """Target mask with the lever's dims (without time), as float 0/1."""
+    masks = np.ix_(*[_dim_mask(d, m, regions).astype(float) for d in lever.dims])
+    return functools.reduce(np.multiply, masks)
+
+
+def _time(w: np.ndarray, ndim: int) -> np.ndarray:
+    return w.reshape((-1,) + (1,) * ndim)
+
+
+def apply_scenario(scenario, inputs, dataset):
+    """New :class:`~helsemod_py.model.ModelInputs` with ``scenario`` applied (inputs untouched)."""
+    problems = scenario.problems(dataset)
+    if problems:
+        raise ScenarioError(problems)
+    out = inputs.copy()
+    _apply_assumptions(scenario.assumptions, out, dataset)
+    order = sorted(range(len(scenario.measures)),
+                   key=lambda i: (OPERATION_ORDER.index(scenario.measures[i].operation), i))
+    touched: dict[str, list[str]] = {}
+    for i in order:
+        m = scenario.measures[i]
+        _apply_measure(m, out, dataset)
+        touched.setdefault(m.parameter, []).append(m.id)
+    _check_ranges(out, touched, scenario.source or scenario.name)
+    out.notes.append(f"scenario {scenario.name}: {len(scenario.measures)} measure(s)")
+    return out
+
+
+def _apply_assumptions(asm, inp, dataset):
+    if asm.standard_growth is None:
+        return
+    growth = np.array(dataset["standard_growth"], dtype=float)
+    sg = asm.standard_growth
+    for k, val in (sg.items() if isinstance(sg, dict) else [("all", sg)]):
+        if k == "all":
+            growth[:] = val.value
+        else:
+            growth[D.SERVICES.index(k)] = val.value
+    base = (1.0 + dataset["standard_growth"])[None, :] ** np.arange(len(inp.years))[:, None]
+    new = (1.0 + growth)[None, :] ** np.arange(len(inp.years))[:, None]
+    arr = inp.writable("intensity")
+    arr *= (new / base)[:, None, :]
+
+
+def _spread_national(lever: Lever, m: Measure, dataset, inp) -> np.ndarray:
+    """Persons a year ``[R, G, (S, A)]`` for one unit of national add/set, per targeted group."""
+    regions = dataset.regions
+    rmask = _dim_mask(D.REGION, m, regions)
+    gmask = _dim_mask(D.GROUP, m, regions)
+    share_name = "immigrant_region_share" if lever.field == "immigrants" else "graduate_region_share"
+    share = dataset[share_name] * rmask[:, None]
+    tot = share.sum(axis=0, keepdims=True)
+    uniform = rmask[:, None] / max(rmask.sum(), 1)
+    share = np.where(tot > 0, share / np.where(tot > 0, tot, 1), uniform) * gmask[None, :]
+    if lever.field != "recruits":
+        return share
+    smask = _dim_mask(D.SEX, m, regions)
+    amask = _dim_mask("work_age", m, regions)
+    cell = (smask[:, None] & amask[None, :]).astype(float)
+    dist = inp.graduate_age_dist * cell[None]
+    tot = dist.sum(axis=(1, 2), keepdims=True)
+    dist = np.where(tot > 0, dist / np.where(tot > 0, tot, 1), cell[None] / max(cell.sum(), 1))
+    return share[:, :, None, None] * dist[None]
+
+
+def _apply_measure(m: Measure, inp, dataset):
+    lever = LEVERS[m.parameter]
+    years = inp.years[:-1] if lever.steps else inp.years
+    w = _weights(m, years)
+    if not w.any():
+        return
+    op, v = m.operation, m.change.value
+    if m.parameter == "vacancies":
+        _add_vacancies(m, inp, dataset)
+        return
+    if op == "shift":
+        _shift(m, inp, dataset, w)
+        return
+    arr = inp.writable(lever.field)
+    nd = arr.ndim - 1
+    wt = _time(w, nd)
+    national = lever.field in ("graduates", "immigrants", "recruits")
+    if national and op in ("add", "set"):
+        spread = _spread_national(lever, m, dataset, inp)[None]
+        if op == "add":
+            arr += wt * v * spread
+        else:  # set the national total of each targeted group, keep the regional spread
+            arr += wt * (spread > 0) * (v * spread - arr)
+        return
+    mask = _mask(lever, m, dataset.regions)[None]
+    if op == "multiply":
+        arr *= 1.0 + wt * (v - 1.0) * mask
+    elif op == "add":
+        arr += wt * v * mask
+    elif op == "set":
+        arr += wt * mask * (v - arr)
+
+
+def _shift(m: Measure, inp, dataset, w):
+    base = inp.base_demand_fte  # [R, K, G]
+    to = D.GROUPS.index(m.shift.to_group)
+    rmask = _dim_mask(D.REGION, m, dataset.regions)
+    kmask = _dim_mask(D.SERVICE, m, dataset.regions)
+    mix = inp.writable("staff_mix")  # [T+1, R, K, G]
+    wt = _time(w, 2)
+    v, eff = m.shift.value, m.shift.efficiency
+    sel = (rmask[:, None] & kmask[None, :]).astype(float)  # [R, K]
+    for g in m.target.groups:
+        f = D.GROUPS.index(g)
+        need = sel * base[:, :, f]
+        missing = (need > 0) & (base[:, :, to] <= 0)
+        if missing.any():
+            r, k = np.argwhere(missing)[0]
+            raise ScenarioError(f"{m.id}: cannot shift {g} to {m.shift.to_group} in {D.SERVICES[k]} of region "
+                                f"{dataset.regions.codes[r]}: the dataset has no base-year FTE of "
+                                f"{m.shift.to_group} there")
+        ratio = np.divide(base[:, :, f], base[:, :, to], out=np.zeros_like(base[:, :, f]), where=base[:, :, to] > 0)
+        moved = wt * v * sel[None] * mix[:, :, :, f]  # share of from-group's base FTE per user moved
+        mix[:, :, :, to] += moved * ratio[None] * eff
+        mix[:, :, :, f] -= moved
+
+
+def _add_vacancies(m: Measure, inp, dataset):
+    base = inp.writable("base_demand_fte")  # [R, K, G]
+    rmask = _dim_mask(D.REGION, m, dataset.regions)
+    kmask = _dim_mask(D.SERVICE, m, dataset.regions)
+    for g in m.target.groups or D.GROUPS:
+        gi = D.GROUPS.index(g)
+        sel = base[:, :, gi] * rmask[:, None] * kmask[None, :]
+        if sel.sum() <= 0:
+            raise ScenarioError(f"{m.id}: no base-year demand for {g} in the targeted services and regions "
+                                "to spread vacancies over")
+        base[:, :, gi] += m.change.value * sel / sel.sum()
+
+
+def _check_ranges(inp, touched, label):
+    problems = []
+    for param, ids in touched.items():
+        lever = LEVERS[param]
+        arr = np.asarray(getattr(inp, lever.field))
+        lo, hi = (0.0, np.inf) if param == "task_shift" else (lever.lo, lever.hi)
+        if param in ("fte_per_user", "staff_mix", "task_shift", "user_rate"):
+            lo = 0.0
+        bad_lo, bad_hi = arr < lo - 1e-12, arr > hi + 1e-12
+        if bad_lo.any() or bad_hi.any():
+            val = arr[bad_lo].min() if bad_lo.any() else arr[bad_hi].max()
+            problems.append(f"{label}: measures {', '.join(ids)} take {param} to {val:.4g}, outside {lo:g} to "
+                            f"{hi:g} ({lever.unit}); reduce the change")
+    if "transition_rate" in touched:
+        src, _ = D.transition_index()
+        rates = np.asarray(inp.transition_rate)
+        for g in np.unique(src):
+            if (rates[:, :, src == g].sum(axis=2) > 1 + 1e-9).any():
+                problems.append(f"{label}: measures {', '.join(touched['transition_rate'])} make transition "
+                                f"rates out of {D.GROUPS[g]} sum to more than 1")
+    if problems:
+        raise ScenarioError(problems)

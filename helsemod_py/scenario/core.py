@@ -1,0 +1,224 @@
+"""Scenarios as plain Python objects: load (with ``extends``), hash, select measures, apply.
+
+A scenario is a function from baseline model inputs to new inputs, applied to a copy
+(the OpenFisca reform habit): the dataset and the baseline are never modified.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import ValidationError
+
+from .. import dims as D
+from ..errors import ScenarioError
+from .loader import read_scenario_file, validation_lines
+from .schema import LEVERS, Assumptions, Measure, ScenarioFile
+
+#: Order in which operations on the same parameter are applied.
+OPERATION_ORDER = ("set", "multiply", "add", "shift")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of measures and assumption overrides.
+
+    ``measures`` may be :class:`Measure` objects or plain dicts in the YAML layout::
+
+        hm.Scenario("more nurses", measures=[{"id": "grads", "parameter": "graduates",
+            "multiply": {"value": 1.2, "unit": "/1"}, "path": {"start": 2026},
+            "target": {"groups": ["nurse"]}}])
+    """
+
+    name: str = "scenario"
+    measures: tuple = ()
+    assumptions: Assumptions = field(default_factory=Assumptions)
+    description: str | None = None
+    source: str | None = None
+    lines: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        try:
+            ms = tuple(m if isinstance(m, Measure) else Measure.model_validate(m) for m in self.measures)
+            asm = self.assumptions if isinstance(self.assumptions, Assumptions) else \
+                Assumptions.model_validate(self.assumptions)
+            ScenarioFile(name=self.name, measures=list(ms), assumptions=asm)
+        except ValidationError as exc:
+            raise ScenarioError(validation_lines(exc, {}, self.source or "<scenario>")) from None
+        object.__setattr__(self, "measures", ms)
+        object.__setattr__(self, "assumptions", asm)
+        problems = _contradictions(ms, self.source or "<scenario>", self.lines)
+        if problems:
+            raise ScenarioError(problems)
+
+    # --- construction -------------------------------------------------------------------
+    @classmethod
+    def from_yaml(cls, path) -> "Scenario":
+        """Load a scenario file, following ``extends`` (relative to the file; no cycles).
+
+        Measures of the extending file come after the extended file's; one with the same
+        ``id`` replaces it. Assumptions given in the extending file override.
+        """
+        return _load(Path(path), ())
+
+    @classmethod
+    def baseline(cls) -> "Scenario":
+        return cls(name="baseline")
+
+    def to_dict(self) -> dict:
+        """The resolved scenario (extends applied) as plain data."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "assumptions": self.assumptions.model_dump(exclude_none=True),
+            "measures": [m.model_dump(exclude_none=True) for m in self.measures],
+        }
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the resolved content (name and description excluded)."""
+        body = {k: v for k, v in self.to_dict().items() if k not in ("name", "description")}
+        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+    @property
+    def end_year(self) -> int | None:
+        return self.assumptions.end_year
+
+    @property
+    def measure_ids(self) -> tuple[str, ...]:
+        return tuple(m.id for m in self.measures)
+
+    def only(self, ids, name: str | None = None) -> "Scenario":
+        """The same scenario with only the measures ``ids`` (assumptions kept)."""
+        ids = set(ids)
+        unknown = ids - set(self.measure_ids)
+        if unknown:
+            raise ScenarioError(f"unknown measure id(s): {', '.join(sorted(unknown))} "
+                                f"(allowed: {', '.join(self.measure_ids)})")
+        return Scenario(name or self.name, tuple(m for m in self.measures if m.id in ids), self.assumptions,
+                        self.description, self.source, self.lines)
+
+    def without_measures(self, name: str | None = None) -> "Scenario":
+        return self.only((), name or f"{self.name} (no measures)")
+
+    # --- checks against a dataset -------------------------------------------------------
+    def problems(self, dataset) -> list[str]:
+        """Problems only visible with a dataset: unknown regions, a horizon before the base year."""
+        out = []
+        label = self.source or "<scenario>"
+        for i, m in enumerate(self.measures):
+            for j, code in enumerate(m.target.regions or ()):
+                if _resolve_region(code, dataset.regions) is None:
+                    line = self.lines.get(("measures", i, "target", "regions", j),
+                                          self.lines.get(("measures", i), 1))
+                    choices = [*dataset.regions.codes, *dataset.regions.names, *dataset.regions.county_names.values(),
+                               *dataset.regions.counties]
+                    near = difflib.get_close_matches(code, choices, n=3)
+                    hint = f"; did you mean {', '.join(near)}?" if near else \
+                        " (allowed: municipality or county codes or names of the dataset, e.g. " \
+                        f"{', '.join(dataset.regions.counties[:3])})"
+                    out.append(f"{label}:{line}: measures[{i}].target.regions[{j}]: unknown region {code!r}{hint}")
+        if self.end_year is not None and self.end_year <= dataset.base_year:
+            out.append(f"{label}:{self.lines.get(('assumptions', 'end_year'), 1)}: assumptions.end_year: "
+                       f"{self.end_year} must be after the base year {dataset.base_year}")
+        return out
+
+    # --- application --------------------------------------------------------------------
+    def apply(self, inputs, dataset):
+        """Return new model inputs with the assumptions and measures applied (a copy)."""
+        from .apply import apply_scenario
+
+        return apply_scenario(self, inputs, dataset)
+
+    def costs(self, years) -> dict[str, np.ndarray]:
+        """Yearly cost in NOK of each measure for the given calendar years."""
+        return {m.id: np.array([m.yearly_cost(int(y)) for y in years]) for m in self.measures}
+
+
+def _load(path: Path, stack: tuple) -> Scenario:
+    resolved = path.resolve()
+    if resolved in stack:
+        chain = " -> ".join(p.name for p in (*stack, resolved))
+        raise ScenarioError(f"{path}: extends cycle: {chain}")
+    model, lines, label = read_scenario_file(path)
+    measures = list(model.measures)
+    assumptions = model.assumptions
+    if model.extends:
+        parent_path = (path.parent / model.extends)
+        if not parent_path.is_file():
+            raise ScenarioError(f"{label}:{lines.get(('extends',), 1)}: extends: file {model.extends!r} "
+                                f"not found next to {path.name}")
+        parent = _load(parent_path, (*stack, resolved))
+        own = {m.id: m for m in measures}
+        merged = [own.pop(m.id, m) for m in parent.measures]
+        measures = merged + [m for m in measures if m.id in own]
+        given = model.assumptions.model_dump(exclude_none=True)
+        assumptions = Assumptions.model_validate({**parent.assumptions.model_dump(exclude_none=True), **given})
+    return Scenario(model.name, tuple(measures), assumptions, model.description, label, lines)
+
+
+def _resolve_region(code: str, regions: D.Regions):
+    """('municipality', code) or ('county', code) for a code or name; None if unknown."""
+    c = str(code).strip()
+    if c in regions.codes:
+        return ("municipality", c)
+    if c in regions.counties:
+        return ("county", c)
+    low = c.lower()
+    for mc, name in zip(regions.codes, regions.names):
+        if name.lower() == low:
+            return ("municipality", mc)
+    for cc, name in regions.county_names.items():
+        if name.lower() == low:
+            return ("county", cc)
+    return None
+
+
+def region_mask(codes, regions: D.Regions) -> np.ndarray:
+    """Boolean mask over the dataset's municipalities for target codes/names (None = all)."""
+    if codes is None:
+        return np.ones(len(regions), dtype=bool)
+    mask = np.zeros(len(regions), dtype=bool)
+    cc = np.array(regions.county_codes)
+    for code in codes:
+        hit = _resolve_region(code, regions)
+        if hit is None:
+            raise ScenarioError(f"unknown region {code!r}")
+        if hit[0] == "municipality":
+            mask[regions.codes.index(hit[1])] = True
+        else:
+            mask |= cc == hit[1]
+    return mask
+
+
+def _overlap(a, b) -> bool:
+    return a is None or b is None or bool(set(a) & set(b))
+
+
+def _contradictions(measures, label, lines) -> list[str]:
+    """Two ``set`` measures of one parameter that overlap in target and time contradict."""
+    out = []
+    sets = [(i, m) for i, m in enumerate(measures) if m.operation == "set"]
+    for x, (i, a) in enumerate(sets):
+        for j, b in sets[x + 1:]:
+            if a.parameter != b.parameter:
+                continue
+            ta, tb = a.target, b.target
+            ages = ta.ages is None or tb.ages is None or not (ta.ages[1] < tb.ages[0] or tb.ages[1] < ta.ages[0])
+            years_a = (a.path.start + a.path.delay, a.path.end if a.path.end is not None else 9999)
+            years_b = (b.path.start + b.path.delay, b.path.end if b.path.end is not None else 9999)
+            years = not (years_a[1] < years_b[0] or years_b[1] < years_a[0])
+            if ages and years and all(_overlap(getattr(ta, k), getattr(tb, k))
+                                      for k in ("groups", "services", "transitions", "sexes", "regions")):
+                line = lines.get(("measures", j), 1)
+                out.append(f"{label}:{line}: measures[{j}]: {b.id!r} sets {b.parameter} for targets and years "
+                           f"that {a.id!r} also sets; contradictory measures (narrow their targets or years)")
+    return out
+
+
+__all__ = ["Scenario", "Measure", "LEVERS", "region_mask", "OPERATION_ORDER"]

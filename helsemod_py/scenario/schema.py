@@ -1,0 +1,301 @@
+"""Strict schema of scenario files (pydantic): measures, time paths, targets, costs.
+
+A measure changes one model parameter (see :data:`LEVERS`) by ``multiply``, ``add``,
+``set`` (a target level) or ``shift`` (task shifting), along a time path, for a target
+selection of groups, services, transitions, sexes, ages and regions, optionally at a
+yearly cost. Every value carries a unit and may carry a reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .. import dims as D
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A parameter a measure can change: the ModelInputs field, its dims and units."""
+
+    field: str
+    dims: tuple[str, ...]  # after the leading time axis
+    unit: str  # unit of add/set values
+    operations: tuple[str, ...]
+    lo: float
+    hi: float
+    steps: bool  # time axis is steps (flows) rather than years (stocks)
+    description: str
+
+
+_R, _G, _S, _A, _K, _T = D.REGION, D.GROUP, D.SEX, D.AGE, D.SERVICE, D.TRANSITION
+_ALL = ("multiply", "add", "set")
+INF = float("inf")
+
+LEVERS: dict[str, Lever] = {
+    "avg_fte": Lever("avg_fte", (_R, _G, _S, "work_age"), "FTE per person", _ALL, 0, 1.2, False,
+                     "Average position incl. extra hours (full-time culture, TØRN)."),
+    "sick_leave": Lever("sick_leave", (_R, _G), "/1", _ALL, 0, 0.5, False, "Share of time lost to sick leave."),
+    "exit_rate": Lever("exit_rate", (_R, _G, _S, "work_age"), "/1 per year", _ALL, 0, 1, True,
+                       "Yearly probability of leaving the labour force for good (retention)."),
+    "participation": Lever("participation", (_R, _G, _S, "work_age"), "/1", _ALL, 0, 1, False,
+                           "Share of the stock that is employed."),
+    "share_in_health_care": Lever("share_in_health_care", (_R, _G, _S, "work_age"), "/1", _ALL, 0, 1, False,
+                                  "Share of the employed working in health and care."),
+    "transition_rate": Lever("transition_rate", (_R, _T, _S, "work_age"), "/1 per year", _ALL, 0, 1, True,
+                             "Yearly share moving between groups (trade certificates, further education)."),
+    "graduates": Lever("graduates", (_R, _G), "persons per year", _ALL, 0, INF, True,
+                       "Graduates entering each year (education capacity); add/set are national totals "
+                       "spread over the targeted regions by the graduates' regional shares."),
+    "immigrants": Lever("immigrants", (_R, _G), "persons per year", _ALL, 0, INF, True,
+                        "Immigrant entrants each year; add/set are national totals spread like graduates."),
+    "recruits": Lever("recruits", (_R, _G, _S, "work_age"), "persons per year", ("add",), 0, INF, True,
+                      "Extra entrants of the targeted sexes and ages (Menn i helse, qualification of "
+                      "immigrants, district recruitment), spread like graduates."),
+    "fte_per_user": Lever("intensity", (_R, _K), "/1", ("multiply",), 0, INF, False,
+                          "FTE per user relative to the baseline path (productivity, welfare technology)."),
+    "user_rate": Lever("user_rate", (_R, _K, _S, _A), "/1", ("multiply",), 0, 1, False,
+                       "Users per inhabitant (prevention, reablement)."),
+    "staff_mix": Lever("staff_mix", (_R, _K, _G), "/1", ("multiply",), 0, INF, False,
+                       "FTE per user of a group within a service."),
+    "task_shift": Lever("staff_mix", (_R, _K, _G), "/1", ("shift",), 0, 1, False,
+                        "Move a share of a group's FTE per user in a service to another group."),
+    "vacancies": Lever("base_demand_fte", (_R, _K, _G), "FTE", ("add",), 0, INF, False,
+                       "Unmet base-year demand (vacancies) added for the targeted groups, spread over "
+                       "services and regions like base demand; no time path."),
+}
+
+FAMILIES = (
+    "full_time", "sick_leave", "retention", "men_in_health", "trade_certificate", "immigrant_qualification",
+    "aks", "education_capacity", "welfare_technology", "psychologists", "gp_recruitment", "leadership",
+    "competence_grant", "other",
+)
+UNITS_NOK = {"NOK per year": 1.0, "kNOK per year": 1e3, "MNOK per year": 1e6}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Value(Strict):
+    """A number with its unit and an optional source."""
+
+    value: float
+    unit: str
+    reference: str | None = None
+
+
+class ShiftValue(Value):
+    """Share of the from-group's FTE per user moved to ``to_group`` (× ``efficiency``)."""
+
+    to_group: str
+    efficiency: float = Field(1.0, gt=0, le=5)
+
+    @field_validator("to_group")
+    @classmethod
+    def _known_group(cls, v):
+        if v not in D.GROUPS:
+            raise ValueError(f"unknown group {v!r} (allowed: {', '.join(D.GROUPS)})")
+        return v
+
+
+class TimePath(Strict):
+    """When a measure acts: from ``start`` rising to full effect in ``full`` (linear) or at
+    once (step), and ending after ``end`` (inclusive) if given. ``delay`` shifts the effect
+    (not the cost) by whole years, e.g. study length for more study places."""
+
+    start: int = Field(ge=2000, le=2100)
+    full: int | None = Field(None, ge=2000, le=2100)
+    end: int | None = Field(None, ge=2000, le=2100)
+    shape: Literal["linear", "step"] = "linear"
+    delay: int = Field(0, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.full is not None and self.full < self.start:
+            raise ValueError(f"full ({self.full}) must not be before start ({self.start})")
+        if self.end is not None and self.end < (self.full or self.start):
+            raise ValueError(f"end ({self.end}) must not be before full effect ({self.full or self.start})")
+        return self
+
+    def weight(self, year: int, delayed: bool = True) -> float:
+        """Share of the full effect in ``year`` (0..1)."""
+        y = year - (self.delay if delayed else 0)
+        if y < self.start or (self.end is not None and y > self.end):
+            return 0.0
+        full = self.full if self.full is not None else self.start
+        if self.shape == "step" or full == self.start:
+            return 1.0
+        return min(1.0, (y - self.start + 1) / (full - self.start + 1))
+
+
+class Target(Strict):
+    """What a measure acts on; a missing key means all."""
+
+    groups: list[str] | None = None
+    services: list[str] | None = None
+    transitions: list[str] | None = None
+    sexes: list[Literal["male", "female"]] | None = None
+    ages: tuple[int, int] | None = None
+    regions: list[str] | None = None
+
+    @field_validator("groups")
+    @classmethod
+    def _groups(cls, v):
+        return _known(v, D.GROUPS, "group")
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, v):
+        return _known(v, D.SERVICES, "service")
+
+    @field_validator("transitions")
+    @classmethod
+    def _transitions(cls, v):
+        return _known(v, D.TRANSITIONS, "transition")
+
+    @field_validator("ages")
+    @classmethod
+    def _ages(cls, v):
+        if v is not None and not (0 <= v[0] <= v[1] <= D.MAX_AGE):
+            raise ValueError(f"ages [{v[0]}, {v[1]}] must be an increasing range within 0..{D.MAX_AGE}")
+        return v
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, v):
+        if v is not None and not v:
+            raise ValueError("regions must list at least one code or name, or be left out for all")
+        return [str(x) for x in v] if v is not None else v
+
+
+def _known(values, allowed, what):
+    if values is None:
+        return None
+    bad = [x for x in values if x not in allowed]
+    if bad:
+        raise ValueError(f"unknown {what} {bad[0]!r} (allowed: {', '.join(allowed)})")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{what} listed twice")
+    return values
+
+
+class Measure(Strict):
+    """One change of one parameter, with its path, target and cost."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
+    title: str | None = None
+    family: Literal[FAMILIES] | None = None  # type: ignore[valid-type]
+    description: str | None = None
+    parameter: Literal[tuple(LEVERS)]  # type: ignore[valid-type]
+    multiply: Value | None = None
+    add: Value | None = None
+    set: Value | None = None
+    shift: ShiftValue | None = None
+    path: TimePath | None = None
+    target: Target = Target()
+    cost: Value | None = None
+    reference: str | None = None
+
+    @property
+    def operation(self) -> str:
+        return next(op for op in ("multiply", "add", "set", "shift") if getattr(self, op) is not None)
+
+    @property
+    def change(self) -> Value:
+        return getattr(self, self.operation)
+
+    @model_validator(mode="after")
+    def _check(self):
+        ops = [op for op in ("multiply", "add", "set", "shift") if getattr(self, op) is not None]
+        lever = LEVERS[self.parameter]
+        if len(ops) != 1:
+            raise ValueError(f"give exactly one of {', '.join(lever.operations)} (found {len(ops)})")
+        op = ops[0]
+        if op not in lever.operations:
+            raise ValueError(f"{op}: not allowed for {self.parameter} (allowed: {', '.join(lever.operations)})")
+        ch = self.change
+        want = "/1" if op in ("multiply", "shift") else lever.unit
+        if ch.unit != want:
+            raise ValueError(f"{op}.unit: {ch.unit!r} is not the unit of this change (allowed: {want!r})")
+        if op == "multiply" and ch.value < 0:
+            raise ValueError(f"multiply.value: {ch.value:g} must be at least 0")
+        if op == "set" and not (lever.lo <= ch.value <= lever.hi):
+            raise ValueError(f"set.value: {ch.value:g} is outside {lever.lo:g} to {lever.hi:g} ({lever.unit})")
+        if op == "add" and lever.unit in ("/1", "/1 per year") and abs(ch.value) > lever.hi:
+            raise ValueError(f"add.value: {ch.value:g} is outside -{lever.hi:g} to {lever.hi:g} ({lever.unit})")
+        if op == "add" and self.parameter in ("recruits", "vacancies") and ch.value < 0:
+            raise ValueError(f"add.value: {ch.value:g} must be at least 0 for {self.parameter}")
+        if op == "shift" and not (0 <= ch.value <= 1):
+            raise ValueError(f"shift.value: {ch.value:g} is outside 0 to 1 (/1)")
+        if self.cost is not None and self.cost.unit not in UNITS_NOK:
+            raise ValueError(f"cost.unit: {self.cost.unit!r} (allowed: {', '.join(UNITS_NOK)})")
+        if self.cost is not None and self.cost.value < 0:
+            raise ValueError(f"cost.value: {self.cost.value:g} must be at least 0")
+        if self.parameter != "vacancies" and self.path is None:
+            raise ValueError("path: missing (give at least start: YEAR)")
+        allowed = _target_keys(lever)
+        for key in Target.model_fields:
+            if getattr(self.target, key) is not None and key not in allowed:
+                raise ValueError(f"target.{key}: not a dimension of {self.parameter} "
+                                 f"(allowed: {', '.join(allowed)})")
+        if op == "shift":
+            if not self.target.groups:
+                raise ValueError("target.groups: task_shift needs the group(s) to shift from")
+            if self.shift.to_group in self.target.groups:
+                raise ValueError(f"shift.to_group: {self.shift.to_group!r} is also a source group")
+        return self
+
+    def yearly_cost(self, year: int) -> float:
+        """Cost in NOK in ``year`` (follows the undelayed path)."""
+        if self.cost is None:
+            return 0.0
+        w = self.path.weight(year, delayed=False) if self.path else 1.0
+        return self.cost.value * UNITS_NOK[self.cost.unit] * w
+
+
+def _target_keys(lever: Lever) -> tuple[str, ...]:
+    m = {_R: "regions", _G: "groups", _S: "sexes", _A: "ages", "work_age": "ages", _K: "services",
+         _T: "transitions"}
+    return tuple(m[d] for d in lever.dims)
+
+
+class Assumptions(Strict):
+    """Overrides of baseline assumptions."""
+
+    end_year: int | None = Field(None, ge=2001, le=2050)
+    standard_growth: Value | dict[str, Value] | None = None
+
+    @field_validator("standard_growth")
+    @classmethod
+    def _growth(cls, v):
+        items = v.items() if isinstance(v, dict) else [("all", v)] if v is not None else []
+        for k, val in items:
+            if k != "all" and k not in D.SERVICES:
+                raise ValueError(f"unknown service {k!r} (allowed: {', '.join(D.SERVICES)})")
+            if val.unit != "/1 per year":
+                raise ValueError(f"standard_growth unit {val.unit!r} (allowed: '/1 per year')")
+            if not (-0.05 <= val.value <= 0.05):
+                raise ValueError(f"standard_growth {val.value:g} is outside -0.05 to 0.05 (/1 per year)")
+        return v
+
+
+class ScenarioFile(Strict):
+    """The top level of a scenario YAML file."""
+
+    name: str = Field(min_length=1, max_length=80)
+    description: str | None = None
+    extends: str | None = None
+    reference: str | None = None
+    assumptions: Assumptions = Assumptions()
+    measures: list[Measure] = []
+
+    @model_validator(mode="after")
+    def _unique_ids(self):
+        ids = [m.id for m in self.measures]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"measure id {dup[0]!r} is used twice")
+        return self
