@@ -50,8 +50,13 @@ def project_demand_kernel(pop, user_rate, base_fte, intensity, mix, users_out, d
 
 def project_demand(pop, user_rate, base_fte, intensity, mix):
     """Users ``[T+1, R, K]`` and FTE demand ``[T+1, R, K, G]``; see :func:`project_demand_kernel`."""
-    n_years, n_reg = pop.shape[:2]
+    n_years, n_reg, n_sex, n_age = pop.shape
     n_srv, n_grp = base_fte.shape[1:]
+    want = {"user_rate": (n_years, n_reg, n_srv, n_sex, n_age), "base_fte": (n_reg, n_srv, n_grp),
+            "intensity": (n_years, n_reg, n_srv), "mix": (n_years, n_reg, n_srv, n_grp)}
+    for name, arr in (("user_rate", user_rate), ("base_fte", base_fte), ("intensity", intensity), ("mix", mix)):
+        if np.shape(arr) != want[name]:
+            raise ValueError(f"{name} has shape {np.shape(arr)}, expected {want[name]}")
     users = np.empty((n_years, n_reg, n_srv))
     demand = np.empty((n_years, n_reg, n_srv, n_grp))
     project_demand_kernel(pop, user_rate, base_fte, intensity, mix, users, demand)

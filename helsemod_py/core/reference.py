@@ -67,8 +67,9 @@ def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans
         mig = stay * net_migration[t][:, None]
         x = stay + mig
         moved = x[:, trans_src] * trans_rate[t]  # [R, K, S, A]
-        x = x.copy()
-        np.add.at(x, (slice(None), trans_src), -moved)
+        out_rate = np.zeros_like(x)
+        np.add.at(out_rate, (slice(None), trans_src), trans_rate[t])
+        x = x * np.maximum(0.0, 1.0 - out_rate)
         np.add.at(x, (slice(None), trans_dst), moved)
         out_k = np.zeros((n_reg, n_grp))
         in_k = np.zeros((n_reg, n_grp))

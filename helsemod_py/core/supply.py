@@ -8,7 +8,7 @@ Stock ``N[region, group, sex, age]`` of persons with the group's education at wo
     migrants    = (N - deaths - exits) * net_migration
     x[g]        = N - deaths - exits + migrants
     moved[k]    = x[src[k]] * transition_rate[k]      (group src[k] -> dst[k])
-    next[g, a+1] = x[g] - sum moved out of g + sum moved into g    (leaves at the last age)
+    next[g, a+1] = x[g] * (1 - sum of rates out of g) + sum moved into g   (leaves at the last age)
     next[g, a]  += graduates[g] * graduate_dist[g, s, a] + immigrants[g] * immigrant_dist[g, s, a]
                    + recruits[g, s, a]                (extra entrants placed by measures)
 
@@ -58,6 +58,8 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
     n_tr = trans_src.shape[0]
     last = n_age - 1
     x = np.empty(n_grp)
+    keep = np.empty(n_grp)
+    out_rate = np.empty(n_grp)
     moved = np.empty(n_tr)
     for r in range(n_reg):
         for g in range(n_grp):
@@ -110,13 +112,20 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
                         flows_out[t, r, g, 0] += d
                         flows_out[t, r, g, 1] += ex
                         flows_out[t, r, g, 2] += mig
+                    for g in range(n_grp):
+                        out_rate[g] = 0.0
                     for k in range(n_tr):
-                        moved[k] = x[trans_src[k]] * trans_rate[t, r, k, s, a]
+                        rate = trans_rate[t, r, k, s, a]
+                        moved[k] = x[trans_src[k]] * rate
+                        out_rate[trans_src[k]] += rate
+                    for g in range(n_grp):
+                        keep[g] = x[g] * max(0.0, 1.0 - out_rate[g])  # never below zero
                     for k in range(n_tr):
-                        x[trans_src[k]] -= moved[k]
-                        x[trans_dst[k]] += moved[k]
+                        keep[trans_dst[k]] += moved[k]
                         flows_out[t, r, trans_src[k], 3] += moved[k]
                         flows_out[t, r, trans_dst[k], 4] += moved[k]
+                    for g in range(n_grp):
+                        x[g] = keep[g]
                     for g in range(n_grp):
                         if a < last:
                             stock_out[nxt, r, g, s, a + 1] += x[g]
@@ -147,11 +156,32 @@ def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans
     stock0 = np.asarray(stock0, dtype=np.float64)
     n_steps = exit_rate.shape[0]
     n_reg, n_grp, n_sex, n_age = stock0.shape
+    n_tr = len(trans_src)
+    if recruits is None:
+        recruits = np.broadcast_to(np.zeros(1), (n_steps, n_reg, n_grp, n_sex, n_age))
+    want = {
+        "mortality": (n_steps, n_reg, n_sex, n_age), "net_migration": (n_steps, n_reg, n_sex, n_age),
+        "exit_rate": (n_steps, n_reg, n_grp, n_sex, n_age), "trans_rate": (n_steps, n_reg, n_tr, n_sex, n_age),
+        "graduates": (n_steps, n_reg, n_grp), "graduate_dist": (n_grp, n_sex, n_age),
+        "immigrants": (n_steps, n_reg, n_grp), "immigrant_dist": (n_grp, n_sex, n_age),
+        "participation": (n_steps + 1, n_reg, n_grp, n_sex, n_age),
+        "share_in_health_care": (n_steps + 1, n_reg, n_grp, n_sex, n_age),
+        "avg_fte": (n_steps + 1, n_reg, n_grp, n_sex, n_age), "sick_leave": (n_steps + 1, n_reg, n_grp),
+        "recruits": (n_steps, n_reg, n_grp, n_sex, n_age),
+    }
+    given = dict(mortality=mortality, net_migration=net_migration, exit_rate=exit_rate, trans_rate=trans_rate,
+                 graduates=graduates, graduate_dist=graduate_dist, immigrants=immigrants,
+                 immigrant_dist=immigrant_dist, participation=participation,
+                 share_in_health_care=share_in_health_care, avg_fte=avg_fte, sick_leave=sick_leave,
+                 recruits=recruits)
+    for name, shp in want.items():
+        if np.shape(given[name]) != shp:
+            raise ValueError(f"{name} has shape {np.shape(given[name])}, expected {shp}")
+    if len(trans_dst) != n_tr or (n_tr and (max(trans_src) >= n_grp or max(trans_dst) >= n_grp)):
+        raise ValueError("trans_src/trans_dst must be group indices of equal length")
     stock = np.empty((n_steps + 1 if keep_stock else 2, n_reg, n_grp, n_sex, n_age))
     flows = np.empty((n_steps, n_reg, n_grp, len(SUPPLY_FLOWS)))
     totals = np.empty((n_steps + 1, n_reg, n_grp, len(SUPPLY_TOTALS)))
-    if recruits is None:
-        recruits = np.broadcast_to(np.zeros(1), (n_steps, n_reg, n_grp, n_sex, n_age))
     project_supply_kernel(stock0, mortality, net_migration, exit_rate,
                           np.asarray(trans_src, dtype=np.int64), np.asarray(trans_dst, dtype=np.int64), trans_rate,
                           graduates, graduate_dist, immigrants, immigrant_dist,

@@ -219,8 +219,14 @@ class Dataset:
         arrays: dict[str, np.ndarray] = {}
         problems: list[str] = []
         pmeta = meta.get("parameters") or {}
+        if not isinstance(pmeta, dict):
+            raise DatasetError(f"{META_FILE}: parameters: must be a mapping of parameter name to file/unit/source")
         for name, spec in PARAMETERS.items():
-            fname = (pmeta.get(name) or {}).get("file", f"{name}.csv")
+            pm = pmeta.get(name) or {}
+            if not isinstance(pm, dict) or not isinstance(pm.get("file", ""), str):
+                problems.append(f"{META_FILE}: parameters.{name}: must be a mapping with file, unit, source")
+                continue
+            fname = pm.get("file", f"{name}.csv")
             arr, probs = _read_param(path / fname, spec, regions.codes)
             problems.extend(probs)
             if arr is not None:
@@ -230,15 +236,24 @@ class Dataset:
             problems.append(f"{META_FILE}: parameters.{name}: unknown parameter "
                             f"(allowed: {', '.join(PARAMETERS)})")
         scalars = meta.get("scalars") or {}
+        if not isinstance(scalars, dict):
+            problems.append(f"{META_FILE}: scalars: must be a mapping (allowed keys: {', '.join(SCALARS)})")
+            scalars = {}
         for key in sorted(set(scalars) - set(SCALARS)):
             problems.append(f"{META_FILE}: scalars.{key}: unknown scalar (allowed: {', '.join(SCALARS)})")
+        for key in sorted(set(scalars) & set(SCALARS)):
+            try:
+                scalars[key] = float(scalars[key])
+            except (TypeError, ValueError):
+                problems.append(f"{META_FILE}: scalars.{key}: {scalars[key]!r} is not a number "
+                                f"({SCALARS[key][0]})")
         if problems:
             raise DatasetError(problems)
         ds = cls(regions=regions, base_year=int(meta["base_year"]), arrays=arrays,
                  scalars={k: float(v) for k, v in scalars.items()}, name=str(meta.get("name", path.name)),
                  version=str(meta.get("version", "0")),
                  meta={k: v for k, v in meta.items() if k not in ("scalars", "format", "name", "version", "base_year")})
-        files = {n: (pmeta.get(n) or {}).get("file", f"{n}.csv") for n in PARAMETERS}
+        files = {n: (pmeta.get(n) or {}).get("file", f"{n}.csv") for n in PARAMETERS}  # all checked above
         probs = ds.problems(files)
         if probs:
             raise DatasetError(probs)

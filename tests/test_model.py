@@ -1,0 +1,229 @@
+"""The model end to end: aggregation, gap, tidy tables, year checks, external population."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from helpers import make_dataset
+from helsemod_py import dims as D
+from helsemod_py.core import project_demand
+from helsemod_py.errors import HelsemodError
+from helsemod_py.model import MAX_END_YEAR, build_inputs, project
+
+BASE = 2024
+
+
+def _close(a, b, rtol=1e-12):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = np.nanmax(np.abs(b)) if np.isfinite(b).any() else 0.0
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * scale, equal_nan=True)
+
+
+@st.composite
+def sizes(draw):
+    n_regions = draw(st.integers(1, 6))
+    n_counties = draw(st.integers(1, min(3, n_regions)))
+    return n_regions, n_counties
+
+
+@given(size=sizes(), seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 4))
+def test_municipalities_sum_to_counties_and_nation(size, seed, steps):
+    ds = make_dataset(*size, seed=seed)
+    p = project(ds, end_year=BASE + steps)
+    county = p.aggregate("county")
+    nation = p.aggregate("nation")
+    assert (p.level, county.level, nation.level) == ("municipality", "county", "nation")
+    counties = ds.regions.counties
+    assert sorted(county.data["region"].values.tolist()) == sorted(counties)
+    assert nation.data["region"].values.tolist() == [D.NATION_CODE]
+    assert nation.data["region_name"].values.tolist() == [D.NATION_NAME]
+    names = dict(zip(county.data["region"].values, county.data["region_name"].values))
+    assert names == {c: ds.regions.county_names[c] for c in counties}
+    of = np.array(ds.regions.county_codes)
+    assert set(p.data.data_vars) == set(county.data.data_vars) == set(nation.data.data_vars)
+    for name in p.data.data_vars:
+        muni = p.data[name]
+        assert county.data[name].dims == muni.dims == nation.data[name].dims, name
+        assert county.data[name].attrs["unit"] == muni.attrs["unit"]
+        ax = muni.dims.index("region")
+        for c in counties:
+            want = muni.values.compress(of == c, axis=ax).sum(axis=ax)
+            got = county.data[name].sel(region=c).values
+            _close(got, want)
+        _close(nation.data[name].isel(region=0).values, muni.values.sum(axis=ax))
+        _close(county.aggregate("nation").data[name].values, nation.data[name].values)
+    # every year and group of the nation is there and finite (flows have no value for the last year)
+    assert np.isfinite(nation.data["supply_fte"].values).all()
+    assert np.isnan(nation.data["supply_flows"].values[-1]).all()
+    assert np.isfinite(nation.data["supply_flows"].values[:-1]).all()
+
+
+@given(size=sizes(), seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 4))
+def test_gap_is_supply_minus_demand(size, seed, steps):
+    p = project(make_dataset(*size, seed=seed), end_year=BASE + steps)
+    for level in ("municipality", "county", "nation"):
+        d = p.aggregate(level).data
+        _close(d["gap"].values, d["supply_fte"].values - d["demand_fte"].sum("service").values)
+        assert d["gap"].dims == ("year", "region", "group")
+
+
+def test_base_year_values_are_the_dataset(small_dataset):
+    ds = small_dataset
+    p = project(ds, end_year=BASE + 3)
+    assert p.years.tolist() == list(range(BASE, BASE + 4))
+    np.testing.assert_array_equal(p.population.values[0], ds["population"])
+    _close(p.supply_persons.values[0], ds["stock"].sum(axis=(2, 3)))
+    fte0 = (ds["stock"] * ds["participation"] * ds["share_in_health_care"] * ds["avg_fte"]).sum(axis=(2, 3))
+    _close(p.supply_fte.values[0], fte0 * (1 - ds["sick_leave"]))
+    _close(p.demand_fte.values[0], ds["base_demand_fte"])
+    # demand grows with users times the standard growth per user
+    users = p.users.values
+    growth = (1 + ds["standard_growth"])[None, None, :] ** np.arange(4)[:, None, None]
+    _close(p.demand_fte.values, ds["base_demand_fte"][None] * (users / users[0] * growth)[..., None])
+    assert p.dataset_hash == ds.hash and p.scenario == "baseline"
+
+
+def test_to_frame_columns_and_nation_values(small_dataset):
+    p = project(small_dataset, end_year=BASE + 3)
+    nation = p.aggregate("nation")
+    frame = nation.to_frame()
+    assert list(frame.columns) == list(D.LONG_COLUMNS)
+    assert set(frame["variable"]) == {"supply_fte", "demand_fte", "gap"}
+    assert (frame["region"] == D.NATION_CODE).all() and (frame["region_name"] == D.NATION_NAME).all()
+    assert (frame["region_level"] == "nation").all() and (frame["scenario"] == "baseline").all()
+    assert (frame["service"] == "all").all()
+    years = p.years.tolist()
+    assert len(frame) == 3 * len(years) * len(D.GROUPS)
+    muni = p.data
+    expected = {
+        "supply_fte": muni["supply_fte"].values.sum(axis=1),
+        "demand_fte": muni["demand_fte"].values.sum(axis=(1, 2)),
+        "gap": muni["gap"].values.sum(axis=1),
+    }
+    units = {"supply_fte": "FTE", "demand_fte": "FTE", "gap": "FTE"}
+    for name, want in expected.items():
+        rows = frame[frame["variable"] == name]
+        assert (rows["unit"] == units[name]).all()
+        table = rows.pivot(index="year", columns="group", values="value").loc[years, list(D.GROUPS)]
+        _close(table.to_numpy(), want)
+        _close(table.to_numpy(), nation.data[name].sum("service").values[:, 0] if name == "demand_fte"
+               else nation.data[name].values[:, 0])
+
+
+def test_to_frame_by_service_and_municipalities(small_dataset):
+    p = project(small_dataset, end_year=BASE + 2)
+    frame = p.to_frame(variables=("demand_fte", "population"), by_service=True)
+    assert list(frame.columns) == list(D.LONG_COLUMNS)
+    dem = frame[frame["variable"] == "demand_fte"]
+    assert len(dem) == len(p.years) * 4 * len(D.SERVICES) * len(D.GROUPS)
+    want = p.demand_fte.values
+    for (r, region), (k, service) in [((0, "0101"), (0, D.SERVICES[0])), ((3, "0202"), (8, D.SERVICES[8]))]:
+        rows = dem[(dem["region"] == region) & (dem["service"] == service)]
+        assert (rows["region_name"] == f"Kommune {region}").all()
+        table = rows.pivot(index="year", columns="group", values="value").loc[p.years, list(D.GROUPS)]
+        _close(table.to_numpy(), want[:, r, k, :])
+    pop = frame[frame["variable"] == "population"]
+    assert (pop["group"] == "all").all() and (pop["service"] == "all").all() and (pop["unit"] == "persons").all()
+    table = pop.pivot(index="year", columns="region", values="value").loc[p.years, list(small_dataset.regions.codes)]
+    _close(table.to_numpy(), p.population.values.sum(axis=(2, 3)))
+
+
+@pytest.mark.parametrize("end_year", [BASE, BASE - 1, MAX_END_YEAR + 1, 2100])
+def test_end_year_outside_range(small_dataset, end_year):
+    with pytest.raises(HelsemodError, match=str(end_year)):
+        project(small_dataset, end_year=end_year)
+
+
+def test_end_year_limits_inclusive(small_dataset):
+    assert project(small_dataset, end_year=BASE + 1).years.tolist() == [BASE, BASE + 1]
+    p = project(small_dataset, end_year=MAX_END_YEAR)
+    assert p.years[-1] == MAX_END_YEAR and len(p.years) == MAX_END_YEAR - BASE + 1
+    assert np.isfinite(p.gap.values).all()
+
+
+def test_external_population_equal_to_projection_gives_identical_demand(small_dataset):
+    p = project(small_dataset, end_year=BASE + 4)
+    ext = p.population.values.copy()
+    q = project(small_dataset, end_year=BASE + 4, external_population=ext)
+    np.testing.assert_array_equal(q.demand_fte.values, p.demand_fte.values)
+    np.testing.assert_array_equal(q.users.values, p.users.values)
+    np.testing.assert_array_equal(q.gap.values, p.gap.values)
+
+
+def test_external_population_drives_demand(small_dataset):
+    ds = small_dataset
+    p = project(ds, end_year=BASE + 4)
+    rng = np.random.default_rng(3)
+    ext = p.population.values * rng.uniform(0.8, 1.5, size=p.population.shape)
+    q = project(ds, end_year=BASE + 4, external_population=ext)
+    np.testing.assert_array_equal(q.demand_population.values, ext)
+    np.testing.assert_array_equal(p.demand_population.values, p.population.values)
+    # the cohort projection and supply do not depend on the demand driver
+    np.testing.assert_array_equal(q.population.values, p.population.values)
+    np.testing.assert_array_equal(q.supply_fte.values, p.supply_fte.values)
+    inp = build_inputs(ds, BASE + 4)
+    users, demand = project_demand(ext, inp.user_rate, inp.base_demand_fte, inp.intensity, inp.staff_mix)
+    _close(q.users.values, users)
+    _close(q.demand_fte.values, demand)
+    assert not np.allclose(q.demand_fte.values[1:], p.demand_fte.values[1:])
+    _close(q.gap.values, q.supply_fte.values - demand.sum(axis=2))
+
+
+def test_external_population_of_wrong_shape(small_dataset):
+    ext = np.ones((3,) + small_dataset["population"].shape)
+    with pytest.raises(HelsemodError, match="external population"):
+        project(small_dataset, end_year=BASE + 4, external_population=ext)
+
+
+@given(seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 4))
+def test_doubling_stocks_and_flows_doubles_the_projection(seed, steps):
+    ds = make_dataset(3, 2, seed=seed)
+    doubled = ds.replace(**{k: 2 * ds[k] for k in ("population", "stock", "graduates", "immigrants",
+                                                    "base_demand_fte")})
+    p = project(ds, end_year=BASE + steps)
+    q = project(doubled, end_year=BASE + steps)
+    for name in ("population", "supply_persons", "supply_employed", "supply_headcount", "supply_fte",
+                 "users", "demand_fte", "gap", "population_flows", "supply_flows"):
+        _close(q.data[name].values, 2 * p.data[name].values, rtol=1e-9)
+
+
+def test_keep_stock(small_dataset):
+    p = project(small_dataset, end_year=BASE + 3, keep_stock=True)
+    q = project(small_dataset, end_year=BASE + 3)
+    assert "stock" in p.data and "stock" not in q.data
+    np.testing.assert_array_equal(p.stock.values[0], small_dataset["stock"])
+    _close(p.stock.values.sum(axis=(3, 4)), p.supply_persons.values)
+    for name in q.data.data_vars:
+        np.testing.assert_array_equal(p.data[name].values, q.data[name].values)
+    _close(p.aggregate("county").stock.values.sum(axis=1), p.stock.values.sum(axis=1))
+
+
+def test_workforce_migration_factor(small_dataset):
+    ds = small_dataset
+    off = ds.replace()
+    off.scalars["workforce_migration_factor"] = 0.0
+    p = project(off, end_year=BASE + 3)
+    mig = list(p.data["flow"].values).index("net_migration")
+    np.testing.assert_array_equal(p.supply_flows.values[:-1, ..., mig], 0.0)
+    base = project(ds, end_year=BASE + 3)
+    assert np.abs(base.supply_flows.values[:-1, ..., mig]).sum() > 0
+    double = ds.replace()
+    double.scalars["workforce_migration_factor"] = 2.0
+    d = project(double, end_year=BASE + 1)
+    _close(d.supply_flows.values[0, ..., mig], 2 * base.supply_flows.values[0, ..., mig])
+    np.testing.assert_array_equal(d.population.values, base.population.values[:2])
+
+
+@given(seed=st.integers(0, 2**32 - 1), keep=st.sets(st.sampled_from(["0101", "0102", "0201", "0202"]), min_size=1))
+def test_projection_of_a_subset_is_the_same_regions(seed, keep):
+    """Municipalities are projected independently, and subset keeps their entrants."""
+    ds = make_dataset(4, 2, seed=seed)
+    full = project(ds, end_year=BASE + 3)
+    part = project(ds.subset(keep), end_year=BASE + 3)
+    codes = part.data["region"].values.tolist()
+    assert codes == [c for c in ds.regions.codes if c in keep]
+    for name in part.data.data_vars:
+        _close(part.data[name].values, full.data[name].sel(region=codes).values, rtol=1e-10)
