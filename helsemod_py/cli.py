@@ -187,6 +187,33 @@ def data_default(out_dir, force):
     click.echo(f"wrote {out_dir}")
 
 
+@data.command("build", context_settings=CONTEXT)
+@click.option("--population", "population_csv", type=click.Path(dir_okay=False), required=True,
+              help="SSB population CSV (kommune_nr, year, age, male, female, total).")
+@click.option("--municipalities", "municipalities_csv", type=click.Path(dir_okay=False), required=True,
+              help="SSB municipality list CSV (kommune_nr, kommune_navn, fylke_nr, fylke_navn, ...).")
+@click.option("--base-year", type=int, default=None, help="Base year (default: last year in the file).")
+@click.option("--from-year", "first_year", type=int, default=None,
+              help="First year of the history used for rates (default: first in the file).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
+@click.option("--force", is_flag=True, help="Overwrite an existing folder.")
+@_handle_errors
+def data_build(population_csv, municipalities_csv, base_year, first_year, out_dir, force):
+    """Build a dataset for the real municipalities from SSB population files.
+
+    \b
+    Example:
+        helsemod data build --population population_kommune_age_sex_2015_2024.csv \\
+            --municipalities kommuner_2024.csv --out norway2024
+        helsemod run --data norway2024 --region Bergen
+    """
+    from .data.ssb import dataset_from_ssb
+
+    ds = dataset_from_ssb(population_csv, municipalities_csv, base_year=base_year, first_year=first_year)
+    ds.save(out_dir, force=force)
+    click.echo(f"wrote {out_dir}: {ds!r}")
+
+
 @data.command("check", context_settings=CONTEXT)
 @click.argument("data_dir", type=click.Path())
 @_handle_errors

@@ -25,6 +25,7 @@ def base(ds):
 
 def test_valid_and_complete(ds):
     assert ds.problems() == []
+    assert ds.name == "helsemod-default" and ds.base_year == 2024
     assert len(ds.regions) == 357
     assert len(ds.regions.counties) == 15
     assert len(D.GROUPS) >= 14 and len(D.SERVICES) >= 8

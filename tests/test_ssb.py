@@ -271,3 +271,26 @@ def test_merged_regions_share_rates_and_rates_are_clipped():
     np.testing.assert_array_equal(m_hat[0], m_hat[1])
     np.testing.assert_array_equal(f_hat[0], f_hat[1])
     assert m_hat.max() == PARAMETERS["net_migration"].hi and f_hat.max() == PARAMETERS["fertility"].hi
+
+
+def test_full_projection_on_real_population(tmp_path):
+    """Real 2015-2024 population -> full dataset (supply and demand too) -> projection to 2035."""
+    if not SSB_DIR.is_dir():
+        pytest.skip(f"{SSB_DIR} not found")
+    import helsemod_py as hm
+    from helsemod_py.data.ssb import dataset_from_ssb
+
+    ds = dataset_from_ssb(SSB_DIR / "population_kommune_age_sex_2015_2024.csv", SSB_DIR / "kommuner_2024.csv")
+    assert ds.name == "ssb" and ds.base_year == 2024 and len(ds.regions) == 357
+    assert ds["population"].sum() == 5_550_203
+    res = hm.project(ds, end_year=2035)
+    for var in ("population", "supply_fte", "demand_fte"):
+        arr = res.data[var].values
+        assert np.isfinite(arr).all() and (arr >= 0).all(), var
+    nat = res.aggregate("nation")
+    assert 5.5e6 < float(nat.population.sel(year=2035).sum()) < 6.5e6
+    oslo = res.gap.sel(region="0301", year=2024).sum()
+    assert float(oslo) < 0  # vacancies are spread over every region
+    # the dataset round-trips through its folder format
+    ds.save(tmp_path / "norway")
+    assert hm.load_dataset(tmp_path / "norway").hash == ds.hash

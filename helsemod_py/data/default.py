@@ -187,13 +187,37 @@ def build_default_dataset() -> Dataset:
     """Build the embedded Norway-like default dataset from ``default_facts.yaml``."""
     facts = load_facts()
     regions, sizes = _municipalities(facts)
-    n_reg, n_grp, n_srv = len(regions), len(D.GROUPS), len(D.SERVICES)
+    n_reg = len(regions)
     pf = facts["population"]
     q = _life_tables(facts)
     national = _national_pyramid(facts, q)
     population = _municipal_population(national, sizes, facts["municipality_sizes"]["ageing_tilt"]["value"])
     fertility = fertility_schedule(pf["total_fertility"]["value"], pf["mean_age_at_birth"]["value"])
-    net_migration = _net_migration(facts, population, sizes, regions)
+    part = {
+        "population": population,
+        "fertility": np.broadcast_to(fertility, (n_reg, len(D.AGES))),
+        "mortality": np.broadcast_to(q, (n_reg, 2, len(D.AGES))),
+        "net_migration": _net_migration(facts, population, sizes, regions),
+    }
+    return dataset_from_population(regions, part, int(facts["base_year"]), name="helsemod-default",
+                                   version=str(facts["version"]), meta=_metadata(facts), facts=facts)
+
+
+def dataset_from_population(regions: D.Regions, population_part: dict, base_year: int, name: str,
+                            version: str, meta: dict | None = None, facts: dict | None = None,
+                            sex_ratio_at_birth: float | None = None) -> Dataset:
+    """A full dataset for ``regions`` from its population part and the national personnel facts.
+
+    ``population_part`` holds ``population``, ``fertility``, ``mortality`` and
+    ``net_migration`` (e.g. from :func:`helsemod_py.data.ssb.population_dataset_part`).
+    Supply and demand take the national levels of ``default_facts.yaml``; they are spread
+    over the regions in proportion to each region's base-year users (synthetic spread).
+    """
+    facts = facts or load_facts()
+    n_reg, n_grp, n_srv = len(regions), len(D.GROUPS), len(D.SERVICES)
+    pf = facts["population"]
+    q = _life_tables(facts)
+    population = np.asarray(population_part["population"], dtype=np.float64)
 
     w0, w1 = D.WORK_AGE_MIN, D.WORK_AGE_MAX + 1
     ages = D.WORK_AGES
@@ -233,9 +257,9 @@ def build_default_dataset() -> Dataset:
     t_mask = (ages >= t_lo) & (ages <= t_hi)
     src, _ = D.transition_index()
     trans = np.zeros((len(D.TRANSITIONS), 2, len(ages)))
-    for k, name in enumerate(D.TRANSITIONS):
+    for k, transition in enumerate(D.TRANSITIONS):
         base_stock = stock_nat[src[k]][:, t_mask].sum()
-        trans[k][:, t_mask] = tf["values"][name]["value"] / base_stock
+        trans[k][:, t_mask] = tf["values"][transition]["value"] / base_stock
 
     # demand: national FTE by group (supply + vacancies) spread over services and regions
     fte_nat = (stock_nat * participation * share_hc[:, None, None] * avg_fte).sum(axis=(1, 2)) * (1 - sick)
@@ -249,10 +273,7 @@ def build_default_dataset() -> Dataset:
     region_share = base_demand.sum(axis=1) / demand_nat[None, :]  # [R, G]
 
     arrays = {
-        "population": population,
-        "fertility": np.broadcast_to(fertility, (n_reg, len(D.AGES))),
-        "mortality": np.broadcast_to(q, (n_reg, 2, len(D.AGES))),
-        "net_migration": net_migration,
+        **population_part,
         "stock": region_share[:, :, None, None] * stock_nat[None],
         "exit_rate": np.broadcast_to(exit_rate, (n_reg,) + exit_rate.shape),
         "transition_rate": np.broadcast_to(trans, (n_reg,) + trans.shape),
@@ -271,15 +292,19 @@ def build_default_dataset() -> Dataset:
         "standard_growth": np.full(n_srv, facts["services"]["standard_growth"]["value"]),
     }
     arrays = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in arrays.items()}
+    if meta is None:
+        meta = _metadata(facts)
+        meta.update(synthetic=True, description=f"{name}: population from the given source; personnel supply "
+                    "and demand at national default levels spread over regions by base-year users (synthetic).")
     return Dataset(
         regions=regions,
-        base_year=int(facts["base_year"]),
+        base_year=int(base_year),
         arrays=arrays,
-        scalars={"sex_ratio_at_birth": float(pf["sex_ratio_at_birth"]["value"]),
+        scalars={"sex_ratio_at_birth": float(sex_ratio_at_birth or pf["sex_ratio_at_birth"]["value"]),
                  "workforce_migration_factor": 1.0},
-        name="helsemod-default",
-        version=str(facts["version"]),
-        meta=_metadata(facts),
+        name=name,
+        version=version,
+        meta=meta,
     ).validate()
 
 

@@ -487,3 +487,45 @@ def population_dataset_part(history: PopulationHistory, base_year: int, first_ye
         "mortality": np.ascontiguousarray(np.broadcast_to(q, (n_reg,) + q.shape)),
         "net_migration": migration,
     }
+
+
+def dataset_from_ssb(population_csv, municipalities_csv, base_year: int | None = None,
+                     first_year: int | None = None, name: str = "ssb", shrink: Shrinkage = Shrinkage()):
+    """A full dataset for the real municipalities from SSB's population table.
+
+    Population, fertility and net migration come from the SSB files (rates estimated over
+    ``first_year..base_year``, default: the whole history); personnel supply and demand take
+    the national levels of the default facts, spread over municipalities by their base-year
+    users (see :func:`helsemod_py.data.default.dataset_from_population`) — until the KOSTRA
+    importers calibrate them.
+    """
+    from .default import dataset_from_population
+
+    regions = read_municipalities(municipalities_csv)
+    history = read_population(population_csv, regions)
+    base_year = base_year or int(history.years[-1])
+    first_year = first_year or int(history.years[0])
+    part = population_dataset_part(history, base_year, first_year, base_year, shrink=shrink)
+    meta = {
+        "description": f"Population of {len(regions)} real municipalities from SSB 07459 ({first_year}-{base_year}); "
+                       "personnel supply and demand at national default levels spread by base-year users "
+                       "(synthetic spread).",
+        "synthetic": True,
+        "sources": {"population": str(Path(population_csv).name), "municipalities": str(Path(municipalities_csv).name)},
+        "parameters": {
+            "population": {"source": f"SSB 07459, 1 January {base_year}", "synthetic": False},
+            "fertility": {"source": f"effective fertility estimated from SSB 07459 {first_year}-{base_year}",
+                          "synthetic": False},
+            "mortality": {"source": f"Gompertz-Makeham life table, e0 {E0_MALE}/{E0_FEMALE} ({E0_SOURCE})",
+                          "synthetic": False},
+            "net_migration": {"source": f"residual cohort change in SSB 07459 {first_year}-{base_year}, shrunk "
+                                        "toward county and nation", "synthetic": False},
+        },
+    }
+    from .default import _metadata, load_facts
+
+    facts = load_facts()
+    defaults = _metadata(facts)["parameters"]
+    meta["parameters"] = {**defaults, **meta["parameters"]}
+    return dataset_from_population(regions, part, base_year, name=name, version=str(base_year), meta=meta,
+                                   facts=facts, sex_ratio_at_birth=SEX_RATIO_AT_BIRTH)
