@@ -65,9 +65,17 @@ def _load(data_dir):
     return hm.load_dataset(data_dir)
 
 
+def _scenario(path):
+    from .scenario import Scenario
+
+    return Scenario.from_yaml(path) if path else Scenario("baseline")
+
+
 @main.command(context_settings=CONTEXT)
+@click.argument("scenario_file", required=False, type=click.Path(dir_okay=False))
 @_data_option
-@click.option("--end-year", type=int, default=2035, show_default=True, help="Last projected year (at most 2050).")
+@click.option("--end-year", type=int, default=None, help="Last projected year (default: the scenario's, else 2035; "
+                                                         "at most 2050).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write results.csv and manifest.json to this folder.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
@@ -76,26 +84,228 @@ def _load(data_dir):
               help="Show this municipality or county (code or name) instead of the nation.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
-def run(data_dir, end_year, out_dir, fmt, force, region, quiet):
-    """Run the baseline projection and print the gap by personnel group.
+def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, quiet):
+    """Project a scenario (default: the baseline) and print the gap by personnel group.
 
     \b
     Example:
-        helsemod run --end-year 2040 --out results/base
+        helsemod run                                  # baseline, embedded default data
+        helsemod run scenarios/torn_full_time.yaml --region Innlandet --out results/torn
     """
     import helsemod_py as hm
 
     from .outputs import write_results
 
     ds = _load(data_dir)
-    res = hm.project(ds, end_year=end_year)
+    scn = _scenario(scenario_file)
+    res = hm.project(ds, scn, end_year=end_year)
     if out_dir:
-        write_results(res, out_dir, force=force, fmt=fmt)
+        write_results(res, out_dir, force=force, fmt=fmt, scenario_hash=scn.hash,
+                      manifest_extra={"scenario_file": scenario_file})
     if not quiet:
         view, label = _region_view(res, ds, region)
         click.echo(_gap_table(view, label))
         if out_dir:
             click.echo(f"\nwrote {out_dir}/results.{fmt} and manifest.json")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@_data_option
+@_handle_errors
+def validate(files, data_dir):
+    """Check scenario files (schema, units, codes, extends) without running them.
+
+    \b
+    Example:
+        helsemod validate scenarios/*.yaml
+    """
+    from .errors import HelsemodError
+    from .scenario import Scenario
+
+    ds = _load(data_dir)
+    failed = 0
+    for f in files:
+        try:
+            scn = Scenario.from_yaml(f)
+            problems = scn.problems(ds)
+            if problems:
+                raise HelsemodError(problems)
+        except HelsemodError as exc:
+            failed += 1
+            for line in exc.problems:
+                click.echo(f"error: {line}", err=True)
+            continue
+        click.echo(f"ok: {f}: {scn.name!r}, {len(scn.measures)} measure(s)")
+    if failed:
+        raise HelsemodError(f"{failed} of {len(files)} file(s) invalid")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_data_option
+@click.option("--year", type=int, default=None, help="Year to compare (default: the last projected year).")
+@click.option("--end-year", type=int, default=None, help="Last projected year (default: the first scenario's).")
+@click.option("--attribution/--no-attribution", default=True, show_default=True,
+              help="Attribute each scenario's change to its measures (Shapley) with cost per FTE.")
+@click.option("--samples", type=int, default=24, show_default=True,
+              help="Random orders for sampled Shapley values (more than 6 measures).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write comparison.csv, attribution.csv, cost_effectiveness.csv and manifest.json here.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_handle_errors
+def compare(files, data_dir, year, end_year, attribution, samples, out_dir, force, quiet):
+    """Compare scenarios with the first: gap by group and county, attribution, cost per FTE.
+
+    \b
+    Example:
+        helsemod compare scenarios/baseline.yaml scenarios/k2025_all.yaml --year 2035
+    """
+    import pandas as pd
+
+    import helsemod_py as hm
+
+    from .analysis import attribute
+    from .outputs import long_table, manifest, write_atomic_dir
+
+    if len(files) < 2:
+        raise click.UsageError("give at least two scenario files; the others are compared with the first")
+    ds = _load(data_dir)
+    scenarios = [_scenario(f) for f in files]
+    end_year = end_year or scenarios[0].end_year or hm.DEFAULT_END_YEAR
+    year = year or end_year
+    projections = [hm.project(ds, s, end_year=end_year) for s in scenarios]
+    first = projections[0]
+    tables, attr_rows, ce_rows = [], [], []
+    lines = []
+    for scn, proj in zip(scenarios[1:], projections[1:]):
+        nat = proj.aggregate("nation").gap.sel(year=year, region="0") - first.aggregate("nation").gap.sel(
+            year=year, region="0")
+        lines.append(f"\n{scn.name} vs {scenarios[0].name}: change in the gap {year} (FTE, + = smaller shortage)")
+        for g in D.GROUPS:
+            v = float(nat.sel(group=g))
+            if abs(v) > 0.5:
+                lines.append(f"  {g:<24}{v:>12,.0f}")
+        lines.append(f"  {'all groups':<24}{float(nat.sum()):>12,.0f}")
+        county = (proj.aggregate("county").gap.sel(year=year) - first.aggregate("county").gap.sel(year=year)).sum(
+            "group")
+        lines.append("  by county: " + ", ".join(f"{n} {float(v):+,.0f}" for n, v in
+                                                  zip(county["region_name"].values, county.values)))
+        if attribution and scn.measures:
+            n_eval = 2 ** len(scn.measures) if len(scn.measures) <= 6 else samples * len(scn.measures) + 1
+            with click.progressbar(length=n_eval, label=f"attributing {scn.name}", file=sys.stderr,
+                                   show_pos=True) as bar:
+                att = attribute(ds, scn, end_year=end_year, samples=samples, progress=lambda: bar.update(1))
+            ce = att.cost_effectiveness(year)
+            lines.append(f"  waterfall {year} ({att.method}):")
+            for _, row in ce.iterrows():
+                cost = f"{row.cost_nok / 1e6:>9,.1f} MNOK" if row.cost_nok else " " * 14
+                per = f"{row.nok_per_fte:>12,.0f} NOK/FTE" if row.nok_per_fte == row.nok_per_fte else ""
+                lines.append(f"    {row.measure:<28}{row.fte_gained:>10,.0f} FTE {cost}{per}")
+            wf = att.waterfall(year, level="county")
+            wf.insert(0, "scenario", scn.name)
+            attr_rows.append(wf)
+            ce.insert(0, "scenario", scn.name)
+            ce_rows.append(ce)
+    for proj in projections:
+        tables.append(long_table(proj, variables=("supply_fte", "demand_fte", "gap")))
+    if not quiet:
+        click.echo("\n".join(lines).lstrip("\n"))
+    if out_dir:
+        comp = pd.concat(tables, ignore_index=True)
+        files_out = {"comparison.csv": lambda p: comp.to_csv(p, index=False, float_format="%.6g")}
+        if attr_rows:
+            at = pd.concat(attr_rows, ignore_index=True)
+            ce = pd.concat(ce_rows, ignore_index=True)
+            files_out["attribution.csv"] = lambda p: at.to_csv(p, index=False, float_format="%.6g")
+            files_out["cost_effectiveness.csv"] = lambda p: ce.to_csv(p, index=False, float_format="%.6g")
+        man = manifest(projections[-1], scenario_hash=",".join(s.hash for s in scenarios),
+                       extra={"scenarios": [str(f) for f in files], "year": year})
+        import json
+
+        files_out["manifest.json"] = lambda p: p.write_text(json.dumps(man, indent=2, ensure_ascii=False))
+        write_atomic_dir(out_dir, files_out, force=force)
+        if not quiet:
+            click.echo(f"\nwrote {out_dir}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("group", type=click.Choice(D.GROUPS))
+@_data_option
+@click.option("--target-year", type=int, default=2035, show_default=True, help="Year the gap should be closed.")
+@click.option("--start-year", type=int, default=None, help="First year of extra intake (default: base year).")
+@click.option("--level", type=click.Choice(D.REGION_LEVELS), default="nation", show_default=True)
+@click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False), default=None,
+              help="Solve on top of this scenario (default: baseline).")
+@click.option("--channel", type=click.Choice(["graduates", "recruits"]), default="graduates", show_default=True)
+@_handle_errors
+def intake(group, data_dir, target_year, start_year, level, scenario_file, channel):
+    """Extra graduates (or recruits) a year needed to close a group's gap by a target year.
+
+    \b
+    Example:
+        helsemod intake nurse --target-year 2035 --start-year 2026 --level county
+    """
+    from .analysis import required_intake
+
+    ds = _load(data_dir)
+    res = required_intake(ds, group, target_year, start_year=start_year, level=level,
+                          scenario=_scenario(scenario_file) if scenario_file else None, channel=channel)
+    click.echo(f"extra {channel} of {group} per year from {res.start_year} to close the gap in {target_year}:")
+    for _, row in res.table.iterrows():
+        click.echo(f"  {row.region_name:<36}{row.gap_before_fte:>10,.0f} FTE gap -> {row.extra_per_year:>9,.0f} "
+                   "per year")
+
+
+@main.command("list", context_settings=CONTEXT)
+@click.argument("what", type=click.Choice(["groups", "services", "regions", "scenarios", "measures"]))
+@_data_option
+@click.option("--county", default=None, help="Only the municipalities of this county (code or name).")
+@click.option("--dir", "scenario_dir", type=click.Path(file_okay=False), default="scenarios", show_default=True)
+@_handle_errors
+def list_(what, data_dir, county, scenario_dir):
+    """List personnel groups, services, regions, scenario files or measure parameters.
+
+    \b
+    Example:
+        helsemod list regions --county Innlandet
+    """
+    from pathlib import Path
+
+    from .scenario import LEVERS
+
+    if what == "groups":
+        for lbl in D.GROUP_LABELS:
+            click.echo(f"{lbl.code:<24}{lbl.en} / {lbl.nb}")
+    elif what == "services":
+        for lbl in D.SERVICE_LABELS:
+            click.echo(f"{lbl.code:<18}{lbl.en} / {lbl.nb}")
+    elif what == "measures":
+        for name, lever in LEVERS.items():
+            click.echo(f"{name:<22}{'/'.join(lever.operations):<20}{lever.description}")
+    elif what == "regions":
+        ds = _load(data_dir)
+        reg = ds.regions
+        wanted = None
+        if county:
+            key = county.strip().lower()
+            wanted = next((c for c, n in reg.county_names.items() if key in (c.lower(), n.lower())), None)
+            if wanted is None:
+                raise HelsemodError(f"--county {county!r}: unknown (allowed: " +
+                                    ", ".join(f"{c} {n}" for c, n in reg.county_names.items()) + ")")
+        for code, name, cc in zip(reg.codes, reg.names, reg.county_codes):
+            if wanted is None or cc == wanted:
+                click.echo(f"{code:<8}{name:<40}{cc} {reg.county_names.get(cc, '')}")
+    else:
+        from .scenario import Scenario
+
+        files = sorted(Path(scenario_dir).glob("*.yaml"))
+        if not files:
+            raise HelsemodError(f"{scenario_dir}: no scenario files (*.yaml)")
+        for f in files:
+            scn = Scenario.from_yaml(f)
+            click.echo(f"{str(f):<44}{len(scn.measures):>3} measure(s)  {scn.name}")
 
 
 def _region_view(res, ds, region):

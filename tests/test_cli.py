@@ -1,6 +1,8 @@
 """The helsemod command: output, files, errors without tracebacks."""
 
 import json
+
+import numpy as np
 import shutil
 import subprocess
 import sys
@@ -132,3 +134,64 @@ def test_installed_console_script_runs(tmp_path):
     assert (out / "manifest.json").is_file()
     proc = subprocess.run([exe, "run", "--end-year", "1999"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
+
+
+SCEN = Path(__file__).parents[1] / "scenarios"
+
+
+def test_run_scenario_writes_its_hash(runner, tmp_path):
+    from helsemod_py.scenario import Scenario
+
+    out = tmp_path / "torn"
+    res = runner.invoke(main, ["run", str(SCEN / "torn_full_time.yaml"), "--end-year", "2030", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "TØRN" in res.output
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["scenario_hash"] == Scenario.from_yaml(SCEN / "torn_full_time.yaml").hash
+    table = pd.read_csv(out / "results.csv")
+    assert set(table.scenario) == {man["scenario"]}
+
+
+def test_validate_reports_each_bad_file(runner, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nmeasures:\n  - id: a\n    parameter: avg_fte\n    multiply: {value: 1.1, unit: /1}\n"
+                   "    path: {start: 2025}\n    target: {groups: [nurce]}\n")
+    res = runner.invoke(main, ["validate", str(SCEN / "baseline.yaml"), str(bad)])
+    assert res.exit_code == 1
+    assert f"ok: {SCEN / 'baseline.yaml'}" in res.output
+    assert f"error: {bad}:7: measures[0].target.groups" in res.output
+    assert "unknown group 'nurce' (allowed: physician, gp, nurse," in res.output
+    assert "1 of 2 file(s) invalid" in res.output and "Traceback" not in res.output
+
+
+def test_compare_prints_and_writes_attribution(runner, tmp_path):
+    out = tmp_path / "cmp"
+    res = runner.invoke(main, ["compare", str(SCEN / "baseline.yaml"), str(SCEN / "torn_full_time.yaml"),
+                               "--end-year", "2030", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "change in the gap 2030" in res.output and "waterfall 2030" in res.output
+    att = pd.read_csv(out / "attribution.csv")
+    ce = pd.read_csv(out / "cost_effectiveness.csv")
+    comp = pd.read_csv(out / "comparison.csv")
+    parts = att[(att.measure != "total")].groupby("region").gap_change_fte.sum()
+    totals = att[att.measure == "total"].set_index("region").gap_change_fte
+    assert np.allclose(parts.sort_index(), totals.sort_index())
+    assert (ce.loc[ce.measure == "total", "cost_nok"] > 0).all()
+    assert set(comp.scenario) == {"baseline", "TØRN / heltidskultur"}
+    res = runner.invoke(main, ["compare", str(SCEN / "baseline.yaml")])
+    assert res.exit_code == 2 and "at least two scenario files" in res.output
+
+
+def test_intake_and_list(runner):
+    res = runner.invoke(main, ["intake", "nurse", "--target-year", "2030", "--start-year", "2025"])
+    assert res.exit_code == 0, res.output
+    assert "Norge" in res.output and "per year" in res.output
+    res = runner.invoke(main, ["intake", "nurze"])
+    assert res.exit_code == 2 and "nurse" in res.output
+    res = runner.invoke(main, ["list", "regions", "--county", "finnmark"])
+    lines = res.output.strip().splitlines()
+    assert res.exit_code == 0 and len(lines) == 18 and all("56 Finnmark" in x for x in lines)
+    res = runner.invoke(main, ["list", "scenarios", "--dir", str(SCEN)])
+    assert res.exit_code == 0 and "k2025_all.yaml" in res.output
+    for what in ("groups", "services", "measures"):
+        assert runner.invoke(main, ["list", what]).exit_code == 0
