@@ -57,10 +57,9 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
     n_reg, n_grp, n_sex, n_age = stock0.shape
     n_tr = trans_src.shape[0]
     last = n_age - 1
-    x = np.empty(n_grp)
-    keep = np.empty(n_grp)
-    out_rate = np.empty(n_grp)
-    moved = np.empty(n_tr)
+    xbuf = np.empty((n_grp, n_sex, n_age))  # stayers after deaths, exits and migration
+    orate = np.empty((n_grp, n_sex, n_age))  # sum of transition rates out of each cell
+    inflow = np.empty((n_grp, n_sex, n_age))  # persons moved into each cell by transitions
     for r in range(n_reg):
         for g in range(n_grp):
             for s in range(n_sex):
@@ -92,55 +91,68 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
             break
         nxt = t + 1 if keep_stock else (t + 1) % 2
         for r in range(n_reg):
+            # 1. deaths, exits and net migration, cell by cell
             for g in range(n_grp):
-                for f in range(flows_out.shape[3]):
-                    flows_out[t, r, g, f] = 0.0
+                deaths = 0.0
+                exits = 0.0
+                migrants = 0.0
                 for s in range(n_sex):
                     for a in range(n_age):
-                        stock_out[nxt, r, g, s, a] = 0.0
-            for s in range(n_sex):
-                for a in range(n_age):
-                    q = mortality[t, r, s, a]
-                    m = net_migration[t, r, s, a]
-                    for g in range(n_grp):
                         n = stock_out[cur, r, g, s, a]
-                        d = n * q
+                        d = n * mortality[t, r, s, a]
                         ex = (n - d) * exit_rate[t, r, g, s, a]
                         stay = n - d - ex
-                        mig = stay * m
-                        x[g] = stay + mig
-                        flows_out[t, r, g, 0] += d
-                        flows_out[t, r, g, 1] += ex
-                        flows_out[t, r, g, 2] += mig
-                    for g in range(n_grp):
-                        out_rate[g] = 0.0
-                    for k in range(n_tr):
-                        rate = trans_rate[t, r, k, s, a]
-                        moved[k] = x[trans_src[k]] * rate
-                        out_rate[trans_src[k]] += rate
-                    for g in range(n_grp):
-                        keep[g] = x[g] * max(0.0, 1.0 - out_rate[g])  # never below zero
-                    for k in range(n_tr):
-                        keep[trans_dst[k]] += moved[k]
-                        flows_out[t, r, trans_src[k], 3] += moved[k]
-                        flows_out[t, r, trans_dst[k], 4] += moved[k]
-                    for g in range(n_grp):
-                        x[g] = keep[g]
-                    for g in range(n_grp):
-                        if a < last:
-                            stock_out[nxt, r, g, s, a + 1] += x[g]
-                        else:
-                            flows_out[t, r, g, 7] += x[g]
-            for g in range(n_grp):
+                        mig = stay * net_migration[t, r, s, a]
+                        xbuf[g, s, a] = stay + mig
+                        orate[g, s, a] = 0.0
+                        inflow[g, s, a] = 0.0
+                        deaths += d
+                        exits += ex
+                        migrants += mig
+                flows_out[t, r, g, 0] = deaths
+                flows_out[t, r, g, 1] = exits
+                flows_out[t, r, g, 2] = migrants
+                flows_out[t, r, g, 3] = 0.0
+                flows_out[t, r, g, 4] = 0.0
+            # 2. transitions between groups at the same sex and age
+            for k in range(n_tr):
+                src = trans_src[k]
+                dst = trans_dst[k]
+                total = 0.0
                 for s in range(n_sex):
                     for a in range(n_age):
-                        gr = graduates[t, r, g] * graduate_dist[g, s, a]
-                        im = immigrants[t, r, g] * immigrant_dist[g, s, a]
+                        rate = trans_rate[t, r, k, s, a]
+                        mv = xbuf[src, s, a] * rate
+                        orate[src, s, a] += rate
+                        inflow[dst, s, a] += mv
+                        total += mv
+                flows_out[t, r, src, 3] += total
+                flows_out[t, r, dst, 4] += total
+            # 3. one year older, plus entrants at their age on the next 1 January
+            for g in range(n_grp):
+                aged_out = 0.0
+                grads = 0.0
+                imms = 0.0
+                recs = 0.0
+                gr_n = graduates[t, r, g]
+                im_n = immigrants[t, r, g]
+                for s in range(n_sex):
+                    carried = 0.0  # stayers of age a-1, now age a
+                    for a in range(n_age):
+                        gr = gr_n * graduate_dist[g, s, a]
+                        im = im_n * immigrant_dist[g, s, a]
                         rc = recruits[t, r, g, s, a]
-                        stock_out[nxt, r, g, s, a] += gr + im + rc
-                        flows_out[t, r, g, 5] += gr
-                        flows_out[t, r, g, 6] += im
-                        flows_out[t, r, g, 8] += rc
+                        stock_out[nxt, r, g, s, a] = carried + gr + im + rc
+                        grads += gr
+                        imms += im
+                        recs += rc
+                        # never below zero, even when rates out sum to one
+                        carried = xbuf[g, s, a] * max(0.0, 1.0 - orate[g, s, a]) + inflow[g, s, a]
+                    aged_out += carried
+                flows_out[t, r, g, 5] = grads
+                flows_out[t, r, g, 6] = imms
+                flows_out[t, r, g, 7] = aged_out
+                flows_out[t, r, g, 8] = recs
 
 
 def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
