@@ -72,12 +72,12 @@ def apply_scenario(scenario, inputs, dataset):
     _apply_assumptions(scenario.assumptions, out, dataset)
     order = sorted(range(len(scenario.measures)),
                    key=lambda i: (OPERATION_ORDER.index(scenario.measures[i].operation), i))
-    touched: dict[str, list[str]] = {}
+    touched: dict[str, list[int]] = {}
     for i in order:
         m = scenario.measures[i]
         _apply_measure(m, out, dataset)
-        touched.setdefault(m.parameter, []).append(m.id)
-    _check_ranges(out, touched, scenario.source or scenario.name)
+        touched.setdefault(m.parameter, []).append(i)
+    _check_ranges(out, touched, scenario)
     out.notes.append(f"scenario {scenario.name}: {len(scenario.measures)} measure(s)")
     return out
 
@@ -189,25 +189,40 @@ def _add_vacancies(m: Measure, inp, dataset):
         base[:, :, gi] += m.change.value * sel / sel.sum()
 
 
-def _check_ranges(inp, touched, label):
+def _check_ranges(inp, touched, scenario):
+    """Refuse a run where measures took a parameter outside its range (or to NaN)."""
+    label = scenario.source or scenario.name
     problems = []
-    for param, ids in touched.items():
+
+    def where(idx):
+        i = idx[-1]
+        m = scenario.measures[i]
+        line = scenario.lines.get(("measures", i, m.operation), scenario.lines.get(("measures", i), 1))
+        ids = ", ".join(repr(scenario.measures[j].id) for j in idx)
+        return f"{label}:{line}: measures[{i}].{m.operation}.value: measure{'s' if len(idx) > 1 else ''} {ids}"
+
+    for param, idx in touched.items():
         lever = LEVERS[param]
         arr = np.asarray(getattr(inp, lever.field))
-        lo, hi = (0.0, np.inf) if param == "task_shift" else (lever.lo, lever.hi)
-        if param in ("fte_per_user", "staff_mix", "task_shift", "user_rate"):
-            lo = 0.0
+        lo, hi = (0.0, np.inf) if param in ("fte_per_user", "staff_mix", "task_shift", "user_rate") else (
+            lever.lo, lever.hi)
+        if param == "user_rate":
+            hi = 1.0
+        if not np.isfinite(arr).all():
+            problems.append(f"{where(idx)} make {param} NaN or infinite")
+            continue
         bad_lo, bad_hi = arr < lo - 1e-12, arr > hi + 1e-12
         if bad_lo.any() or bad_hi.any():
             val = arr[bad_lo].min() if bad_lo.any() else arr[bad_hi].max()
-            problems.append(f"{label}: measures {', '.join(ids)} take {param} to {val:.4g}, outside {lo:g} to "
-                            f"{hi:g} ({lever.unit}); reduce the change")
+            verb = "take" if len(idx) > 1 else "takes"
+            problems.append(f"{where(idx)} {verb} {param} to {val:.4g}, outside {lo:g} to {hi:g} ({lever.unit}); "
+                            "reduce the change")
     if "transition_rate" in touched:
         src, _ = D.transition_index()
         rates = np.asarray(inp.transition_rate)
         for g in np.unique(src):
             if (rates[:, :, src == g].sum(axis=2) > 1 + 1e-9).any():
-                problems.append(f"{label}: measures {', '.join(touched['transition_rate'])} make transition "
-                                f"rates out of {D.GROUPS[g]} sum to more than 1")
+                problems.append(f"{where(touched['transition_rate'])} make transition rates out of "
+                                f"{D.GROUPS[g]} sum to more than 1")
     if problems:
         raise ScenarioError(problems)

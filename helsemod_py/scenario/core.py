@@ -44,12 +44,12 @@ class Scenario:
 
     def __post_init__(self):
         try:
-            ms = tuple(m if isinstance(m, Measure) else Measure.model_validate(m) for m in self.measures)
-            asm = self.assumptions if isinstance(self.assumptions, Assumptions) else \
-                Assumptions.model_validate(self.assumptions)
-            ScenarioFile(name=self.name, measures=list(ms), assumptions=asm)
+            model = ScenarioFile.model_validate({"name": self.name, "measures": list(self.measures),
+                                                 "assumptions": self.assumptions})
         except ValidationError as exc:
-            raise ScenarioError(validation_lines(exc, {}, self.source or "<scenario>")) from None
+            raise ScenarioError(validation_lines(exc, self.lines, self.source or "<scenario>",
+                                                 root=ScenarioFile)) from None
+        ms, asm = tuple(model.measures), model.assumptions
         object.__setattr__(self, "measures", ms)
         object.__setattr__(self, "assumptions", asm)
         problems = _contradictions(ms, self.source or "<scenario>", self.lines)
@@ -142,9 +142,6 @@ class Scenario:
 
 def _load(path: Path, stack: tuple) -> Scenario:
     resolved = path.resolve()
-    if resolved in stack:
-        chain = " -> ".join(p.name for p in (*stack, resolved))
-        raise ScenarioError(f"{path}: extends cycle: {chain}")
     model, lines, label = read_scenario_file(path)
     measures = list(model.measures)
     assumptions = model.assumptions
@@ -153,6 +150,9 @@ def _load(path: Path, stack: tuple) -> Scenario:
         if not parent_path.is_file():
             raise ScenarioError(f"{label}:{lines.get(('extends',), 1)}: extends: file {model.extends!r} "
                                 f"not found next to {path.name}")
+        if parent_path.resolve() in (*stack, resolved):
+            chain = " -> ".join(p.name for p in (*stack, resolved, parent_path.resolve()))
+            raise ScenarioError(f"{label}:{lines.get(('extends',), 1)}: extends: cycle {chain}")
         parent = _load(parent_path, (*stack, resolved))
         own = {m.id: m for m in measures}
         merged = [own.pop(m.id, m) for m in parent.measures]

@@ -1,8 +1,13 @@
-"""Safe, strict loading of scenario YAML: size limit, no aliases, no duplicate keys, and
-every problem reported as ``file:line: key.path: message`` with the allowed values."""
+"""Safe, strict loading of scenario YAML: size limit, no aliases, no tags, bounded nesting,
+no duplicate keys, and every problem reported as one line
+``file:line: key.path: message`` with the allowed values where there is a fixed set."""
 
 from __future__ import annotations
 
+import difflib
+import math
+import re
+import types
 import typing
 from pathlib import Path
 
@@ -10,20 +15,44 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ScenarioError
-from .schema import ScenarioFile
+from .schema import Assumptions, Measure, ScenarioFile
 
 MAX_BYTES = 256 * 1024
+#: Deepest nesting of mappings and lists (a scenario needs about 6 levels).
+MAX_DEPTH = 20
+
+
+class _Refused(yaml.YAMLError):
+    """Valid YAML that scenario files do not allow (aliases, tags, deep nesting)."""
+
+    def __init__(self, message: str, mark):
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (no 'billion laughs') and keeps node marks."""
+    """SafeLoader that refuses aliases (no 'billion laughs'), explicit tags and deep nesting
+    while composing, before any value is built."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in scenario files", event.start_mark)
-        return super().compose_node(parent, index)
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(f"alias '*{event.anchor}' is not allowed: scenario files may not use "
+                           "anchors and aliases (&name, *name); write the values out", event.start_mark)
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!"):
+            raise _Refused(f"tag {tag!r} is not allowed: scenario files hold plain values only",
+                           event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _walk(node, path, lines, problems, label):
@@ -35,7 +64,7 @@ def _walk(node, path, lines, problems, label):
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
             line = key_node.start_mark.line + 1
             if key in seen:
-                problems.append(f"{label}:{line}: {_fmt_path(path + (key,))}: duplicate key "
+                problems.append(f"{label}:{line}: {_fmt_path(path + (key,))}: duplicate key {key!r} "
                                 f"(first on line {seen[key]})")
             seen[key] = line
             lines[path + (key,)] = line
@@ -53,10 +82,28 @@ def _fmt_path(path) -> str:
     return out or "(top level)"
 
 
+def _non_finite(data, path, lines, label, out):
+    """Report ``.nan`` / ``.inf`` (and overflowing numbers such as 1e999) anywhere."""
+    if isinstance(data, float) and not math.isfinite(data):
+        out.append(f"{label}:{lines.get(path, 1)}: {_fmt_path(path)}: {data!r} is not a finite number")
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            _non_finite(v, path + (k,), lines, label, out)
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            _non_finite(v, path + (i,), lines, label, out)
+
+
+def _size_error(label: str, size: int) -> ScenarioError:
+    return ScenarioError(f"{label}: file is {size / 1024:.0f} KiB, over the {MAX_BYTES // 1024} KiB limit "
+                         "for scenario files")
+
+
 def parse_yaml(text: str, label: str) -> tuple[object, dict]:
     """Parse YAML text safely; return ``(data, lines)`` mapping key paths to line numbers."""
-    if len(text.encode("utf-8")) > MAX_BYTES:
-        raise ScenarioError(f"{label}: larger than {MAX_BYTES // 1024} KiB; scenario files must be small")
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise _size_error(label, size)
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
@@ -68,16 +115,37 @@ def parse_yaml(text: str, label: str) -> tuple[object, dict]:
         if problems:
             raise ScenarioError(problems)
         data = loader.construct_document(node)
+    except _Refused as exc:
+        raise ScenarioError(f"{label}:{exc.mark.line + 1}: {exc.message}") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        if "\t" in problem or "tab" in problem.lower():
-            problem = "tab character: indent with spaces, not tabs"
-        raise ScenarioError(f"{label}{line}: not valid YAML: {problem}") from None
+        raise ScenarioError(_yaml_problem(exc, label)) from None
+    except RecursionError:  # not expected with MAX_DEPTH, but never a traceback
+        raise ScenarioError(f"{label}: nested too deeply") from None
     finally:
         loader.dispose()
+    problems = []
+    _non_finite(data, (), lines, label, problems)
+    if problems:
+        raise ScenarioError(problems)
     return data, lines
+
+
+def _yaml_problem(exc: yaml.YAMLError, label: str) -> str:
+    """One line for a YAML syntax error: where, what, and in what construct."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"{label}:{mark.line + 1}" if mark else label
+    problem = " ".join((getattr(exc, "problem", None) or str(exc)).split())
+    at_tab = mark is not None and mark.buffer is not None and 0 <= mark.pointer < len(mark.buffer) \
+        and mark.buffer[mark.pointer] == "\t"
+    if at_tab or "'\\t'" in problem:
+        return f"{where}: not valid YAML: tab character in column {mark.column + 1 if mark else '?'} " \
+               "(indent with spaces, not tabs)"
+    if mark is not None:
+        problem += f" (column {mark.column + 1})"
+    context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and cmark is not None and cmark is not mark:
+        problem += f", {' '.join(context.split())} started on line {cmark.line + 1} column {cmark.column + 1}"
+    return f"{where}: not valid YAML: {problem}"
 
 
 def _model_at(model: type[BaseModel], loc) -> type[BaseModel] | None:
@@ -90,6 +158,8 @@ def _model_at(model: type[BaseModel], loc) -> type[BaseModel] | None:
             current = args[0] if args else None
         elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
             current = current.model_fields[part].annotation
+        elif typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
         else:
             return None
     current = _unwrap(current)
@@ -101,7 +171,7 @@ def _unwrap(tp):
     for _ in range(3):
         args = typing.get_args(tp)
         origin = typing.get_origin(tp)
-        if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        if origin in (typing.Union, getattr(types, "UnionType", None)):
             cands = [a for a in args if a is not type(None)]
             models = [a for a in cands if isinstance(a, type) and issubclass(a, BaseModel)]
             lists = [a for a in cands if typing.get_origin(a) is list]
@@ -111,30 +181,124 @@ def _unwrap(tp):
     return tp
 
 
-def validation_lines(exc: ValidationError, lines: dict, label: str) -> list[str]:
-    """One line per pydantic error: ``file:line: key.path: message (allowed: ...)``."""
+_ROOTS = {m.__name__: m for m in (ScenarioFile, Measure, Assumptions)}
+_PREFIX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])?(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])?)*): (.+)$")
+_UNKNOWN_ITEM = re.compile(r"^unknown \w+ '([^']*)'")
+_DUP_ID = re.compile(r"^measure id '([^']*)' is used twice")
+
+
+def _split_path(text: str) -> tuple:
+    out: list = []
+    for part in text.split("."):
+        name, *idx = re.split(r"\[(\d+)\]", part)
+        out.append(name)
+        out.extend(int(i) for i in idx if i != "")
+    return tuple(out)
+
+
+def _short(value, n: int = 60) -> str:
+    text = repr(value.isoformat()) if hasattr(value, "isoformat") else repr(value)
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _hint(word, choices) -> str:
+    near = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.7)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
+def _message(err, loc: tuple, root: type[BaseModel]) -> tuple[tuple, str]:
+    """The key path and a plain one-line message for one pydantic error."""
+    kind, inp, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    msg = " ".join(err["msg"].removeprefix("Value error, ").split())
+    if kind == "value_error":
+        # a model-level check names the key it is about: "cost.unit: ..." -> move into the path
+        m = _PREFIX.match(msg)
+        model = _model_at(root, loc)
+        if m and model is not None and _split_path(m.group(1))[0] in model.model_fields:
+            loc, msg = loc + _split_path(m.group(1)), m.group(2)
+        # "unknown group 'nurce'" raised for a whole list: point at the item
+        m = _UNKNOWN_ITEM.match(msg)
+        if m and isinstance(inp, (list, tuple)) and m.group(1) in [str(x) for x in inp]:
+            loc = loc + ([str(x) for x in inp].index(m.group(1)),)
+        elif m and isinstance(inp, dict) and m.group(1) in inp:  # e.g. a service key of standard_growth
+            loc = loc + (m.group(1),)
+        # "measure id 'x' is used twice": point at the second one
+        m = _DUP_ID.match(msg)
+        if m and isinstance(inp, dict) and isinstance(inp.get("measures"), (list, tuple)):
+            ids = [x.get("id") if isinstance(x, dict) else getattr(x, "id", None) for x in inp["measures"]]
+            hits = [i for i, x in enumerate(ids) if x == m.group(1)]
+            if len(hits) > 1:
+                loc = loc + ("measures", hits[1], "id")
+                msg = f"{msg} (first in measures[{hits[0]}])"
+        return loc, msg
+    if kind == "extra_forbidden":
+        parent = _model_at(root, loc[:-1])
+        allowed = list(parent.model_fields) if parent else []
+        listed = ", ".join(allowed) if allowed else "see the scenario reference"
+        return loc, f"unknown key {loc[-1]!r} (allowed: {listed}){_hint(loc[-1], allowed)}"
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        what = loc[-1] if loc and isinstance(loc[-1], str) else "value"
+        return loc, f"unknown {what} {_short(inp)} (allowed: {', '.join(allowed)}){_hint(inp, allowed)}"
+    if kind == "missing":
+        if loc and isinstance(loc[-1], int):
+            return loc[:-1], f"too few items: {_short(inp)} (needs {loc[-1] + 1})"
+        return loc, "missing (required)"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        model = _model_at(root, loc)
+        keys = ", ".join(model.model_fields) if model else "keys"
+        return loc, f"expected a mapping with keys {keys}, got {_short(inp)}"
+    if kind in ("list_type", "tuple_type"):
+        return loc, f"expected a list, got {_short(inp)}"
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return loc, f"{_short(inp)} is not a (finite) number"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return loc, f"{_short(inp)} is not a whole number"
+    if kind == "string_type":
+        return loc, f"{_short(inp)} is not text (put it in quotes)"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        word = {"greater_than_equal": "at least", "greater_than": "above",
+                "less_than_equal": "at most", "less_than": "below"}[kind]
+        bound = next(iter(ctx.values()), "?")
+        return loc, f"{_short(inp)} must be {word} {bound}"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        return loc, (f"{_short(inp)} is not a valid id (lower-case letters, digits and _, "
+                     "starting with a letter)")
+    if kind == "too_long" and loc and loc[-1] == "ages":
+        return loc, f"expected two ages [from, to], got {_short(inp)}"
+    if kind == "string_too_short":
+        return loc, "must not be empty"
+    return loc, f"{msg} (got {_short(inp)})" if not isinstance(inp, (dict, list)) else msg
+
+
+def validation_lines(exc: ValidationError, lines: dict, label: str, *,
+                     root: type[BaseModel] | None = None, prefix: tuple | None = None) -> list[str]:
+    """One line per pydantic error: ``file:line: key.path: message (allowed: ...)``.
+
+    ``root`` is the model that was validated (its errors' paths start there; by default the
+    schema model named by ``exc.title``) and ``prefix`` the key path of that model in the
+    file, e.g. ``root=Measure, prefix=("measures", 2)`` (by default ``("assumptions",)`` for
+    :class:`Assumptions`, else none).
+    """
+    if root is None:
+        root = _ROOTS.get(exc.title, ScenarioFile)
+    if prefix is None:
+        prefix = ("assumptions",) if root is Assumptions else ()
     out = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in (
             "function-after", "function-before", "function-wrap", "tagged-union", "union"))))
         loc = tuple(p for p in loc if isinstance(p, int) or not p.startswith(("Value", "dict[", "list[")))
+        loc, msg = _message(err, loc, root)
+        loc = tuple(prefix) + loc
         line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), 1)
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            parent = _model_at(ScenarioFile, loc[:-1])
-            allowed = ", ".join(parent.model_fields) if parent else "see the scenario reference"
-            msg = f"unknown key {loc[-1]!r} (allowed: {allowed})"
-        elif err["type"] == "missing":
-            msg = "missing (required)"
-        out.append(f"{label}:{line}: {_fmt_path(loc)}: {msg}")
+        out.append((loc, f"{label}:{line}: {_fmt_path(loc)}: {msg}"))
     # unions report each branch; keep the first line per key path
     seen, uniq = set(), []
-    for line in out:
-        key = line.split(": ", 2)[:2]
-        key = tuple(key)
-        if key not in seen:
-            seen.add(key)
-            uniq.append(line)
+    for loc, text in out:
+        if loc not in seen:
+            seen.add(loc)
+            uniq.append(text)
     return uniq
 
 
@@ -144,17 +308,24 @@ def read_scenario_file(path) -> tuple[ScenarioFile, dict, str]:
     label = str(path)
     if not path.is_file():
         raise ScenarioError(f"{label}: scenario file not found")
-    raw = path.read_bytes()
+    try:
+        with path.open("rb") as fh:  # never read more than the limit
+            raw = fh.read(MAX_BYTES + 1)
+            size = path.stat().st_size if len(raw) > MAX_BYTES else len(raw)
+    except OSError as exc:
+        raise ScenarioError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
     if len(raw) > MAX_BYTES:
-        raise ScenarioError(f"{label}: larger than {MAX_BYTES // 1024} KiB; scenario files must be small")
+        raise _size_error(label, max(size, len(raw)))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{label}: not UTF-8 text (byte {exc.start})") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(f"{label}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                            f"{exc.start}); save the file as UTF-8") from None
     data, lines = parse_yaml(text, label)
     if not isinstance(data, dict):
         raise ScenarioError(f"{label}:1: the top level must be a mapping with keys "
-                            f"{', '.join(ScenarioFile.model_fields)}")
+                            f"{', '.join(ScenarioFile.model_fields)} (got a {type(data).__name__})")
     try:
         model = ScenarioFile.model_validate(data)
     except ValidationError as exc:

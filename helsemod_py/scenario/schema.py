@@ -82,7 +82,7 @@ class Strict(BaseModel):
 class Value(Strict):
     """A number with its unit and an optional source."""
 
-    value: float
+    value: float = Field(allow_inf_nan=False)
     unit: str
     reference: str | None = None
 
@@ -212,7 +212,8 @@ class Measure(Strict):
         ops = [op for op in ("multiply", "add", "set", "shift") if getattr(self, op) is not None]
         lever = LEVERS[self.parameter]
         if len(ops) != 1:
-            raise ValueError(f"give exactly one of {', '.join(lever.operations)} (found {len(ops)})")
+            found = f"found {len(ops)}: {', '.join(ops)}" if ops else "found none"
+            raise ValueError(f"give exactly one of {', '.join(lever.operations)} ({found})")
         op = ops[0]
         if op not in lever.operations:
             raise ValueError(f"{op}: not allowed for {self.parameter} (allowed: {', '.join(lever.operations)})")
@@ -276,9 +277,9 @@ class Assumptions(Strict):
             if k != "all" and k not in D.SERVICES:
                 raise ValueError(f"unknown service {k!r} (allowed: {', '.join(D.SERVICES)})")
             if val.unit != "/1 per year":
-                raise ValueError(f"standard_growth unit {val.unit!r} (allowed: '/1 per year')")
+                raise ValueError(f"unit: {val.unit!r} is not the unit of standard_growth (allowed: '/1 per year')")
             if not (-0.05 <= val.value <= 0.05):
-                raise ValueError(f"standard_growth {val.value:g} is outside -0.05 to 0.05 (/1 per year)")
+                raise ValueError(f"value: {val.value:g} is outside -0.05 to 0.05 (/1 per year)")
         return v
 
 
