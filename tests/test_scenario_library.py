@@ -459,3 +459,33 @@ def test_high_and_low_demand_bracket_the_baseline(runs, base):
         assert_same(p, base, "demand_fte", year=2024)
     assert load("high_demand.yaml").assumptions.standard_growth.value == 0.01
     assert load("low_demand.yaml").assumptions.standard_growth.value == 0.0
+
+
+def test_external_population_driver_from_a_scenario_file(tmp_path):
+    """A scenario can drive demand with an external projection file (path relative to the file)."""
+    from helsemod_py.scenario.driver import write_population_projection
+
+    ds = hm.load_dataset().subset(["K0301", "K3401", "K5601"])
+    base = hm.project(ds, end_year=2030)
+    years = base.years
+    external = base.population.values * 1.1  # 10 % more people in every cell
+    write_population_projection(tmp_path / "proj.csv", external, ds.regions, years)
+    (tmp_path / "ext.yaml").write_text(
+        "name: external\nassumptions:\n  end_year: 2030\n  population_driver:\n"
+        "    source: file\n    file: proj.csv\n    reference: test\n")
+    scn = hm.Scenario.from_yaml(tmp_path / "ext.yaml")
+    res = hm.project(ds, scn)
+    assert np.allclose(res.demand_population.values, external)
+    assert np.array_equal(res.population.values, base.population.values)  # the cohort projection is kept
+    assert np.array_equal(res.supply_fte.values, base.supply_fte.values)
+    # users scale by 1.1, so demand relative to the base year is unchanged: ratio users/users0
+    assert np.allclose(res.users.values, base.users.values * 1.1)
+    assert np.allclose(res.demand_fte.values, base.demand_fte.values)
+    h1 = scn.hash
+    assert hm.Scenario.from_yaml(tmp_path / "ext.yaml").hash == h1  # the path is not in the hash ...
+    write_population_projection(tmp_path / "proj.csv", external * 1.2, ds.regions, years)
+    assert hm.Scenario.from_yaml(tmp_path / "ext.yaml").hash != h1  # ... the file's content is
+    # a broken file gives one line naming it
+    (tmp_path / "proj.csv").write_text("region,year,sex,age,value\nK0301,2024,male,0,abc\n")
+    with pytest.raises(hm.ScenarioError, match=r"proj.csv: row 2: column 'value': 'abc' is not a number"):
+        hm.project(ds, hm.Scenario.from_yaml(tmp_path / "ext.yaml"))

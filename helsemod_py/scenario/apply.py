@@ -83,6 +83,11 @@ def apply_scenario(scenario, inputs, dataset):
 
 
 def _apply_assumptions(asm, inp, dataset):
+    driver = asm.population_driver
+    if driver is not None and driver.source == "file":
+        from .driver import read_population_projection
+
+        inp.external_population = read_population_projection(driver.file, dataset, inp.years)
     if asm.standard_growth is None:
         return
     growth = np.array(dataset["standard_growth"], dtype=float)

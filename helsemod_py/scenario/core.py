@@ -81,8 +81,13 @@ class Scenario:
 
     @property
     def hash(self) -> str:
-        """SHA-256 of the resolved content (name and description excluded)."""
+        """SHA-256 of the resolved content (name and description excluded; a population
+        driver file counts by its content, not its path)."""
         body = {k: v for k, v in self.to_dict().items() if k not in ("name", "description")}
+        driver = body["assumptions"].get("population_driver", {})
+        if driver.get("file"):
+            f = Path(driver["file"])
+            driver["file"] = hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else f.name
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
     @property
@@ -145,6 +150,11 @@ def _load(path: Path, stack: tuple) -> Scenario:
     model, lines, label = read_scenario_file(path)
     measures = list(model.measures)
     assumptions = model.assumptions
+    driver = assumptions.population_driver
+    if driver is not None and driver.file and not Path(driver.file).is_absolute():
+        # resolve the driver file next to the scenario file that names it
+        assumptions = assumptions.model_copy(update={"population_driver": driver.model_copy(
+            update={"file": str((path.parent / driver.file).resolve())})})
     if model.extends:
         parent_path = (path.parent / model.extends)
         if not parent_path.is_file():
@@ -157,7 +167,7 @@ def _load(path: Path, stack: tuple) -> Scenario:
         own = {m.id: m for m in measures}
         merged = [own.pop(m.id, m) for m in parent.measures]
         measures = merged + [m for m in measures if m.id in own]
-        given = model.assumptions.model_dump(exclude_none=True)
+        given = assumptions.model_dump(exclude_none=True)
         assumptions = Assumptions.model_validate({**parent.assumptions.model_dump(exclude_none=True), **given})
     return Scenario(model.name, tuple(measures), assumptions, model.description, label, lines)
 

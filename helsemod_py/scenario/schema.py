@@ -263,11 +263,30 @@ def _target_keys(lever: Lever) -> tuple[str, ...]:
     return tuple(m[d] for d in lever.dims)
 
 
+class PopulationDriver(Strict):
+    """What drives demand: the model's cohort-component projection, or an external
+    projection from a CSV file (columns region, year, sex, age, value in persons; the path
+    is relative to the scenario file), e.g. SSB's main alternative MMMM."""
+
+    source: Literal["cohort", "file"] = "cohort"
+    file: str | None = None
+    reference: str | None = None
+
+    @model_validator(mode="after")
+    def _file(self):
+        if self.source == "file" and not self.file:
+            raise ValueError("file: missing (source: file needs file: PATH.csv)")
+        if self.source == "cohort" and self.file:
+            raise ValueError("file: only allowed with source: file")
+        return self
+
+
 class Assumptions(Strict):
     """Overrides of baseline assumptions."""
 
     end_year: int | None = Field(None, ge=2001, le=2050)
     standard_growth: Value | dict[str, Value] | None = None
+    population_driver: PopulationDriver | None = None
 
     @field_validator("standard_growth")
     @classmethod
