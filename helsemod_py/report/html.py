@@ -1,0 +1,475 @@
+"""A self-contained HTML report of a projection or a results folder, in Norwegian or English.
+
+One file, no external resources and no JavaScript: figures are PNG images embedded as
+base64 ``data:`` URIs and the style sheet is inline. The report holds the run's provenance
+(dataset, scenario, manifest), what in the dataset is synthetic, tables (national supply,
+demand and gap by group for the base and horizon year, gap by county, and when present the
+scenario comparison, attribution and cost-effectiveness), the figures and the sources.
+
+:func:`report_tables` builds the tables (also used for the Excel workbook);
+:func:`write_html_report` works from Projection objects; :func:`report_from_folder` from
+a folder written by ``helsemod run`` or ``helsemod compare``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html as _html
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from .. import dims as D
+from . import labels as L
+from . import plots as P
+
+
+# ======================================================================================
+# Tables
+# ======================================================================================
+@dataclass
+class ReportTable:
+    """A table of the report: ``frame`` with display column names, the unit of each
+    numeric column (``units``) and its decimals in the HTML (``decimals``, default 0)."""
+
+    key: str  # short name: the Excel sheet name
+    title: str
+    frame: pd.DataFrame
+    units: dict[str, str] = field(default_factory=dict)
+    decimals: dict[str, int] = field(default_factory=dict)
+    total_rows: int = 0  # last rows that are totals (shown bold)
+
+
+def _attribution_frames(attribution, year: int | None):
+    """(nation waterfall with totals, cost-effectiveness) frames, both with a scenario column,
+    from an Attribution or from ``attribution.csv`` rows."""
+    if attribution is None:
+        return None, None
+    if hasattr(attribution, "waterfall") and hasattr(attribution, "contributions"):
+        years = attribution.contributions["year"].values
+        y = int(years[-1]) if year is None else int(year)
+        wf = attribution.waterfall(y, level="nation").drop(columns="region")
+        wf.insert(0, "scenario", attribution.scenario)
+        ce = attribution.cost_effectiveness(y)
+        ce.insert(0, "scenario", attribution.scenario)
+        return wf, ce
+    df = pd.DataFrame(attribution)
+    rows = []
+    for scn in pd.unique(df["scenario"]) if "scenario" in df else [""]:
+        sub = df[df["scenario"] == scn] if "scenario" in df else df
+        g = sub.groupby("measure", sort=False).agg(gap_change_fte=("gap_change_fte", "sum"),
+                                                   cost_nok=("cost_nok", "first")).reset_index()
+        g.insert(0, "scenario", scn)
+        rows.append(g)
+    wf = pd.concat(rows, ignore_index=True)
+    ok = (wf["gap_change_fte"] > 0) & (wf["cost_nok"] > 0)
+    wf["nok_per_fte"] = np.where(ok, wf["cost_nok"] / wf["gap_change_fte"].where(ok), np.nan)
+    return wf, None
+
+
+def report_tables(result, lang: str = "nb", baseline=None, attribution=None, year: int | None = None,
+                  others=None, cost_effectiveness: pd.DataFrame | None = None) -> list[ReportTable]:
+    """The report's tables for a projection (or :class:`~helsemod_py.report.plots.ResultSet`).
+
+    Always: supply, demand and gap by group for the nation in the base and horizon year; gap
+    by county (with population and per 1000 inhabitants where known); gap by county and
+    group. With ``baseline``: change in the gap by group (``others``: several scenarios).
+    With ``attribution`` (an Attribution or ``attribution.csv`` rows): each measure's
+    contribution and cost, and cost-effectiveness (from the Attribution or the
+    ``cost_effectiveness`` frame).
+    """
+    L.check_lang(lang)
+    rs = P._as_rs(result)
+    year = rs.check_year(year)
+    y0 = rs.base_year
+    fte = L.t("fte", lang)
+    out: list[ReportTable] = []
+
+    # --- nation by group -------------------------------------------------------------------
+    if D.NATION_CODE in set(rs.long["region"]):
+        sup = rs.region_series("supply_fte", D.NATION_CODE)
+        dem = rs.region_series("demand_fte", D.NATION_CODE)
+        gap = rs.region_series("gap", D.NATION_CODE)
+        rows = []
+        for g in [*gap.columns, None]:  # None: all groups
+            name = L.t("all_groups", lang) if g is None else L.group_name(g, lang, short=False)
+            rows.append([name] + [float(f.loc[y].sum()) if g is None else float(f.loc[y, g])
+                                  for y in (y0, year) for f in (sup, dem, gap)])
+        cols = [L.t("col_group", lang)] + [L.t(k, lang, year=y) for y in (y0, year)
+                                           for k in ("col_supply", "col_demand", "col_gap")]
+        frame = pd.DataFrame(rows, columns=cols)
+        out.append(ReportTable(L.t("sheet_nation", lang), L.t("tab_nation", lang), frame,
+                               {c: fte for c in cols[1:]}, total_rows=1))
+
+    # --- counties ---------------------------------------------------------------------------
+    if "county" in rs.levels:
+        names = rs.county_names()
+        g0 = rs.pivot("gap", "county", y0)
+        g1 = rs.pivot("gap", "county", year)
+        pop = rs.population("county", year)
+        nat_pop = rs.population("nation", year)
+        c_code, c_name = L.t("col_code", lang), L.t("col_county", lang)
+        c_pop = L.t("col_population", lang, year=year)
+        c_g0, c_g1 = L.t("col_gap", lang, year=y0), L.t("col_gap", lang, year=year)
+        c_short = L.t("col_shortage", lang, year=year)
+        c_per = L.t("col_gap_per_1000", lang, year=year)
+        rows = []
+        for code in g1.index:
+            r = {c_code: code, c_name: names.get(code, code)}
+            if pop is not None:
+                r[c_pop] = float(pop.get(code, np.nan))
+            r[c_g0] = float(g0.loc[code].sum())
+            r[c_g1] = float(g1.loc[code].sum())
+            r[c_short] = float(g1.loc[code].clip(upper=0).sum())
+            if pop is not None:
+                r[c_per] = 1000 * r[c_g1] / r[c_pop] if r[c_pop] > 0 else np.nan
+            rows.append(r)
+        tot = {c_code: D.NATION_CODE, c_name: L.t("nation", lang)}
+        if pop is not None:
+            tot[c_pop] = float(nat_pop.sum()) if nat_pop is not None else float(pop.sum())
+        tot[c_g0] = float(g0.values.sum())
+        tot[c_g1] = float(g1.values.sum())
+        tot[c_short] = float(sum(r[c_short] for r in rows))
+        if pop is not None:
+            tot[c_per] = 1000 * tot[c_g1] / tot[c_pop] if tot[c_pop] > 0 else np.nan
+        rows.append(tot)
+        frame = pd.DataFrame(rows)
+        units = {c_g0: fte, c_g1: fte, c_short: fte, c_per: fte, c_pop: L.t("persons", lang)}
+        out.append(ReportTable(L.t("sheet_county", lang), L.t("tab_county", lang), frame,
+                               {k: v for k, v in units.items() if k in frame.columns}, {c_per: 2}, total_rows=1))
+        # county x group
+        cg = g1.copy()
+        cg.columns = [L.group_name(g, lang) for g in cg.columns]
+        cg[L.t("all_groups", lang)] = g1.sum(axis=1)
+        cg.loc[D.NATION_CODE] = cg.sum(axis=0)
+        cg.insert(0, c_name, [names.get(c, L.t("nation", lang) if c == D.NATION_CODE else c) for c in cg.index])
+        cg.index.name = c_code
+        frame = cg.reset_index()
+        out.append(ReportTable(L.t("sheet_county_group", lang), L.t("tab_county_group", lang, year=year), frame,
+                               {c: fte for c in frame.columns[2:]}, total_rows=1))
+
+    # --- scenario comparison ------------------------------------------------------------------
+    if baseline is not None:
+        base = P._as_rs(baseline)
+        comps = [P._as_rs(o) for o in others] if others else [rs]
+        ref = base.region_series("gap", D.NATION_CODE).loc[year]
+        c_grp = L.t("col_group", lang)
+        data = {c_grp: [L.group_name(g, lang, short=False) for g in ref.index] + [L.t("all_groups", lang)]}
+        for s in comps:
+            ch = s.region_series("gap", D.NATION_CODE).loc[year] - ref
+            data[s.scenario] = list(ch.values) + [float(ch.sum())]
+        frame = pd.DataFrame(data)
+        out.append(ReportTable(L.t("sheet_comparison", lang),
+                               L.t("tab_comparison", lang, baseline=base.scenario, year=year), frame,
+                               {s.scenario: fte for s in comps}, total_rows=1))
+
+    # --- attribution and cost-effectiveness ---------------------------------------------------
+    wf, ce = _attribution_frames(attribution, year)
+    if cost_effectiveness is not None:
+        ce = cost_effectiveness
+    if wf is not None and len(wf):
+        nok = L.t("nok", lang)
+        c_scn, c_m = L.t("col_scenario", lang), L.t("col_measure", lang)
+        c_ch, c_cost, c_npf = L.t("col_change", lang), L.t("col_cost", lang, year=year), L.t("col_nok_per_fte", lang)
+        parts = []
+        for scn in pd.unique(wf["scenario"]):
+            sub = wf[wf["scenario"] == scn]
+            body = sub[sub["measure"] != "total"]
+            tot = sub[sub["measure"] == "total"]
+            if tot.empty:
+                t_fte, t_cost = float(body["gap_change_fte"].sum()), float(body["cost_nok"].fillna(0).sum())
+                tot = pd.DataFrame([{"scenario": scn, "measure": "total", "gap_change_fte": t_fte, "cost_nok": t_cost,
+                                     "nok_per_fte": t_cost / t_fte if t_fte > 0 and t_cost > 0 else np.nan}])
+            parts += [body, tot]
+        wf = pd.concat(parts, ignore_index=True)
+        frame = pd.DataFrame({c_scn: wf["scenario"].values,
+                              c_m: [L.t("total", lang) if m == "total" else m for m in wf["measure"]],
+                              c_ch: wf["gap_change_fte"].astype(float).values,
+                              c_cost: wf["cost_nok"].astype(float).values,
+                              c_npf: wf["nok_per_fte"].astype(float).values})
+        out.append(ReportTable(L.t("sheet_attribution", lang), L.t("tab_attribution", lang, year=year), frame,
+                               {c_ch: fte, c_cost: nok, c_npf: L.t("nok_per_fte", lang)}))
+    if ce is not None and len(ce):
+        ce = pd.DataFrame(ce)
+        ce_year = int(ce["year"].iloc[0]) if "year" in ce else year
+        cols = {
+            "scenario": (L.t("col_scenario", lang), None),
+            "measure": (L.t("col_measure", lang), None),
+            "fte_gained": (L.t("col_fte_gained", lang, year=ce_year), fte),
+            "cost_nok": (L.t("col_cost", lang, year=ce_year), L.t("nok", lang)),
+            "nok_per_fte": (L.t("col_nok_per_fte", lang), L.t("nok_per_fte", lang)),
+            "fte_years_gained": (L.t("col_fte_years", lang), L.t("fte_years", lang)),
+            "cost_nok_cumulative": (L.t("col_cost_cum", lang), L.t("nok", lang)),
+            "nok_per_fte_year": (L.t("col_nok_per_fte_year", lang), L.t("nok_per_fte_year", lang)),
+        }
+        frame = pd.DataFrame({lab: (ce[k].map(lambda m: L.t("total", lang) if m == "total" else m)
+                                    if k == "measure" else ce[k]).values
+                              for k, (lab, _) in cols.items() if k in ce})
+        out.append(ReportTable(L.t("sheet_ce", lang), L.t("tab_ce", lang), frame,
+                               {lab: u for k, (lab, u) in cols.items() if u and k in ce}))
+    return out
+
+
+def tables_for_excel(tables: list[ReportTable]) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, str]]]:
+    """``(sheets, units)`` for :func:`helsemod_py.report.excel.write_excel`."""
+    return {t.key: t.frame for t in tables}, {t.key: dict(t.units) for t in tables}
+
+
+# ======================================================================================
+# Dataset metadata (what is synthetic, sources)
+# ======================================================================================
+def _dataset_meta(name: str, dataset_hash: str, manifest: dict | None = None, dataset=None) -> dict | None:
+    """The dataset's metadata (``synthetic`` flags and sources) where it can be found:
+    the Dataset given, the ``--data`` folder of the manifest's command, or the embedded
+    default (by name; ``hash_differs`` is set when the hash is not the default's, as for a
+    subset or an edited copy)."""
+    if dataset is not None:
+        return dict(dataset.meta, name=dataset.name)
+    manifest = manifest or {}
+    cmd = manifest.get("command") or []
+    if isinstance(cmd, str):
+        cmd = shlex.split(cmd)
+    data_dir = manifest.get("data_dir")
+    for i, arg in enumerate(cmd):
+        if arg == "--data" and i + 1 < len(cmd):
+            data_dir = cmd[i + 1]
+        elif str(arg).startswith("--data="):
+            data_dir = str(arg).split("=", 1)[1]
+    if data_dir:
+        f = Path(data_dir) / "dataset.yaml"
+        if f.exists():
+            import yaml
+
+            try:
+                meta = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError:
+                meta = None
+            if isinstance(meta, dict) and str(meta.get("name", "")) == name:
+                return meta
+    if name == "helsemod-default":
+        import helsemod_py as hm
+
+        ds = hm.load_dataset()
+        meta = dict(ds.meta, name=ds.name)
+        if dataset_hash and ds.hash != dataset_hash:
+            meta["hash_differs"] = True  # a subset or an edited copy of the default
+        return meta
+    return None
+
+
+# ======================================================================================
+# HTML
+# ======================================================================================
+CSS = """
+body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;color:#222;margin:0;background:#f6f7f9;line-height:1.45}
+main{max-width:1180px;margin:0 auto;padding:24px 32px 48px;background:#fff}
+h1{font-size:1.7em;margin:0.2em 0 0.1em}h2{font-size:1.3em;border-bottom:2px solid #1f5fa8;padding-bottom:3px;
+margin-top:1.8em}h3{font-size:1.05em;margin:1.4em 0 0.4em}
+.sub{color:#555;margin:0 0 1em}.banner{background:#fff4d6;border-left:4px solid #e0a800;padding:8px 12px}
+nav ul{columns:2;padding-left:1.2em}table{border-collapse:collapse;font-size:0.86em;margin:0.3em 0 0.8em}
+th,td{padding:3px 8px;border-bottom:1px solid #e3e3e3;vertical-align:top}
+th{background:#eef2f7;text-align:left;position:sticky;top:0}td.num,th.num{text-align:right;white-space:nowrap}
+td.neg{color:#b0281a}tr.total td{font-weight:bold;border-top:2px solid #999}
+table.kv th{background:none;width:16em}.scroll{overflow-x:auto;max-width:100%}
+figure{margin:1.2em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #e3e3e3}
+figcaption{color:#444;font-size:0.9em;margin-top:4px}code{font-size:0.92em;background:#f1f1f1;padding:1px 4px}
+footer{margin-top:3em;color:#777;font-size:0.85em}
+"""
+
+
+def _e(x) -> str:
+    return _html.escape(str(x), quote=True)
+
+
+def _table_html(tab: ReportTable, lang: str) -> str:
+    from .excel import header_with_unit
+
+    df = tab.frame
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+    head = "".join(f'<th class="num">{_e(header_with_unit(c, tab.units.get(c)))}</th>' if isnum
+                   else f"<th>{_e(header_with_unit(c, tab.units.get(c)))}</th>"
+                   for c, isnum in zip(df.columns, numeric))
+    body = []
+    n = len(df)
+    for i, row in enumerate(df.itertuples(index=False, name=None)):
+        cells = []
+        for c, v, isnum in zip(df.columns, row, numeric):
+            if isnum:
+                val = float(v) if v is not None and not pd.isna(v) else float("nan")
+                cls = "num neg" if val < 0 and round(val, tab.decimals.get(c, 0)) != 0 else "num"
+                cells.append(f'<td class="{cls}">{_e(L.fmt_num(val, lang, tab.decimals.get(c, 0)))}</td>')
+            else:
+                cells.append(f"<td>{_e('' if v is None or (isinstance(v, float) and np.isnan(v)) else v)}</td>")
+        cls = ' class="total"' if i >= n - tab.total_rows else ""
+        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    return (f'<div class="scroll"><table class="data"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
+
+
+def _png_uri(fig) -> str:
+    return "data:image/png;base64," + base64.b64encode(P.figure_png(fig)).decode("ascii")
+
+
+def build_html(main: P.ResultSet, lang: str = "nb", tables: list[ReportTable] | None = None, figs=None,
+               manifest: dict | None = None, dataset_meta: dict | None = None, scenarios: list[str] | None = None,
+               note: str | None = None) -> str:
+    """The report as one HTML string (see :func:`write_html_report`)."""
+    L.check_lang(lang)
+    manifest = dict(manifest or main.manifest or {})
+    tables = tables or []
+    figs = figs or []
+    y0, y1 = main.base_year, main.horizon
+    title = L.t("report_title", lang)
+    synthetic = bool(dataset_meta and (dataset_meta.get("synthetic")
+                                       or any(isinstance(p, dict) and p.get("synthetic")
+                                              for p in (dataset_meta.get("parameters") or {}).values())))
+    parts = [(f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+              '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+              f'<meta name="generator" content="helsemod_py {_e(__version__)}">\n'
+              f"<title>{_e(title)} – {_e(main.scenario)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n")]
+    parts.append(f"<header><h1>{_e(title)}</h1>"
+                 f'<p class="sub">{_e(L.t("report_sub", lang, y0=y0, y1=y1, scenario=main.scenario))}</p>')
+    if synthetic:
+        parts.append(f'<p class="banner">{_e(L.t("synthetic_banner", lang))}</p>')
+    parts.append("</header>\n")
+    # table of contents
+    toc = [("info", L.t("sec_info", lang)), ("synthetic", L.t("sec_synthetic", lang)),
+           ("tables", L.t("sec_tables", lang)), ("figures", L.t("sec_plots", lang)),
+           ("sources", L.t("sec_sources", lang))]
+    parts.append(f'<nav><h2>{_e(L.t("toc", lang))}</h2><ul>'
+                 + "".join(f'<li><a href="#{k}">{_e(v)}</a></li>' for k, v in toc) + "</ul></nav>\n")
+    # --- about this run -----------------------------------------------------------------------
+    kv = [(L.t("info_package", lang), f"helsemod_py {manifest.get('package_version', main.version)}"),
+          (L.t("info_dataset", lang), main.dataset or manifest.get("dataset", "")),
+          (L.t("info_dataset_hash", lang), str(manifest.get("dataset_hash", ""))[:16])]
+    if scenarios and len(scenarios) > 1:
+        kv.append((L.t("info_scenarios", lang), "; ".join(scenarios)))
+    else:
+        kv.append((L.t("info_scenario", lang), main.scenario))
+    kv += [(L.t("info_scenario_hash", lang), ", ".join(h[:16] for h in str(manifest.get("scenario_hash", "")).split(",")
+                                                       if h)),
+           (L.t("info_years", lang), f"{y0}–{y1}")]
+    if manifest.get("scenario_file"):
+        kv.append((L.t("info_scenario_file", lang), manifest["scenario_file"]))
+    if manifest.get("scenarios"):
+        kv.append((L.t("info_scenario_file", lang), ", ".join(map(str, manifest["scenarios"]))))
+    if manifest.get("seed") is not None:
+        kv.append((L.t("info_seed", lang), manifest["seed"]))
+    if manifest.get("created"):
+        kv.append((L.t("info_created", lang), manifest["created"]))
+    if manifest.get("command"):
+        cmd = manifest["command"]
+        kv.append((L.t("info_command", lang), " ".join(map(str, cmd)) if isinstance(cmd, list) else cmd))
+    if manifest.get("python"):
+        kv.append((L.t("info_python", lang),
+                   f"{manifest.get('python')} / {manifest.get('numpy', '?')} / {manifest.get('numba', '?')}"))
+    parts.append(f'<section id="info"><h2>{_e(L.t("sec_info", lang))}</h2><table class="kv">'
+                 + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in kv if v not in ("", None))
+                 + f'</table><h3>{_e(L.t("sec_reading", lang))}</h3><p>{_e(L.t("reading", lang))}</p>')
+    if note:
+        parts.append(f"<p>{_e(note)}</p>")
+    parts.append("</section>\n")
+    # --- what is synthetic ----------------------------------------------------------------------
+    parts.append(f'<section id="synthetic"><h2>{_e(L.t("sec_synthetic", lang))}</h2>')
+    sources = []
+    if dataset_meta is None:
+        parts.append(f"<p>{_e(L.t('syn_unknown', lang))}</p>")
+    else:
+        if (dataset_meta.get("name") or main.dataset) == "helsemod-default":
+            parts.append(f"<p>{_e(L.t('syn_default', lang))}</p>")
+        if dataset_meta.get("hash_differs"):
+            parts.append(f"<p>{_e(L.t('syn_hash_differs', lang))}</p>")
+        if dataset_meta.get("description"):
+            parts.append(f"<p><em>{_e(dataset_meta['description'])}</em></p>")
+        params = dataset_meta.get("parameters") or {}
+        if isinstance(params, dict) and params:
+            syn = [k for k, v in params.items() if isinstance(v, dict) and v.get("synthetic")]
+            parts.append(f"<p>{_e(L.t('syn_intro', lang) if syn else L.t('syn_none', lang))}</p>")
+            rows = "".join(
+                f"<tr><td><code>{_e(k)}</code></td><td>{_e(L.t('yes' if v.get('synthetic') else 'no', lang))}</td>"
+                f"<td>{_e(v.get('source', ''))}</td></tr>"
+                for k, v in params.items() if isinstance(v, dict))
+            parts.append(f'<div class="scroll"><table><thead><tr><th>{_e(L.t("parameter", lang))}</th>'
+                         f'<th>{_e(L.t("synthetic", lang))}</th><th>{_e(L.t("source", lang))}</th></tr></thead>'
+                         f"<tbody>{rows}</tbody></table></div>")
+            sources = list(dict.fromkeys(str(v.get("source")) for v in params.values()
+                                         if isinstance(v, dict) and v.get("source")))
+    parts.append("</section>\n")
+    # --- tables -----------------------------------------------------------------------------------
+    parts.append(f'<section id="tables"><h2>{_e(L.t("sec_tables", lang))}</h2>')
+    for i, tab in enumerate(tables):
+        parts.append(f'<h3 id="table-{i + 1}">{_e(tab.title)}</h3>{_table_html(tab, lang)}')
+    parts.append("</section>\n")
+    # --- figures ----------------------------------------------------------------------------------
+    parts.append(f'<section id="figures"><h2>{_e(L.t("sec_plots", lang))}</h2>')
+    for i, (name, key, fig) in enumerate(figs):
+        cap = L.t(key, lang)
+        parts.append(f'<figure id="fig-{_e(name)}"><img src="{_png_uri(fig)}" alt="{_e(cap)}">'
+                     f"<figcaption>{i + 1}. {_e(cap)}</figcaption></figure>")
+    parts.append("</section>\n")
+    # --- sources ----------------------------------------------------------------------------------
+    parts.append(f'<section id="sources"><h2>{_e(L.t("sec_sources", lang))}</h2>'
+                 f'<h3>{_e(L.t("general_sources", lang))}</h3><ul>'
+                 + "".join(f"<li>{_e(nb if lang == 'nb' else en)}</li>" for nb, en in L.GENERAL_SOURCES)
+                 + "</ul>")
+    if sources:
+        parts.append(f'<h3>{_e(L.t("data_sources", lang))}</h3><ul>'
+                     + "".join(f"<li>{_e(s)}</li>" for s in sources) + "</ul>")
+    parts.append("</section>\n")
+    parts.append(f"<footer>{_e(main.caption(lang))}. {_e(L.t('generated', lang, version=__version__))}</footer>\n"
+                 "</main>\n</body>\n</html>\n")
+    return "".join(parts)
+
+
+def _write_text_atomic(path: Path, text: str) -> Path:
+    return P.write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_html_report(result, out_file, lang: str = "nb", baseline=None, attribution=None, dataset=None,
+                      region: str | None = None, year: int | None = None, manifest: dict | None = None) -> Path:
+    """Write a self-contained HTML report of a projection to ``out_file`` (atomically).
+
+    ``result``: a Projection; ``baseline``: a Projection to compare with; ``attribution``:
+    an :class:`~helsemod_py.analysis.Attribution`; ``dataset``: the Dataset (for what is
+    synthetic and the sources; the embedded default is recognised without it); ``region``:
+    the region of the supply/demand figure and the pyramids (default: the nation).
+    """
+    L.check_lang(lang)
+    rs = P._as_rs(result)
+    if manifest is None and isinstance(result, P.Projection):
+        from ..outputs import manifest as _manifest
+
+        manifest = _manifest(result, command=[])
+    rs.manifest = dict(manifest or {})
+    year = rs.check_year(year)
+    tables = report_tables(rs, lang, baseline=baseline, attribution=attribution, year=year)
+    figs = P.figures(rs, lang, baseline=baseline, attribution=attribution, region=region, year=year)
+    ds_hash = getattr(result, "dataset_hash", "") or rs.manifest.get("dataset_hash", "")
+    meta = _dataset_meta(rs.dataset, ds_hash, rs.manifest, dataset)
+    scenarios = [P._as_rs(baseline).scenario, rs.scenario] if baseline is not None else None
+    text = build_html(rs, lang, tables, figs, rs.manifest, meta, scenarios)
+    return _write_text_atomic(Path(out_file), text)
+
+
+def report_from_folder(results_dir, out_file=None, lang: str = "nb", region: str | None = None) -> Path:
+    """Write the HTML report of a folder written by ``helsemod run`` or ``helsemod compare``.
+
+    ``out_file`` defaults to ``<results_dir>/report_<lang>.html``. Works on the saved
+    tables only (no rerun): figures 1-3, plus the scenario comparison and attribution
+    waterfalls for a compare folder.
+    """
+    L.check_lang(lang)
+    folder = P.load_folder(results_dir)
+    out_file = Path(out_file) if out_file is not None else folder.path / f"report_{lang}.html"
+    main = folder.main
+    tables = report_tables(main, lang, baseline=folder.baseline, attribution=folder.attribution, year=folder.year,
+                           others=folder.others, cost_effectiveness=folder.cost_effectiveness)
+    figs = P.folder_figures(folder, lang, region=region)
+    meta = _dataset_meta(main.dataset, str(folder.manifest.get("dataset_hash", "")), folder.manifest)
+    note = None if main.has_population else L.t("no_population", lang)
+    text = build_html(main, lang, tables, figs, folder.manifest, meta, [r.scenario for r in folder.results], note)
+    return _write_text_atomic(out_file, text)

@@ -1,0 +1,313 @@
+"""Norwegian (bokmål) and English text of plots, tables and reports.
+
+Every visible string of :mod:`helsemod_py.report` comes from here: :func:`t` looks up a
+phrase, :func:`group_name` / :func:`service_name` name personnel groups and services
+(short forms for plot axes, full forms from :mod:`helsemod_py.dims` for tables), and
+:func:`fmt_num` formats numbers the way each language writes them (``-1 234,5`` in
+Norwegian, ``-1,234.5`` in English, with a true minus sign).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import dims as D
+from ..errors import HelsemodError
+
+LANGS = ("nb", "en")
+
+#: phrase key -> {lang: text}; ``{name}`` placeholders are filled by :func:`t`.
+TEXT: dict[str, dict[str, str]] = {
+    # units
+    "fte": {"nb": "årsverk", "en": "FTE"},
+    "persons": {"nb": "personer", "en": "persons"},
+    "thousand_persons": {"nb": "tusen personer", "en": "thousand persons"},
+    "fte_per_1000": {"nb": "årsverk per 1000 innbyggere", "en": "FTE per 1,000 inhabitants"},
+    "pct_of_demand": {"nb": "% av etterspørselen", "en": "% of demand"},
+    "nok": {"nb": "kroner", "en": "NOK"},
+    "nok_per_fte": {"nb": "kroner per årsverk", "en": "NOK per FTE"},
+    "nok_per_fte_year": {"nb": "kroner per årsverk-år", "en": "NOK per FTE-year"},
+    "fte_years": {"nb": "årsverk-år", "en": "FTE-years"},
+    "year": {"nb": "År", "en": "Year"},
+    # caption
+    "caption": {"nb": "helsemod_py {version}, datasett {dataset}, scenario {scenario}",
+                "en": "helsemod_py {version}, dataset {dataset}, scenario {scenario}"},
+    "nation": {"nb": "Norge", "en": "Norway"},
+    "all_groups": {"nb": "Alle grupper", "en": "All groups"},
+    "total": {"nb": "Totalt", "en": "Total"},
+    # plot 1: supply vs demand
+    "sd_title": {"nb": "Tilbud og etterspørsel etter personellgruppe, {region}",
+                 "en": "Supply and demand by personnel group, {region}"},
+    "supply": {"nb": "Tilbud", "en": "Supply"},
+    "demand": {"nb": "Etterspørsel", "en": "Demand"},
+    "shortage": {"nb": "Mangel", "en": "Shortage"},
+    "surplus": {"nb": "Overskudd", "en": "Surplus"},
+    "sd_ylabel": {"nb": "Årsverk", "en": "FTE"},
+    # plot 2: gap by county
+    "county_title": {"nb": "Gap mellom tilbud og etterspørsel etter fylke, {year}",
+                     "en": "Gap between supply and demand by county, {year}"},
+    "county_title_group": {"nb": "Gap mellom tilbud og etterspørsel etter fylke, {year}: {group}",
+                           "en": "Gap between supply and demand by county, {year}: {group}"},
+    "county_xlabel": {"nb": "Årsverk (tilbud minus etterspørsel; negativt = mangel)",
+                      "en": "FTE (supply minus demand; negative = shortage)"},
+    "shortage_groups": {"nb": "Sum for grupper med mangel", "en": "Sum of groups with a shortage"},
+    "surplus_groups": {"nb": "Sum for grupper med overskudd", "en": "Sum of groups with a surplus"},
+    "net_gap": {"nb": "Netto gap (tall: årsverk; per 1000 innbyggere)",
+                "en": "Net gap (figures: FTE; per 1,000 inhabitants)"},
+    "net_gap_nopop": {"nb": "Netto gap (årsverk)", "en": "Net gap (FTE)"},
+    "per_1000_short": {"nb": "per 1000", "en": "per 1,000"},
+    # plot 3: heat map
+    "heat_title": {"nb": "Gap per 1000 innbyggere etter kommune og gruppe, {year}",
+                   "en": "Gap per 1,000 inhabitants by municipality and group, {year}"},
+    "heat_title_pct": {"nb": "Gap i prosent av etterspørselen etter kommune og gruppe, {year}",
+                       "en": "Gap as a percentage of demand by municipality and group, {year}"},
+    "heat_cbar": {"nb": "Årsverk per 1000 innbyggere (negativt = mangel)",
+                  "en": "FTE per 1,000 inhabitants (negative = shortage)"},
+    "heat_cbar_pct": {"nb": "Gap i % av etterspørselen (negativt = mangel)",
+                      "en": "Gap in % of demand (negative = shortage)"},
+    "heat_note": {"nb": "Kommuner gruppert etter fylke, innen fylket sortert etter samlet gap per innbygger. "
+                        "Fargeskalaen er kvadratrot-skalert og avkortet ved ±{lim}.",
+                  "en": "Municipalities grouped by county, sorted within the county by total gap per "
+                        "inhabitant. Square-root colour scale, clipped at ±{lim}."},
+    "heat_note_pct": {"nb": "Kommuner gruppert etter fylke, innen fylket sortert etter samlet gap i prosent av "
+                            "etterspørselen. Fargeskalaen er kvadratrot-skalert og avkortet ved ±{lim}.",
+                      "en": "Municipalities grouped by county, sorted within the county by the total gap as a "
+                            "percentage of demand. Square-root colour scale, clipped at ±{lim}."},
+    "municipalities": {"nb": "kommuner", "en": "municipalities"},
+    # plot 4: pyramids
+    "pyr_title": {"nb": "Befolkning etter alder og kjønn, {y0} og {y1}, {region}",
+                  "en": "Population by age and sex, {y0} and {y1}, {region}"},
+    "pyr_xlabel": {"nb": "Personer (tusen)", "en": "Persons (thousands)"},
+    "pyr_ylabel": {"nb": "Alder (år)", "en": "Age (years)"},
+    "men": {"nb": "Menn", "en": "Men"},
+    "women": {"nb": "Kvinner", "en": "Women"},
+    # plot 5: scenario comparison
+    "cmp_title": {"nb": "Endring i gap mot {baseline}, {year}, {region}",
+                  "en": "Change in the gap versus {baseline}, {year}, {region}"},
+    "cmp_xlabel": {"nb": "Endring i gap (årsverk; positivt = mindre mangel)",
+                   "en": "Change in gap (FTE; positive = smaller shortage)"},
+    "no_change": {"nb": "Ingen endring i gapet", "en": "No change in the gap"},
+    # plot 6: waterfall
+    "wf_title": {"nb": "Bidrag fra hvert tiltak til endringen i gap, {year}, {region}",
+                 "en": "Contribution of each measure to the change in the gap, {year}, {region}"},
+    "wf_xlabel": {"nb": "Endring i gap (årsverk; positivt = mindre mangel)",
+                  "en": "Change in gap (FTE; positive = smaller shortage)"},
+    "wf_note": {"nb": "Shapley-fordeling: bidragene summerer seg til totalen. Kostnad per årsverk i parentes.",
+                "en": "Shapley attribution: the contributions add up to the total. Cost per FTE in brackets."},
+    "wf_none": {"nb": "Scenarioet har ingen tiltak", "en": "The scenario has no measures"},
+    "kr_per_fte_short": {"nb": "kr/årsverk", "en": "NOK/FTE"},
+    # report
+    "report_title": {"nb": "Helse- og omsorgspersonell: tilbud og etterspørsel",
+                     "en": "Health and care personnel: supply and demand"},
+    "report_sub": {"nb": "Framskriving {y0}–{y1}, scenario «{scenario}»",
+                   "en": "Projection {y0}–{y1}, scenario “{scenario}”"},
+    "sec_info": {"nb": "Om kjøringen", "en": "About this run"},
+    "sec_synthetic": {"nb": "Hva er syntetisk", "en": "What is synthetic"},
+    "sec_tables": {"nb": "Tabeller", "en": "Tables"},
+    "sec_plots": {"nb": "Figurer", "en": "Figures"},
+    "sec_sources": {"nb": "Kilder", "en": "Sources"},
+    "sec_reading": {"nb": "Slik leser du tallene", "en": "How to read the figures"},
+    "reading": {"nb": "Gap = tilbud av årsverk minus etterspurte årsverk. Negativt gap betyr mangel, positivt "
+                      "betyr overskudd. Ett årsverk er 37,5 timer i uken. Fylker og landet er summen av "
+                      "kommunene.",
+                "en": "Gap = FTE supplied minus FTE demanded. A negative gap is a shortage, a positive gap a "
+                      "surplus. One FTE is 37.5 hours a week. Counties and the nation are sums of their "
+                      "municipalities."},
+    "info_package": {"nb": "Programvare", "en": "Software"},
+    "info_dataset": {"nb": "Datasett", "en": "Dataset"},
+    "info_dataset_hash": {"nb": "Datasett-hash", "en": "Dataset hash"},
+    "info_scenario": {"nb": "Scenario", "en": "Scenario"},
+    "info_scenarios": {"nb": "Scenarioer (det første er sammenligningsgrunnlaget)",
+                       "en": "Scenarios (the first is the reference)"},
+    "info_scenario_hash": {"nb": "Scenario-hash", "en": "Scenario hash"},
+    "info_years": {"nb": "År", "en": "Years"},
+    "info_created": {"nb": "Laget", "en": "Created"},
+    "info_command": {"nb": "Kommando", "en": "Command"},
+    "info_seed": {"nb": "Frø (seed)", "en": "Seed"},
+    "info_scenario_file": {"nb": "Scenariofil", "en": "Scenario file"},
+    "info_python": {"nb": "Python / numpy / numba", "en": "Python / numpy / numba"},
+    "syn_unknown": {"nb": "Datasettets metadata er ikke tilgjengelig her. Se dataset.yaml i datasettmappen "
+                          "(feltene «synthetic» og «source»), eller kjør «helsemod info --data MAPPE».",
+                    "en": "The dataset's metadata is not available here. See dataset.yaml in the dataset folder "
+                          "(fields “synthetic” and “source”), or run “helsemod info --data FOLDER”."},
+    "syn_intro": {"nb": "Parametere merket som syntetiske i datasettet:",
+                  "en": "Parameters marked synthetic in the dataset:"},
+    "syn_none": {"nb": "Ingen parametere er merket som syntetiske.",
+                 "en": "No parameter is marked synthetic."},
+    "syn_default": {"nb": "Standarddatasettet er «Norge-likt, ikke Norge»: nasjonale tall er publiserte fakta, "
+                          "men de 357 kommunene er syntetiske (ekte fylkesstruktur og antall kommuner, oppdiktede "
+                          "størrelser, navn og aldersprofiler). Kommunetall må ikke leses som tall for ekte "
+                          "kommuner.",
+                    "en": "The default dataset is “Norway-like, not Norway”: national figures are published "
+                          "facts, but the 357 municipalities are synthetic (real county structure and "
+                          "municipality counts, invented sizes, names and age profiles). Do not read municipal "
+                          "figures as figures for real municipalities."},
+    "syn_hash_differs": {"nb": "Datasettet har standarddatasettets navn, men en annen hash (et utvalg av kommuner "
+                               "eller en redigert kopi). Merkingen under er standarddatasettets.",
+                         "en": "The dataset has the default dataset's name but a different hash (a subset of "
+                               "municipalities or an edited copy). The flags below are those of the default dataset."},
+    "parameter": {"nb": "Parameter", "en": "Parameter"},
+    "source": {"nb": "Kilde", "en": "Source"},
+    "synthetic": {"nb": "Syntetisk", "en": "Synthetic"},
+    "yes": {"nb": "ja", "en": "yes"},
+    "no": {"nb": "nei", "en": "no"},
+    "no_population": {"nb": "Resultatfilen har ikke befolkningstall, så befolkningspyramider mangler og "
+                            "kommunekartet viser gap i prosent av etterspørselen.",
+                      "en": "The results file has no population, so population pyramids are missing and the "
+                            "municipality heat map shows the gap as a percentage of demand."},
+    "general_sources": {"nb": "Metode og tiltak", "en": "Method and measures"},
+    # table titles and columns
+    "tab_nation": {"nb": "Tilbud, etterspørsel og gap etter personellgruppe, Norge",
+                   "en": "Supply, demand and gap by personnel group, Norway"},
+    "tab_county": {"nb": "Gap etter fylke (alle grupper)", "en": "Gap by county (all groups)"},
+    "tab_county_group": {"nb": "Gap etter fylke og personellgruppe, {year}",
+                         "en": "Gap by county and personnel group, {year}"},
+    "tab_comparison": {"nb": "Endring i gap mot «{baseline}», {year}, Norge",
+                       "en": "Change in the gap versus “{baseline}”, {year}, Norway"},
+    "tab_attribution": {"nb": "Bidrag fra tiltak til endringen i gap, {year}, Norge",
+                        "en": "Contribution of measures to the change in the gap, {year}, Norway"},
+    "tab_ce": {"nb": "Kostnadseffektivitet (kostnad per årsverk vunnet), Norge",
+               "en": "Cost-effectiveness (cost per FTE gained), Norway"},
+    "col_group": {"nb": "Personellgruppe", "en": "Personnel group"},
+    "col_code": {"nb": "Kode", "en": "Code"},
+    "col_county": {"nb": "Fylke", "en": "County"},
+    "col_scenario": {"nb": "Scenario", "en": "Scenario"},
+    "col_measure": {"nb": "Tiltak", "en": "Measure"},
+    "col_supply": {"nb": "Tilbud {year}", "en": "Supply {year}"},
+    "col_demand": {"nb": "Etterspørsel {year}", "en": "Demand {year}"},
+    "col_gap": {"nb": "Gap {year}", "en": "Gap {year}"},
+    "col_gap_per_1000": {"nb": "Gap {year} per 1000 innb.", "en": "Gap {year} per 1,000 inh."},
+    "col_population": {"nb": "Befolkning {year}", "en": "Population {year}"},
+    "col_shortage": {"nb": "Sum mangel {year}", "en": "Sum of shortages {year}"},
+    "col_change": {"nb": "Endring i gap", "en": "Change in gap"},
+    "col_cost": {"nb": "Kostnad {year}", "en": "Cost {year}"},
+    "col_nok_per_fte": {"nb": "Kostnad per årsverk", "en": "Cost per FTE"},
+    "col_fte_gained": {"nb": "Vunnet {year}", "en": "Gained {year}"},
+    "col_fte_years": {"nb": "Vunnet, hele perioden", "en": "Gained, whole period"},
+    "col_cost_cum": {"nb": "Kostnad, hele perioden", "en": "Cost, whole period"},
+    "col_nok_per_fte_year": {"nb": "Kostnad per årsverk-år", "en": "Cost per FTE-year"},
+    "sheet_nation": {"nb": "Norge", "en": "Nation"},
+    "sheet_county": {"nb": "Fylker", "en": "Counties"},
+    "sheet_county_group": {"nb": "Fylke x gruppe", "en": "County x group"},
+    "sheet_comparison": {"nb": "Scenarioer", "en": "Scenarios"},
+    "sheet_attribution": {"nb": "Tiltak", "en": "Measures"},
+    "sheet_ce": {"nb": "Kostnadseffektivitet", "en": "Cost-effectiveness"},
+    "toc": {"nb": "Innhold", "en": "Contents"},
+    "synthetic_banner": {"nb": "Merk: datasettet har syntetiske deler (se «Hva er syntetisk»).",
+                         "en": "Note: the dataset has synthetic parts (see “What is synthetic”)."},
+    "data_sources": {"nb": "Datakilder i datasettet", "en": "Data sources in the dataset"},
+    "fig_supply_demand": {"nb": "Tilbud og etterspørsel over tid", "en": "Supply and demand over time"},
+    "fig_county": {"nb": "Gap etter fylke", "en": "Gap by county"},
+    "fig_heat": {"nb": "Gap etter kommune og gruppe", "en": "Gap by municipality and group"},
+    "fig_pyramid": {"nb": "Befolkningspyramider", "en": "Population pyramids"},
+    "fig_comparison": {"nb": "Sammenligning av scenarioer", "en": "Scenario comparison"},
+    "fig_waterfall": {"nb": "Bidrag fra tiltak (fossefall)", "en": "Attribution waterfall"},
+    "generated": {"nb": "Laget med helsemod_py {version}.", "en": "Generated by helsemod_py {version}."},
+}
+
+#: Short group names for plot axes and panel titles (full names are in :mod:`helsemod_py.dims`).
+SHORT_GROUP = {
+    "physician": ("Leger", "Physicians"),
+    "gp": ("Fastleger", "GPs"),
+    "nurse": ("Sykepleiere", "Nurses"),
+    "specialist_nurse": ("Spesialsykepleiere", "Specialist nurses"),
+    "aks": ("AKS-sykepleiere", "AKS nurses"),
+    "public_health_nurse": ("Helsesykepleiere", "Public-health nurses"),
+    "midwife": ("Jordmødre", "Midwives"),
+    "health_worker": ("Helsefagarbeidere", "Health workers"),
+    "social_educator": ("Vernepleiere", "Social educators"),
+    "physiotherapist": ("Fysioterapeuter", "Physiotherapists"),
+    "occupational_therapist": ("Ergoterapeuter", "Occupational therapists"),
+    "psychologist": ("Psykologer", "Psychologists"),
+    "dentist": ("Tannleger", "Dentists"),
+    "dental_hygienist": ("Tannpleiere", "Dental hygienists"),
+    "social_worker": ("Sosionomer/barnevernsped.", "Social workers"),
+    "other_university": ("Annen høyere utdanning", "Other university-educated"),
+    "unskilled": ("Ufaglærte", "Unskilled staff"),
+}
+
+#: Background references shown in every report.
+GENERAL_SOURCES = (
+    (("Statistisk sentralbyrå (SSB): HELSEMOD – framskrivinger av tilbud av og etterspørsel etter helse- og "
+      "omsorgspersonell (SSB Rapporter)."),
+     ("Statistics Norway (SSB): HELSEMOD – projections of supply of and demand for health and care personnel "
+      "(SSB Reports).")),
+    (("Helse- og omsorgsdepartementet: Kompetanseløft 2025 – regjeringens plan for rekruttering, kompetanse og "
+      "fagutvikling i den kommunale helse- og omsorgstjenesten."),
+     ("Ministry of Health and Care Services: Kompetanseløft 2025 (Competence Boost 2025), the government's plan "
+      "for recruitment, competence and professional development in the municipal health and care services.")),
+    ("SSB statistikkbank, tabell 07459: Befolkning etter kjønn og ettårig alder (1. januar).",
+     "Statistics Norway StatBank, table 07459: Population by sex and one-year age groups (1 January)."),
+)
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if it is ``"nb"`` or ``"en"``, else a :class:`HelsemodError`."""
+    if lang not in LANGS:
+        raise HelsemodError(f"language {lang!r}: allowed {', '.join(LANGS)}")
+    return lang
+
+
+def t(key: str, lang: str, **fmt) -> str:
+    """The phrase ``key`` in ``lang`` with ``{placeholders}`` filled from ``fmt``."""
+    text = TEXT[key][check_lang(lang)]
+    return text.format(**fmt) if fmt else text
+
+
+def group_name(code: str, lang: str, short: bool = True) -> str:
+    """Name of a personnel group: short (plots) or full (tables, from :data:`dims.GROUP_LABELS`)."""
+    check_lang(lang)
+    if short and code in SHORT_GROUP:
+        return SHORT_GROUP[code][0 if lang == "nb" else 1]
+    lbl = D.LABELS[D.GROUP].get(code)
+    if lbl is None:
+        return "Alle grupper" if code == "all" and lang == "nb" else ("All groups" if code == "all" else code)
+    return getattr(lbl, lang)
+
+
+def service_name(code: str, lang: str) -> str:
+    """Name of a service from :data:`dims.SERVICE_LABELS` (the code itself if unknown)."""
+    lbl = D.LABELS[D.SERVICE].get(code)
+    return getattr(lbl, check_lang(lang)) if lbl is not None else code
+
+
+def measure_name(measure_id: str) -> str:
+    """Readable form of a measure id: ``torn_nurses`` -> ``torn nurses``."""
+    return str(measure_id).replace("_", " ")
+
+
+def region_label(code: str, name: str, lang: str) -> str:
+    """Display name of a region: the nation is ``Norge``/``Norway``."""
+    if str(code) == D.NATION_CODE:
+        return t("nation", lang)
+    return str(name)
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A model unit (``FTE``, ``persons``, ``NOK``, ...) in ``lang``."""
+    key = {"FTE": "fte", "persons": "persons", "NOK": "nok", "NOK per FTE": "nok_per_fte",
+           "FTE per 1000 inhabitants": "fte_per_1000", "NOK per FTE-year": "nok_per_fte_year",
+           "FTE-years": "fte_years"}.get(unit)
+    return t(key, lang) if key else unit
+
+
+def fmt_num(x, lang: str, decimals: int = 0, sign: bool = False) -> str:
+    """``x`` with the language's thousands and decimal separators and a true minus sign.
+
+    Norwegian: ``−1 234,5``; English: ``−1,234.5``; NaN and None as an en dash. ``sign``
+    adds ``+`` to positive numbers.
+    """
+    check_lang(lang)
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    x = float(x)
+    if round(x, decimals) == 0:
+        x = 0.0
+    s = f"{abs(x):,.{decimals}f}"
+    if lang == "nb":
+        s = s.replace(",", "\u00a0").replace(".", ",")
+    if x < 0:
+        s = "\u2212" + s
+    elif sign and x > 0:
+        s = "+" + s
+    return s

@@ -1,0 +1,924 @@
+"""Figures of a projection: supply and demand, gaps by county and municipality, population
+pyramids, scenario comparison and the attribution waterfall.
+
+Every ``plot_*`` function takes a :class:`~helsemod_py.results.Projection` (or a
+:class:`ResultSet`, the same numbers read back from a results folder) and returns a
+:class:`matplotlib.figure.Figure`. Figures are built without :mod:`matplotlib.pyplot`, so
+nothing needs a display and nothing is left open in a global figure list. Texts are
+Norwegian (``lang="nb"``) or English (``lang="en"``); each figure carries a caption line
+``helsemod_py <version>, dataset <name>, scenario <name>``.
+
+:func:`save_plots` writes all figures of a projection as PNG files;
+:func:`plots_from_folder` does the same from a folder written by ``helsemod run`` or
+``helsemod compare`` (``results.csv``/``comparison.csv``, ``manifest.json``,
+``attribution.csv``), without rerunning the model.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from .. import __version__
+from .. import dims as D
+from ..errors import HelsemodError
+from ..results import Projection
+from . import labels as L
+
+DPI = 120
+#: colours: shortage (red), surplus (blue), supply, demand, neutral
+C_SHORT, C_SURPLUS = "#c0392b", "#2b6cb0"
+C_SUPPLY, C_DEMAND = "#1f5fa8", "#d9822b"
+C_TOTAL, C_GRID = "#3a3a3a", "#dddddd"
+LEVEL_ORDER = {"municipality": 0, "county": 1, "nation": 2}
+
+
+# ======================================================================================
+# Results as a tidy table, from a Projection or from a results folder
+# ======================================================================================
+@dataclass
+class ResultSet:
+    """One scenario's results as the long table of ``results.csv`` (all region levels).
+
+    ``long`` has the columns of :data:`helsemod_py.dims.LONG_COLUMNS`; variables
+    ``supply_fte``, ``demand_fte`` (summed over services), ``gap`` and, where available,
+    ``population``. ``projection`` is kept when built from a Projection (population
+    pyramids need the population by sex and age).
+    """
+
+    scenario: str
+    long: pd.DataFrame
+    dataset: str = ""
+    version: str = __version__
+    manifest: dict = field(default_factory=dict)
+    projection: Projection | None = None
+    county_of: dict = field(default_factory=dict)
+
+    # --- construction -------------------------------------------------------------------
+    @classmethod
+    def from_projection(cls, projection: Projection, manifest: dict | None = None) -> "ResultSet":
+        variables = [v for v in ("supply_fte", "demand_fte", "gap", "population") if v in projection.data]
+        frames = [projection.aggregate(level).to_frame(variables)
+                  for level in D.REGION_LEVELS if LEVEL_ORDER[level] >= LEVEL_ORDER[projection.level]]
+        long = pd.concat(frames, ignore_index=True)
+        county_of = {}
+        if projection.level == "municipality" and "county" in projection.data.coords:
+            county_of = dict(zip(map(str, projection.data["region"].values),
+                                 map(str, projection.data["county"].values)))
+        return cls(projection.scenario, _clean_long(long), projection.dataset_name, __version__,
+                   dict(manifest or {}), projection, county_of)
+
+    @classmethod
+    def from_long(cls, long: pd.DataFrame, manifest: dict | None = None, scenario: str | None = None) -> "ResultSet":
+        manifest = dict(manifest or {})
+        long = _clean_long(long)
+        if scenario is None:
+            scenario = str(long["scenario"].iloc[0]) if len(long) else str(manifest.get("scenario", ""))
+        counties = set(long.loc[long["region_level"] == "county", "region"])
+        munis = long.loc[long["region_level"] == "municipality", "region"].unique()
+        county_of = {m: _guess_county(m, counties) for m in munis}
+        return cls(scenario, long, str(manifest.get("dataset", "")),
+                   str(manifest.get("package_version", __version__)), manifest, None, county_of)
+
+    # --- basic facts ----------------------------------------------------------------------
+    @property
+    def years(self) -> np.ndarray:
+        return np.sort(self.long["year"].unique())
+
+    @property
+    def base_year(self) -> int:
+        return int(self.years[0])
+
+    @property
+    def horizon(self) -> int:
+        return int(self.years[-1])
+
+    @property
+    def has_population(self) -> bool:
+        return bool((self.long["variable"] == "population").any())
+
+    @property
+    def levels(self) -> set[str]:
+        return set(self.long["region_level"].unique())
+
+    def county_names(self) -> dict[str, str]:
+        c = self.long.loc[self.long["region_level"] == "county", ["region", "region_name"]].drop_duplicates("region")
+        return dict(zip(c["region"], c["region_name"]))
+
+    def caption(self, lang: str, scenario: str | None = None) -> str:
+        return L.t("caption", lang, version=self.version, dataset=self.dataset or "?",
+                   scenario=scenario if scenario is not None else self.scenario)
+
+    def check_year(self, year) -> int:
+        year = self.horizon if year is None else int(year)
+        if year not in {int(y) for y in self.years}:
+            raise HelsemodError(f"year {year}: not in the results ({self.base_year}-{self.horizon})")
+        return year
+
+    # --- selections -----------------------------------------------------------------------
+    def _rows(self, variable: str, level: str | None = None, year: int | None = None,
+              region: str | None = None) -> pd.DataFrame:
+        lt = self.long
+        m = lt["variable"] == variable
+        if level is not None:
+            m &= lt["region_level"] == level
+        if year is not None:
+            m &= lt["year"] == year
+        if region is not None:
+            m &= lt["region"] == region
+        return lt[m]
+
+    def pivot(self, variable: str, level: str, year: int) -> pd.DataFrame:
+        """Values in ``year``: regions (rows, in data order) by groups (columns)."""
+        rows = self._rows(variable, level, year)
+        if rows.empty:
+            raise HelsemodError(f"no {variable} at {level} level in {year} in the results")
+        out = rows.pivot_table(index="region", columns="group", values="value", aggfunc="sum", sort=False)
+        return out[[g for g in D.GROUPS if g in out.columns]]
+
+    def region_series(self, variable: str, region: str) -> pd.DataFrame:
+        """Values of one region: years (rows) by groups (columns)."""
+        rows = self._rows(variable, region=region)
+        if rows.empty:
+            raise HelsemodError(f"no {variable} for region {region} in the results")
+        out = rows.pivot_table(index="year", columns="group", values="value", aggfunc="sum").sort_index()
+        return out[[g for g in D.GROUPS if g in out.columns]]
+
+    def population(self, level: str, year: int) -> pd.Series | None:
+        """Inhabitants per region in ``year`` (None where the results have no population)."""
+        rows = self._rows("population", level, year)
+        if rows.empty:
+            return None
+        return rows.groupby("region", sort=False)["value"].sum()
+
+    def region_name(self, code: str, lang: str = "nb") -> str:
+        if str(code) == D.NATION_CODE:
+            return L.t("nation", lang)
+        rows = self.long.loc[self.long["region"] == code, "region_name"]
+        return str(rows.iloc[0]) if len(rows) else str(code)
+
+    def resolve_region(self, region: str | None) -> str:
+        """Code of a region given by code or name (any level); None is the nation."""
+        if region is None:
+            return D.NATION_CODE
+        key = str(region).strip().lower()
+        regs = self.long[["region", "region_name", "region_level"]].drop_duplicates("region")
+        for level in ("municipality", "county", "nation"):  # as the CLI: municipality first
+            sub = regs[regs["region_level"] == level]
+            for c, n in zip(sub["region"], sub["region_name"]):
+                if key in (str(c).lower(), str(n).lower()):
+                    return str(c)
+        if key in ("norge", "norway", "nation"):
+            return D.NATION_CODE
+        raise HelsemodError(f"region {region!r}: no municipality, county or nation with that code or name "
+                            "in the results")
+
+
+def _clean_long(long: pd.DataFrame) -> pd.DataFrame:
+    long = long.copy()
+    for col in ("scenario", "region", "region_name", "region_level", "group", "service", "variable", "unit"):
+        if col in long:
+            long[col] = long[col].astype(str)
+    long["year"] = long["year"].astype(int)
+    long["value"] = long["value"].astype(float)
+    return long
+
+
+def _guess_county(code: str, counties: set) -> str:
+    """County of a municipality code from a results table: ``K3401``/``3401`` -> ``34``."""
+    digits = re.sub(r"\D", "", str(code))
+    if len(digits) >= 4 and digits[:2] in counties:
+        return digits[:2]
+    if len(digits) == 3 and "0" + digits[0] in counties:  # a code that lost its leading zero
+        return "0" + digits[0]
+    return "?"
+
+
+@dataclass
+class FolderResults:
+    """A results folder read back: one :class:`ResultSet` per scenario, plus the compare tables.
+
+    ``results[0]`` is the reference of a comparison (``helsemod compare`` compares the
+    others with the first file); ``main`` is the last scenario (the one a ``run`` folder
+    holds). ``year`` is the comparison year from the manifest, else the last year.
+    """
+
+    path: Path
+    kind: str  # "run" or "compare"
+    manifest: dict
+    results: list[ResultSet]
+    attribution: pd.DataFrame | None = None
+    cost_effectiveness: pd.DataFrame | None = None
+
+    @property
+    def main(self) -> ResultSet:
+        return self.results[-1]
+
+    @property
+    def baseline(self) -> ResultSet | None:
+        return self.results[0] if len(self.results) > 1 else None
+
+    @property
+    def others(self) -> list[ResultSet]:
+        return self.results[1:] if len(self.results) > 1 else []
+
+    @property
+    def year(self) -> int:
+        y = self.manifest.get("year")
+        return self.main.check_year(y) if y is not None else self.main.horizon
+
+
+_READ_DTYPES = {"scenario": str, "region": str, "region_name": str, "region_level": str, "group": str,
+                "service": str, "variable": str, "unit": str}
+
+
+def load_folder(results_dir) -> FolderResults:
+    """Read a folder written by ``helsemod run`` or ``helsemod compare``.
+
+    Raises :class:`HelsemodError` when the folder holds neither ``results.csv`` (or
+    ``.parquet``) nor ``comparison.csv``.
+    """
+    path = Path(results_dir)
+    if not path.is_dir():
+        raise HelsemodError(f"{path}: not a folder (give a folder written by helsemod run or compare)")
+    manifest = {}
+    mf = path / "manifest.json"
+    if mf.exists():
+        try:
+            manifest = json.loads(mf.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise HelsemodError(f"{mf}: not valid JSON ({exc})") from None
+    kind = None
+    for name, k in (("comparison.csv", "compare"), ("results.csv", "run"), ("results.parquet", "run")):
+        f = path / name
+        if f.exists():
+            kind = k
+            if f.suffix == ".parquet":
+                long = pd.read_parquet(f)
+            else:
+                long = pd.read_csv(f, dtype=_READ_DTYPES, keep_default_na=False, na_values=[""])
+            break
+    else:
+        raise HelsemodError(f"{path}: no results.csv, results.parquet or comparison.csv (give a folder written "
+                            "by helsemod run or helsemod compare)")
+    missing = [c for c in D.LONG_COLUMNS if c not in long.columns]
+    if missing:
+        raise HelsemodError(f"{f}: missing column(s) {', '.join(missing)}")
+    results = []
+    for scn in pd.unique(long["scenario"]):
+        sub = long[long["scenario"] == scn]
+        results.append(ResultSet.from_long(sub, manifest, scenario=str(scn)))
+    if not results:
+        raise HelsemodError(f"{f}: no rows")
+    att = ce = None
+    if (path / "attribution.csv").exists():
+        att = pd.read_csv(path / "attribution.csv", dtype={"scenario": str, "region": str, "measure": str})
+    if (path / "cost_effectiveness.csv").exists():
+        ce = pd.read_csv(path / "cost_effectiveness.csv", dtype={"scenario": str, "measure": str})
+    return FolderResults(path, kind, manifest, results, att, ce)
+
+
+def _as_rs(result) -> ResultSet:
+    if isinstance(result, ResultSet):
+        return result
+    if isinstance(result, Projection):
+        return ResultSet.from_projection(result)
+    if isinstance(result, FolderResults):
+        return result.main
+    raise TypeError(f"expected a Projection or ResultSet, got {type(result).__name__}")
+
+
+# ======================================================================================
+# Figure helpers
+# ======================================================================================
+def _figure(width: float, height: float, caption: str) -> Figure:
+    """A constrained-layout figure with a one-line caption at the bottom left."""
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    fig.set_layout_engine("constrained", h_pad=0.06, w_pad=0.06)
+    # supxlabel takes part in the layout, so the caption never overlaps the axes
+    fig.supxlabel(caption, x=0.008, ha="left", fontsize=8, color="#555555")
+    return fig
+
+
+def _num_formatter(lang: str, decimals: int = 0, scale: float = 1.0, absolute: bool = False) -> FuncFormatter:
+    def f(x, pos=None):
+        v = x * scale
+        return L.fmt_num(abs(v) if absolute else v, lang, decimals)
+
+    return FuncFormatter(f)
+
+
+def _style(ax, grid_axis: str = "y") -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis=grid_axis, color=C_GRID, linewidth=0.7)
+    ax.set_axisbelow(True)
+    ax.tick_params(labelsize=9)
+
+
+def _title_with_note(ax, title: str, note: str, fontsize: float = 12.5, note_size: float = 8.5) -> None:
+    """Bold left title with a smaller grey note line between it and the axes."""
+    lines = note.count("\n") + 1
+    ax.set_title(title, fontsize=fontsize, fontweight="bold", loc="left", pad=6 + lines * note_size * 1.35)
+    ax.annotate(note, xy=(0, 1), xycoords="axes fraction", xytext=(0, 4), textcoords="offset points",
+                fontsize=note_size, color="#444444", ha="left", va="bottom")
+
+
+def _year_ticks(y0: int, y1: int) -> list[int]:
+    """First and last year and the multiples of five between them (not crowding either end)."""
+    mid = [y for y in range(y0 + 1, y1) if y % 5 == 0 and y - y0 >= 3 and y1 - y >= 3]
+    if y1 - y0 > 30:
+        mid = [y for y in mid if y % 10 == 0]
+    return sorted({y0, *mid, y1})
+
+
+def _nice_limit(x: float) -> float:
+    """Round ``x`` > 0 up to 1, 2, 2.5 or 5 times a power of ten."""
+    if not np.isfinite(x) or x <= 0:
+        return 1.0
+    p = 10 ** math.floor(math.log10(x))
+    for m in (1, 2, 2.5, 5, 10):
+        if x <= m * p * 1.0000001:
+            return m * p
+    return 10 * p
+
+
+def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    return buf.getvalue()
+
+
+def write_atomic(path, write) -> Path:
+    """Create ``path`` atomically: ``write(tmp_path)`` fills a temporary file in the same
+    folder, which then gets the usual permissions (0666 less the umask) and is renamed into
+    place. A failure leaves any previous file untouched and no temporary file behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _save_png(fig: Figure, path: Path, dpi: int = DPI) -> Path:
+    """Write a PNG atomically."""
+    data = figure_png(fig, dpi)
+    return write_atomic(path, lambda p: p.write_bytes(data))
+
+
+# ======================================================================================
+# (1) supply and demand over time, small multiples
+# ======================================================================================
+def plot_supply_demand(result, region: str | None = None, lang: str = "nb", groups=None) -> Figure:
+    """Supply and demand (FTE) per personnel group over time, one panel per group.
+
+    ``region``: a municipality or county code or name (default: the nation). The area
+    between the lines is red where demand exceeds supply (shortage), blue where not.
+    """
+    L.check_lang(lang)
+    rs = _as_rs(result)
+    code = rs.resolve_region(region)
+    sup = rs.region_series("supply_fte", code)
+    dem = rs.region_series("demand_fte", code)
+    groups = [g for g in (groups or D.GROUPS) if g in sup.columns]
+    if not groups:
+        raise HelsemodError("no personnel groups to plot")
+    n = len(groups)
+    ncols = 5 if n > 12 else 4 if n > 6 else max(1, min(n, 3))
+    nrows = math.ceil(n / ncols)
+    fig = _figure(max(6.5, 2.75 * ncols + 0.6), max(4.0, 2.15 * nrows + 1.3), rs.caption(lang))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    years = sup.index.values
+    y1 = int(years[-1])
+    for i, ax in enumerate(axes.flat):
+        if i >= n:
+            ax.set_visible(False)
+            continue
+        g = groups[i]
+        s, d = sup[g].values, dem[g].values
+        ax.fill_between(years, s, d, where=s < d, interpolate=True, color=C_SHORT, alpha=0.22, linewidth=0)
+        ax.fill_between(years, s, d, where=s >= d, interpolate=True, color=C_SURPLUS, alpha=0.18, linewidth=0)
+        ax.plot(years, s, color=C_SUPPLY, linewidth=1.8)
+        ax.plot(years, d, color=C_DEMAND, linewidth=1.8, linestyle="--")
+        gap = s[-1] - d[-1]
+        ax.set_title(L.group_name(g, lang), fontsize=10, loc="left", fontweight="bold", pad=13)
+        ax.text(0.0, 1.02, f"gap {y1}: {L.fmt_num(gap, lang, sign=True)} {L.t('fte', lang)}",
+                transform=ax.transAxes, fontsize=8, color=C_SHORT if gap < -0.5 else C_SURPLUS, ha="left",
+                va="bottom")
+        lo, hi = min(s.min(), d.min()), max(s.max(), d.max())
+        pad = max(hi - lo, 0.05 * max(abs(hi), 1.0)) * 0.12
+        ax.set_ylim(max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad)
+        ax.yaxis.set_major_formatter(_num_formatter(lang))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+        ax.set_xticks(_year_ticks(int(years[0]), y1))
+        _style(ax)
+        ax.tick_params(labelsize=8)
+        if i % ncols == 0:
+            ax.set_ylabel(L.t("sd_ylabel", lang), fontsize=9)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], color=C_SUPPLY, linewidth=2, label=L.t("supply", lang)),
+               Line2D([], [], color=C_DEMAND, linewidth=2, linestyle="--", label=L.t("demand", lang)),
+               Patch(color=C_SHORT, alpha=0.3, label=L.t("shortage", lang)),
+               Patch(color=C_SURPLUS, alpha=0.25, label=L.t("surplus", lang))]
+    if n < nrows * ncols:  # an empty panel holds the legend
+        lax = axes.flat[n]
+        lax.set_visible(True)
+        lax.set_axis_off()
+        lax.legend(handles=handles, loc="center", fontsize=10, frameon=False,
+                   title=L.t("sd_ylabel", lang), title_fontsize=10)
+    else:  # no empty panel: a small legend in the first
+        axes.flat[0].legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)
+    fig.suptitle(L.t("sd_title", lang, region=rs.region_name(code, lang)) + f" ({L.t('fte', lang)})",
+                 fontsize=13, fontweight="bold")
+    return fig
+
+
+# ======================================================================================
+# (2) gap by county
+# ======================================================================================
+def plot_gap_by_county(result, year: int | None = None, lang: str = "nb", group: str | None = None) -> Figure:
+    """Gap (FTE) by county in ``year`` (default: last year), sorted, largest shortage on top.
+
+    All groups: red = sum over groups with a shortage, blue = sum over groups with a
+    surplus, black marker and label = net gap (with FTE per 1000 inhabitants where the
+    population is known). ``group``: one personnel group instead.
+    """
+    L.check_lang(lang)
+    rs = _as_rs(result)
+    year = rs.check_year(year)
+    gap = rs.pivot("gap", "county", year)
+    names = rs.county_names()
+    pop = rs.population("county", year)
+    if group is not None:
+        if group not in gap.columns:
+            raise HelsemodError(f"group {group!r}: allowed {', '.join(gap.columns)}")
+        gap = gap[[group]]
+    neg = gap.clip(upper=0).sum(axis=1)
+    pos = gap.clip(lower=0).sum(axis=1)
+    net = gap.sum(axis=1)
+    order = net.sort_values().index  # most negative first (drawn on top)
+    n = len(order)
+    fig = _figure(10.5, max(4.0, 0.42 * n + 2.0), rs.caption(lang))
+    ax = fig.subplots()
+    y = np.arange(n)
+    if group is None:
+        ax.barh(y, neg[order].values, color=C_SHORT, alpha=0.85, height=0.65, label=L.t("shortage_groups", lang))
+        ax.barh(y, pos[order].values, color=C_SURPLUS, alpha=0.75, height=0.65, label=L.t("surplus_groups", lang))
+        ax.scatter(net[order].values, y, marker="D", color="black", s=22, zorder=3,
+                   label=L.t("net_gap" if pop is not None else "net_gap_nopop", lang))
+        # legend in one row between the title and the axes
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=8.5, frameon=False,
+                  borderaxespad=0.2, handlelength=1.6, columnspacing=1.4)
+        title = L.t("county_title", lang, year=year)
+    else:
+        v = net[order].values
+        ax.barh(y, v, color=np.where(v < 0, C_SHORT, C_SURPLUS), alpha=0.85, height=0.65)
+        title = L.t("county_title_group", lang, year=year, group=L.group_name(group, lang))
+    lo = min(0.0, float(neg.min()))
+    hi = max(0.0, float(pos.max()))
+    span = max(hi - lo, 1.0)
+    for yi, r in zip(y, order):
+        label = L.fmt_num(net[r], lang)
+        if pop is not None and r in pop.index and pop[r] > 0:
+            label += f" ({L.fmt_num(1000 * net[r] / pop[r], lang, 1)} {L.t('per_1000_short', lang)})"
+        ax.text(max(0.0, float(pos[r])) + 0.012 * span, yi, label, va="center", ha="left", fontsize=8.5)
+    ax.set_xlim(lo - 0.03 * span, hi + 0.36 * span)
+    ax.set_yticks(y, [names.get(r, r) for r in order], fontsize=9.5)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.xaxis.set_major_formatter(_num_formatter(lang))
+    ax.set_xlabel(L.t("county_xlabel", lang), fontsize=9.5)
+    _style(ax, "x")
+    ax.set_title(title, fontsize=12.5, fontweight="bold", loc="left", pad=24 if group is None else 6)
+    return fig
+
+
+# ======================================================================================
+# (3) municipality heat map
+# ======================================================================================
+def plot_gap_heatmap(result, year: int | None = None, lang: str = "nb", groups=None) -> Figure:
+    """Gap per 1000 inhabitants (FTE) by municipality (rows) and group (columns) in ``year``.
+
+    Rows are grouped by county (lines between counties) and sorted within each county by the
+    total gap per inhabitant, largest shortage first. Red = shortage, blue = surplus; the
+    colour scale is symmetric, square-root scaled and clipped at the 98th percentile of absolute values. Where
+    the results hold no population, the gap is shown as a percentage of demand.
+    """
+    L.check_lang(lang)
+    rs = _as_rs(result)
+    year = rs.check_year(year)
+    if "municipality" not in rs.levels:
+        raise HelsemodError("the heat map needs municipality results")
+    gap = rs.pivot("gap", "municipality", year)
+    if groups is not None:
+        gap = gap[[g for g in groups if g in gap.columns]]
+    pop = rs.population("municipality", year)
+    if pop is not None:
+        pop = pop.reindex(gap.index)
+        val = gap.div(pop.where(pop > 0), axis=0) * 1000
+        score = gap.sum(axis=1) / pop.where(pop > 0) * 1000
+        title, cbar, unit = L.t("heat_title", lang, year=year), L.t("heat_cbar", lang), ""
+    else:
+        dem = rs.pivot("demand_fte", "municipality", year).reindex(index=gap.index, columns=gap.columns)
+        val = gap / dem.where(dem > 0) * 100
+        score = gap.sum(axis=1) / dem.sum(axis=1).where(dem.sum(axis=1) > 0) * 100
+        title, cbar, unit = L.t("heat_title_pct", lang, year=year), L.t("heat_cbar_pct", lang), "\u00a0%"
+    county = pd.Series({m: rs.county_of.get(m, "?") for m in gap.index})
+    frame = pd.DataFrame({"county": county, "score": score})
+    frame = frame.sort_values(["county", "score"], kind="stable")
+    val = val.loc[frame.index]
+    names = rs.county_names()
+    n, k = val.shape
+    lim = _nice_limit(float(np.nanpercentile(np.abs(val.values), 98)) if np.isfinite(val.values).any() else 1.0)
+    many = n > 60
+    row_h = 0.045 if many else 0.24
+    height = min(23.0, max(4.5, n * row_h + 3.6))
+    fig = _figure(11.0 if many else 10.5, height, rs.caption(lang))
+    ax = fig.subplots()
+    # square-root colour scale: a few large shortages do not wash out the smaller groups
+    from matplotlib.colors import FuncNorm
+
+    norm = FuncNorm((lambda x: np.sign(x) * np.sqrt(np.abs(x)), lambda y: np.sign(y) * y ** 2), vmin=-lim, vmax=lim)
+    im = ax.imshow(val.values, aspect="auto", cmap="RdBu", norm=norm, interpolation="nearest")
+    ax.set_xticks(np.arange(k), [L.group_name(g, lang) for g in val.columns], rotation=55, ha="right",
+                  rotation_mode="anchor", fontsize=9)
+    blocks = []
+    start = 0
+    cs = frame["county"].values
+    for i in range(1, n + 1):
+        if i == n or cs[i] != cs[start]:
+            blocks.append((cs[start], start, i))
+            start = i
+    for _, a, b in blocks[1:]:
+        ax.axhline(a - 0.5, color="black", linewidth=0.9)
+    if many:
+        ax.set_yticks([(a + b - 1) / 2 for _, a, b in blocks],
+                      [f"{names.get(c, c)} ({b - a})" for c, a, b in blocks], fontsize=8.5)
+        ax.set_ylabel(f"{L.t('col_county', lang)} ({L.t('municipalities', lang)})", fontsize=9.5)
+    else:
+        mnames = rs.long.loc[rs.long["region_level"] == "municipality"].drop_duplicates("region").set_index(
+            "region")["region_name"]
+        ax.set_yticks(np.arange(n), [str(mnames.get(m, m)) for m in val.index], fontsize=8.5)
+        tr = ax.get_yaxis_transform()
+        for c, a, b in blocks:
+            ax.text(1.01, (a + b - 1) / 2, names.get(c, c), transform=tr, fontsize=8.5, va="center", ha="left",
+                    color="#333333", fontweight="bold")
+    if many:  # group names on top as well: the map is tall
+        ax.tick_params(axis="x", labeltop=True)
+        for tick in ax.xaxis.get_major_ticks():
+            tick.label2.set_rotation(55)
+            tick.label2.set_horizontalalignment("left")
+            tick.label2.set_rotation_mode("anchor")
+            tick.label2.set_fontsize(9)
+    ax.tick_params(length=0)
+    ax.set_xticks(np.arange(k + 1) - 0.5, minor=True)
+    ax.tick_params(which="minor", length=0)
+    ax.grid(which="minor", axis="x", color="white", linewidth=0.6)
+    cb = fig.colorbar(im, ax=ax, extend="both", shrink=min(1.0, 6.0 / height * 1.6), aspect=30, pad=0.02)
+    cb.set_label(cbar, fontsize=9.5)
+    ticks = [f * lim for f in (-1, -0.5, -0.2, -0.05, 0, 0.05, 0.2, 0.5, 1)]
+    cb.set_ticks(ticks)
+    cb.ax.yaxis.set_major_formatter(_num_formatter(lang, 2 if lim < 2 else 1 if lim < 20 else 0))
+    cb.ax.tick_params(labelsize=8.5)
+    ax.set_title(title, fontsize=12.5, fontweight="bold", loc="left", pad=8)
+    ax.set_xlabel(L.t("heat_note" if pop is not None else "heat_note_pct", lang, lim=L.fmt_num(lim, lang, 1 if lim < 10 else 0) + unit), fontsize=8.5,
+                  color="#444444", loc="left")
+    return fig
+
+
+# ======================================================================================
+# (4) population pyramids
+# ======================================================================================
+def _age_bins(width: int = 5, top: int = 90):
+    edges = list(range(0, top, width)) + [top]
+    labels = [f"{a}\u2013{a + width - 1}" for a in edges[:-1]] + [f"{top}+"]
+    return edges, labels
+
+
+def plot_population_pyramids(result, years=None, lang: str = "nb", region: str | None = None) -> Figure:
+    """Population by sex and five-year age group: base year (filled) and horizon (outline).
+
+    Needs the population by age, i.e. a :class:`Projection` (results files hold totals only).
+    """
+    L.check_lang(lang)
+    rs = _as_rs(result)
+    proj = rs.projection
+    if proj is None or "population" not in proj.data:
+        raise HelsemodError("population pyramids need the population by sex and age: pass a Projection")
+    y0, y1 = (rs.base_year, rs.horizon) if years is None else (int(years[0]), int(years[1]))
+    for y in (y0, y1):
+        rs.check_year(y)
+    code = rs.resolve_region(region)
+    level = str(rs.long.loc[rs.long["region"] == code, "region_level"].iloc[0])
+    pop = proj.aggregate(level).data["population"].sel(region=code)
+    edges, agelabels = _age_bins()
+    ages = pop["age"].values
+    idx = np.searchsorted(edges, ages, side="right") - 1
+
+    def binned(year, sex):
+        v = pop.sel(year=year, sex=sex).values
+        return np.bincount(idx, weights=v, minlength=len(edges))[: len(edges)] / 1000.0
+
+    m0, f0, m1, f1 = binned(y0, "male"), binned(y0, "female"), binned(y1, "male"), binned(y1, "female")
+    total0, total1 = float(pop.sel(year=y0).sum()), float(pop.sel(year=y1).sum())
+    fig = _figure(10.0, 7.4, rs.caption(lang))
+    ax = fig.subplots()
+    yy = np.arange(len(edges))
+    ax.barh(yy, -m0, height=0.9, color="#6a9fd4", alpha=0.75, label=f"{L.t('men', lang)} {y0}")
+    ax.barh(yy, f0, height=0.9, color="#e39a8c", alpha=0.75, label=f"{L.t('women', lang)} {y0}")
+    ax.barh(yy, -m1, height=0.9, fill=False, edgecolor="#0b3d75", linewidth=1.3, label=f"{L.t('men', lang)} {y1}")
+    ax.barh(yy, f1, height=0.9, fill=False, edgecolor="#8a1c0c", linewidth=1.3,
+            label=f"{L.t('women', lang)} {y1}")
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(yy, agelabels, fontsize=8.5)
+    lim = max(m0.max(), f0.max(), m1.max(), f1.max(), 1e-3) * 1.1
+    ax.set_xlim(-lim, lim)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, symmetric=True))
+    ax.xaxis.set_major_formatter(_num_formatter(lang, 1 if lim < 5 else 0, absolute=True))
+    ax.set_xlabel(L.t("pyr_xlabel", lang), fontsize=9.5)
+    ax.set_ylabel(L.t("pyr_ylabel", lang), fontsize=9.5)
+    ax.text(0.02, 0.98, L.t("men", lang), transform=ax.transAxes, fontsize=12, fontweight="bold", va="top",
+            color="#0b3d75")
+    ax.text(0.98, 0.98, L.t("women", lang), transform=ax.transAxes, fontsize=12, fontweight="bold", va="top",
+            ha="right", color="#8a1c0c")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.005, 0.93), fontsize=8.5, ncol=1, framealpha=0.9)
+    _style(ax, "x")
+    _title_with_note(ax, L.t("pyr_title", lang, y0=y0, y1=y1, region=rs.region_name(code, lang)),
+                     f"{y0}: {L.fmt_num(total0, lang)} {L.t('persons', lang)};   "
+                     f"{y1}: {L.fmt_num(total1, lang)} {L.t('persons', lang)}", note_size=9)
+    return fig
+
+
+# ======================================================================================
+# (5) scenario comparison
+# ======================================================================================
+def plot_scenario_comparison(result, baseline, year: int | None = None, lang: str = "nb",
+                             region: str | None = None, min_change: float = 0.5) -> Figure:
+    """Change in the gap (FTE) against ``baseline`` by personnel group in ``year``.
+
+    ``result``: one projection or a list of them (grouped bars). Groups whose change is
+    below ``min_change`` FTE in every scenario are left out; the last bar is the total.
+    """
+    L.check_lang(lang)
+    scenarios = [_as_rs(r) for r in (result if isinstance(result, (list, tuple)) else [result])]
+    base = _as_rs(baseline)
+    year = base.check_year(year)
+    code = base.resolve_region(region)
+    ref = base.region_series("gap", code).loc[year]
+    changes = pd.DataFrame({s.scenario: s.region_series("gap", code).loc[year] - ref for s in scenarios})
+    changes = changes.reindex([g for g in D.GROUPS if g in changes.index])
+    keep = changes.index[(changes.abs() >= min_change).any(axis=1)]
+    data = changes.loc[keep]
+    total = changes.sum(axis=0)
+    rows = [L.group_name(g, lang) for g in data.index] + [L.t("all_groups", lang)]
+    values = np.vstack([data.values, total.values[None, :]]) if len(data) else total.values[None, :]
+    nrow, nsc = values.shape
+    bar_h = 0.8 / nsc
+    fig = _figure(10.5, max(4.0, nrow * (0.32 + 0.2 * nsc) + 2.2),
+                  base.caption(lang, scenario=", ".join([base.scenario] + [s.scenario for s in scenarios])))
+    ax = fig.subplots()
+    y = np.arange(nrow, dtype=float)
+    y[-1] += 0.4  # set the total apart
+    palette = ["#2a7f62", "#7b4ea3", "#c77c0e", "#2b6cb0", "#b03a2e", "#555555"]
+    span = max(float(np.abs(values).max()), 1.0)
+    for j in range(nsc):
+        yj = y - 0.4 + bar_h * (j + 0.5)
+        v = values[:, j]
+        col = palette[j % len(palette)] if nsc > 1 else None
+        colors = [col] * nrow if col else [C_SURPLUS if x >= 0 else C_SHORT for x in v[:-1]] + [C_TOTAL]
+        ax.barh(yj, v, height=bar_h * 0.92, color=colors, alpha=0.85,
+                label=scenarios[j].scenario if nsc > 1 else None)
+        for yi, x in zip(yj, v):
+            if abs(x) < min_change:
+                continue
+            ax.text(x + (0.01 * span if x >= 0 else -0.01 * span), yi, L.fmt_num(x, lang, sign=True),
+                    va="center", ha="left" if x >= 0 else "right", fontsize=8.5 if nsc < 3 else 7.5)
+    ax.axhline(y[-1] - 0.7, color="#999999", linewidth=0.8, linestyle=":")
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, rows, fontsize=9.5)
+    ax.get_yticklabels()[-1].set_fontweight("bold")
+    ax.invert_yaxis()
+    lo, hi = min(0.0, float(values.min())), max(0.0, float(values.max()))
+    ax.set_xlim(lo - 0.2 * span if lo < 0 else -0.03 * span, hi + 0.2 * span)
+    ax.xaxis.set_major_formatter(_num_formatter(lang))
+    ax.set_xlabel(L.t("cmp_xlabel", lang), fontsize=9.5)
+    if nsc > 1:
+        ax.legend(loc="lower right", fontsize=8.5, framealpha=0.9)
+    if not len(data) and abs(total).max() < min_change:
+        ax.text(0.5, 0.5, L.t("no_change", lang), transform=ax.transAxes, ha="center", fontsize=11, color="#555555")
+    _style(ax, "x")
+    title = L.t("cmp_title", lang, baseline=base.scenario, year=year, region=base.region_name(code, lang))
+    if nsc == 1:
+        title += f"\n{L.t('info_scenario', lang)}: {scenarios[0].scenario}"
+    ax.set_title(title, fontsize=12, fontweight="bold", loc="left")
+    return fig
+
+
+# ======================================================================================
+# (6) attribution waterfall
+# ======================================================================================
+def waterfall_frame(attribution, year: int | None = None, region: str | None = None,
+                    scenario: str | None = None) -> tuple[pd.DataFrame, int | None, str]:
+    """Measures' contributions (FTE) and cost as a frame ``measure, gap_change_fte, cost_nok,
+    nok_per_fte`` without the total row, plus the year and scenario.
+
+    ``attribution``: an :class:`~helsemod_py.analysis.Attribution` or rows of
+    ``attribution.csv`` (county rows are summed to the nation unless ``region`` is given).
+    """
+    if hasattr(attribution, "waterfall") and hasattr(attribution, "contributions"):
+        years = attribution.contributions["year"].values
+        year = int(years[-1]) if year is None else int(year)
+        if region is None:
+            wf = attribution.waterfall(year, level="nation")
+        else:
+            level = "municipality" if region in set(map(str, attribution.contributions["region"].values)) \
+                else "county"
+            wf = attribution.waterfall(year, level=level)
+            wf = wf[wf["region"].astype(str) == str(region)]
+        return wf[wf["measure"] != "total"].reset_index(drop=True), year, attribution.scenario
+    df = pd.DataFrame(attribution)
+    if scenario is not None and "scenario" in df:
+        df = df[df["scenario"] == scenario]
+    scn = str(df["scenario"].iloc[0]) if "scenario" in df and len(df) else (scenario or "")
+    if region is not None and "region" in df:
+        df = df[df["region"].astype(str) == str(region)]
+    df = df[df["measure"] != "total"]
+    grouped = df.groupby("measure", sort=False).agg(gap_change_fte=("gap_change_fte", "sum"),
+                                                     cost_nok=("cost_nok", "first")).reset_index()
+    grouped["nok_per_fte"] = np.where((grouped["gap_change_fte"] > 0) & (grouped["cost_nok"] > 0),
+                                      grouped["cost_nok"] / grouped["gap_change_fte"].where(
+                                          grouped["gap_change_fte"] > 0), np.nan)
+    return grouped, year, scn
+
+
+def plot_attribution_waterfall(attribution, year: int | None = None, lang: str = "nb", region: str | None = None,
+                               scenario: str | None = None, dataset: str = "", version: str = __version__,
+                               region_name: str | None = None) -> Figure:
+    """Waterfall of each measure's contribution to the change in the gap (FTE) in ``year``.
+
+    Horizontal bars float from the running total; the bottom bar is the total, which the
+    contributions add up to (Shapley attribution). Labels give the FTE and, where the
+    measure has a cost, NOK per FTE. ``attribution``: an Attribution or ``attribution.csv``
+    rows (one scenario, chosen with ``scenario`` when the file has several).
+    """
+    L.check_lang(lang)
+    wf, year, scn = waterfall_frame(attribution, year, region, scenario)
+    wf = wf.sort_values("gap_change_fte", ascending=False, kind="stable").reset_index(drop=True)
+    n = len(wf)
+    where = region_name or (L.t("nation", lang) if region is None else str(region))
+    caption = L.t("caption", lang, version=version, dataset=dataset or "?", scenario=scn)
+    fig = _figure(11.0, max(4.0, 0.42 * (n + 1) + 2.3), caption)
+    ax = fig.subplots()
+    if n == 0:
+        ax.text(0.5, 0.5, L.t("wf_none", lang), transform=ax.transAxes, ha="center", fontsize=12)
+        ax.set_axis_off()
+        ax.set_title(L.t("wf_title", lang, year=year, region=where), fontsize=12, fontweight="bold", loc="left")
+        return fig
+    v = wf["gap_change_fte"].values.astype(float)
+    ends = np.cumsum(v)
+    starts = ends - v
+    total = float(ends[-1])
+    y = np.arange(n + 1, dtype=float)
+    y[-1] += 0.3
+    colors = [C_SURPLUS if x >= 0 else C_SHORT for x in v]
+    ax.barh(y[:-1], v, left=starts, height=0.62, color=colors, alpha=0.85)
+    ax.barh(y[-1], total, height=0.7, color=C_TOTAL)
+    for i in range(n):
+        ax.plot([ends[i], ends[i]], [y[i] + 0.31, y[i + 1] - (0.35 if i == n - 1 else 0.31)], color="#888888",
+                linewidth=0.8, linestyle=":")
+    lo = min(0.0, float(np.min(np.minimum(starts, ends))), total)
+    hi = max(0.0, float(np.max(np.maximum(starts, ends))), total)
+    span = max(hi - lo, 1.0)
+    unit = L.t("fte", lang)
+    per = L.t("kr_per_fte_short", lang)
+    for i in range(n):
+        x_end = max(starts[i], ends[i])
+        label = f"{L.fmt_num(v[i], lang, sign=True)} {unit}"
+        npf = wf["nok_per_fte"].iloc[i] if "nok_per_fte" in wf else np.nan
+        if npf is not None and not pd.isna(npf):
+            label += f"  ({L.fmt_num(npf, lang)} {per})"
+        ax.text(x_end + 0.01 * span, y[i], label, va="center", ha="left", fontsize=8.5)
+    tl = f"{L.fmt_num(total, lang, sign=True)} {unit}"
+    cost = float(wf["cost_nok"].fillna(0).sum()) if "cost_nok" in wf else 0.0
+    if cost > 0 and total > 0:
+        tl += f"  ({L.fmt_num(cost / total, lang)} {per})"
+    ax.text(max(0.0, total) + 0.01 * span, y[-1], tl, va="center", ha="left", fontsize=9, fontweight="bold")
+    ax.set_xlim(lo - 0.03 * span, hi + 0.42 * span)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, [L.measure_name(m) for m in wf["measure"]] + [L.t("total", lang)], fontsize=9)
+    ax.get_yticklabels()[-1].set_fontweight("bold")
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(_num_formatter(lang))
+    ax.set_xlabel(L.t("wf_xlabel", lang), fontsize=9.5)
+    _style(ax, "x")
+    _title_with_note(ax, L.t("wf_title", lang, year=year, region=where), f"{scn}. {L.t('wf_note', lang)}",
+                     fontsize=12)
+    return fig
+
+
+# ======================================================================================
+# Writing all figures
+# ======================================================================================
+def _slug(text: str) -> str:
+    import unicodedata
+
+    s = str(text).lower().replace("ø", "o").replace("æ", "ae").replace("å", "a")
+    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
+    s = re.sub(r"[^0-9a-z]+", "_", s).strip("_")
+    return s[:40] or "scenario"
+
+
+def figures(result, lang: str = "nb", baseline=None, attribution=None, region: str | None = None,
+            year: int | None = None, others=None) -> list[tuple[str, str, Figure]]:
+    """All figures that the inputs allow, as ``(name, caption key, Figure)``.
+
+    ``result``: the scenario shown in figures 1-4; ``baseline``: reference for figure 5
+    (with ``others``, a list of scenarios, compared instead of ``result`` alone);
+    ``attribution``: an Attribution, or attribution.csv rows (one figure per scenario).
+    """
+    L.check_lang(lang)
+    rs = _as_rs(result)
+    year = rs.check_year(year)
+    out = [("supply_demand", "fig_supply_demand", plot_supply_demand(rs, region=region, lang=lang))]
+    if "county" in rs.levels:
+        out.append(("gap_by_county", "fig_county", plot_gap_by_county(rs, year=year, lang=lang)))
+    if "municipality" in rs.levels:
+        out.append(("gap_heatmap", "fig_heat", plot_gap_heatmap(rs, year=year, lang=lang)))
+    if rs.projection is not None and "population" in rs.projection.data:
+        out.append(("population_pyramids", "fig_pyramid", plot_population_pyramids(rs, lang=lang, region=region)))
+    if baseline is not None:
+        comp = [_as_rs(o) for o in others] if others else [rs]
+        out.append(("scenario_comparison", "fig_comparison",
+                    plot_scenario_comparison(comp, baseline, year=year, lang=lang, region=region)))
+    if attribution is not None:
+        if isinstance(attribution, pd.DataFrame):
+            scns = list(pd.unique(attribution["scenario"])) if "scenario" in attribution else [None]
+            for s in scns:
+                name = "attribution_waterfall" if len(scns) == 1 else f"attribution_waterfall_{_slug(s)}"
+                out.append((name, "fig_waterfall",
+                            plot_attribution_waterfall(attribution, year=year, lang=lang, scenario=s,
+                                                       dataset=rs.dataset, version=rs.version)))
+        else:
+            out.append(("attribution_waterfall", "fig_waterfall",
+                        plot_attribution_waterfall(attribution, year=year, lang=lang, dataset=rs.dataset,
+                                                   version=rs.version)))
+    return out
+
+
+def save_plots(result, out_dir, lang: str = "nb", baseline=None, attribution=None, region: str | None = None,
+               year: int | None = None, dpi: int = DPI) -> list[Path]:
+    """Write every figure the inputs allow as ``<name>_<lang>.png`` into ``out_dir``.
+
+    ``result``: a Projection; ``baseline``: a Projection to compare with (figure 5);
+    ``attribution``: an :class:`~helsemod_py.analysis.Attribution` (figure 6). Each PNG
+    is written atomically. Returns the paths written.
+    """
+    out_dir = Path(out_dir)
+    paths = []
+    for name, _, fig in figures(result, lang, baseline=baseline, attribution=attribution, region=region,
+                                year=year):
+        paths.append(_save_png(fig, out_dir / f"{name}_{lang}.png", dpi))
+    return paths
+
+
+def folder_figures(folder: FolderResults, lang: str = "nb", region: str | None = None):
+    """The figures of a results folder (see :func:`figures`)."""
+    return figures(folder.main, lang, baseline=folder.baseline, attribution=folder.attribution, region=region,
+                   year=folder.year, others=folder.others)
+
+
+def plots_from_folder(results_dir, out_dir=None, lang: str = "nb", region: str | None = None,
+                      dpi: int = DPI) -> list[Path]:
+    """Write the figures of a folder written by ``helsemod run``/``compare`` as PNG files.
+
+    ``out_dir`` defaults to ``<results_dir>/plots``. A run folder gives figures 1-3 (the
+    results files hold no population by age, so no pyramids); a compare folder adds the
+    scenario comparison and one attribution waterfall per scenario with measures.
+    """
+    L.check_lang(lang)
+    folder = load_folder(results_dir)
+    out_dir = Path(out_dir) if out_dir is not None else folder.path / "plots"
+    return [_save_png(fig, out_dir / f"{name}_{lang}.png", dpi)
+            for name, _, fig in folder_figures(folder, lang, region=region)]

@@ -1,0 +1,325 @@
+"""Figures, Excel workbooks and HTML reports: from projections and from saved results folders.
+
+PNG files must be real images of a sensible size (signature, IHDR width and height) with
+content; the HTML report must be self-contained and hold the expected tables, numbers and
+labels in both languages; workbooks must open with openpyxl with one sheet per table, a
+frozen header row and units in the headers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import helsemod_py as hm
+from helsemod_py import dims as D
+from helsemod_py.analysis import attribute
+from helsemod_py.errors import HelsemodError
+from helsemod_py.outputs import long_table, manifest, write_atomic_dir, write_results
+from helsemod_py.report import (
+    excel_from_folder,
+    load_folder,
+    plot_attribution_waterfall,
+    plot_gap_by_county,
+    plot_gap_heatmap,
+    plot_population_pyramids,
+    plot_scenario_comparison,
+    plot_supply_demand,
+    plots_from_folder,
+    report_from_folder,
+    report_tables,
+    save_plots,
+    write_excel,
+    write_excel_report,
+    write_html_report,
+)
+from helsemod_py.report import labels as L
+from helsemod_py.report.plots import ResultSet, figure_png, waterfall_frame
+
+openpyxl = pytest.importorskip("openpyxl")
+
+CODES = ["K0301", "K3401", "K3402", "K5601"]
+END = 2030
+
+
+def _measure(mid, param, op, value, unit, groups, cost=None):
+    m = {"id": mid, "parameter": param, op: {"value": value, "unit": unit}, "path": {"start": 2025},
+         "target": {"groups": groups}}
+    if cost is not None:
+        m["cost"] = {"value": cost, "unit": "MNOK per year"}
+    return m
+
+
+SCN = hm.Scenario("full time", measures=[
+    _measure("torn_health_workers", "avg_fte", "multiply", 1.05, "/1", ["health_worker"], cost=15),
+    _measure("torn_nurses", "avg_fte", "multiply", 1.03, "/1", ["nurse"], cost=5),
+])
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return hm.load_dataset().subset(CODES)
+
+
+@pytest.fixture(scope="module")
+def runs(ds):
+    base = hm.project(ds, end_year=END)
+    res = hm.project(ds, SCN, end_year=END)
+    att = attribute(ds, SCN, end_year=END)
+    return base, res, att
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory, runs):
+    """A ``helsemod run`` folder and a ``helsemod compare`` folder, written like the CLI does."""
+    base, res, att = runs
+    root = tmp_path_factory.mktemp("results")
+    run_dir = write_results(res, root / "run", scenario_hash="abc")
+    comp = pd.concat([long_table(p) for p in (base, res)], ignore_index=True)
+    wf = att.waterfall(END, level="county")
+    wf.insert(0, "scenario", SCN.name)
+    ce = att.cost_effectiveness(END)
+    ce.insert(0, "scenario", SCN.name)
+    man = manifest(res, scenario_hash="a,b", extra={"scenarios": ["baseline.yaml", "full.yaml"], "year": END})
+    compare_dir = write_atomic_dir(root / "compare", {
+        "comparison.csv": lambda p: comp.to_csv(p, index=False, float_format="%.6g"),
+        "attribution.csv": lambda p: wf.to_csv(p, index=False, float_format="%.6g"),
+        "cost_effectiveness.csv": lambda p: ce.to_csv(p, index=False, float_format="%.6g"),
+        "manifest.json": lambda p: p.write_text(json.dumps(man, ensure_ascii=False)),
+    })
+    return run_dir, compare_dir
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk (after checking the signature)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and length == 13
+    return struct.unpack(">II", data[16:24])
+
+
+def check_png(data: bytes, min_bytes: int = 15_000) -> None:
+    w, h = png_size(data)
+    assert 400 <= w <= 3000 and 400 <= h <= 3000, (w, h)
+    assert len(data) > min_bytes, len(data)  # real content, not a blank canvas
+    assert data.rstrip().endswith(b"IEND\xaeB`\x82")
+
+
+def nation_gap(proj, year, group=None):
+    g = proj.aggregate("nation").gap.sel(year=year, region=D.NATION_CODE)
+    return float(g.sel(group=group)) if group else float(g.sum())
+
+
+# --- figures ----------------------------------------------------------------------------------
+def test_every_plot_from_projection_is_a_real_image(runs):
+    """Norwegian here; the English figures are checked through save_plots and the HTML report."""
+    base, res, att = runs
+    lang = "nb"
+    figs = {
+        "supply_demand": plot_supply_demand(res, lang=lang),
+        "supply_demand_region": plot_supply_demand(res, region="Innlandet", lang=lang, groups=["nurse", "gp"]),
+        "county": plot_gap_by_county(res, lang=lang),
+        "county_group": plot_gap_by_county(res, year=2028, lang=lang, group="nurse"),
+        "heatmap": plot_gap_heatmap(res, lang=lang),
+        "pyramids": plot_population_pyramids(res, lang=lang),
+        "pyramids_muni": plot_population_pyramids(res, lang=lang, region="K0301"),
+        "comparison": plot_scenario_comparison(res, base, lang=lang),
+        "waterfall": plot_attribution_waterfall(att, lang=lang, dataset=res.dataset_name),
+    }
+    for name, fig in figs.items():
+        check_png(figure_png(fig))
+        texts = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+        assert f"helsemod_py {hm.__version__}" in texts, name  # caption line
+        assert "helsemod-default" in texts, name
+    unit = "årsverk"
+    for name in ("supply_demand", "county", "comparison", "waterfall"):
+        texts = " ".join(t.get_text() for t in figs[name].findobj(lambda a: hasattr(a, "get_text")))
+        assert unit in texts, name
+    sd = " ".join(t.get_text() for t in figs["supply_demand"].findobj(lambda a: hasattr(a, "get_text")))
+    assert L.group_name("nurse", lang) in sd and "Tilbud" in sd and "Supply" not in sd
+
+
+def test_save_plots_writes_all_six(tmp_path, runs):
+    base, res, att = runs
+    paths = save_plots(res, tmp_path / "png", lang="en", baseline=base, attribution=att)
+    assert [p.name for p in paths] == ["supply_demand_en.png", "gap_by_county_en.png", "gap_heatmap_en.png",
+                                       "population_pyramids_en.png", "scenario_comparison_en.png",
+                                       "attribution_waterfall_en.png"]
+    for p in paths:
+        check_png(p.read_bytes())
+    assert sorted(x.name for x in (tmp_path / "png").iterdir()) == sorted(p.name for p in paths)  # no temp files
+
+
+def test_waterfall_adds_up_and_folder_rows_match(runs, folders):
+    _, _, att = runs
+    wf, year, scn = waterfall_frame(att)
+    assert year == END and scn == SCN.name
+    total = float(att.total.sel(year=END).sum())
+    assert wf["gap_change_fte"].sum() == pytest.approx(total, rel=1e-9, abs=1e-6)
+    saved = pd.read_csv(folders[1] / "attribution.csv")
+    wf2, _, _ = waterfall_frame(saved)
+    assert wf2["gap_change_fte"].sum() == pytest.approx(total, rel=1e-4)
+    fig = plot_attribution_waterfall(saved, year=END, lang="nb")
+    bar_widths = sorted(round(p.get_width(), 6) for p in fig.axes[0].patches)
+    assert round(total, 6) in [pytest.approx(w, rel=1e-4) for w in bar_widths]
+
+
+def test_plots_from_folders(tmp_path, folders):
+    run_dir, compare_dir = folders
+    paths = plots_from_folder(run_dir, tmp_path / "run", lang="nb")
+    assert [p.name for p in paths] == ["supply_demand_nb.png", "gap_by_county_nb.png", "gap_heatmap_nb.png"]
+    paths = plots_from_folder(compare_dir, lang="en")  # default: <folder>/plots
+    names = [p.name for p in paths]
+    assert "scenario_comparison_en.png" in names and "attribution_waterfall_en.png" in names
+    assert all(p.parent == compare_dir / "plots" for p in paths)
+    for p in paths:
+        check_png(p.read_bytes())
+
+
+def test_results_read_back_match_the_projection(runs, folders):
+    _, res, _ = runs
+    run = load_folder(folders[0])
+    assert run.kind == "run" and run.main.scenario == SCN.name and run.baseline is None
+    got = run.main.region_series("gap", D.NATION_CODE).loc[END, "nurse"]
+    assert got == pytest.approx(nation_gap(res, END, "nurse"), rel=1e-5)
+    assert run.main.county_of == {"K0301": "03", "K3401": "34", "K3402": "34", "K5601": "56"}
+    comp = load_folder(folders[1])
+    assert comp.kind == "compare" and [r.scenario for r in comp.results] == ["baseline", SCN.name]
+    assert comp.year == END and comp.attribution is not None and comp.cost_effectiveness is not None
+    rs = ResultSet.from_projection(res)
+    assert rs.has_population and rs.resolve_region("oslo") == "K0301" and rs.resolve_region(None) == "0"
+    with pytest.raises(HelsemodError, match="no municipality"):
+        rs.resolve_region("Atlantis")
+
+
+# --- HTML -------------------------------------------------------------------------------------
+def _strip_images(text: str) -> str:
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "IMG", text)
+
+
+def _self_contained(text: str) -> None:
+    assert "<script" not in text.lower()
+    assert not re.search(r'(src|href)="(?!data:|#)', text), "external reference"
+    for b64 in re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", text):
+        import base64
+
+        check_png(base64.b64decode(b64), min_bytes=5_000)
+
+
+def test_html_report_from_projection_both_languages(tmp_path, ds, runs):
+    base, res, att = runs
+    nb = write_html_report(res, tmp_path / "r_nb.html", lang="nb", baseline=base, attribution=att, dataset=ds)
+    en = write_html_report(res, tmp_path / "r_en.html", lang="en", baseline=base, attribution=att, dataset=ds)
+    tnb, ten = nb.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")
+    for text in (tnb, ten):
+        _self_contained(text)
+        assert text.count("data:image/png;base64,") == 6
+        assert "helsemod-default" in text and SCN.name in text and "torn_nurses" in text
+    snb, sen = _strip_images(tnb), _strip_images(ten)
+    # group names (full in tables), county names, headers with units
+    for g in ("nurse", "health_worker", "dentist"):
+        assert L.group_name(g, "nb", short=False) in snb
+        assert L.group_name(g, "en", short=False) in sen
+    for county in ("Oslo", "Innlandet", "Finnmark"):
+        assert f"<td>{county}</td>" in snb and f"<td>{county}</td>" in sen
+    assert f"Etterspørsel {END} (årsverk)" in snb and f"Demand {END} (FTE)" in sen
+    assert f"Demand {END}" not in snb and f"Etterspørsel {END}" not in sen
+    assert "Hva er syntetisk" in snb and "What is synthetic" in sen and "Kilder" in snb and "Sources" in sen
+    assert "Kompetanseløft 2025" in snb and "HELSEMOD" in sen
+    # numbers: the national nurse gap in the horizon year and the all-group total, formatted per language
+    for lang, text in (("nb", snb), ("en", sen)):
+        assert L.fmt_num(nation_gap(res, END, "nurse"), lang) in text
+        assert L.fmt_num(nation_gap(res, END), lang) in text
+        change = nation_gap(res, END) - nation_gap(base, END)
+        assert L.fmt_num(change, lang) in text
+    assert "\u2212" in snb and "\u00a0" in snb  # true minus, non-breaking thousands separator
+
+
+def test_html_report_from_folders(tmp_path, folders, runs):
+    base, res, _ = runs
+    run_dir, compare_dir = folders
+    out = report_from_folder(run_dir, tmp_path / "run.html", lang="en")
+    text = out.read_text(encoding="utf-8")
+    _self_contained(text)
+    assert text.count("data:image/png;base64,") == 3
+    assert "Gap by county" in text and "no population" in text
+    out = report_from_folder(compare_dir, lang="nb")  # default: <folder>/report_nb.html
+    assert out == compare_dir / "report_nb.html"
+    text = _strip_images(out.read_text(encoding="utf-8"))
+    for needle in ("Endring i gap mot «baseline»", "Bidrag fra tiltak", "Kostnadseffektivitet", "torn_health_workers",
+                   "Sykepleiere", "Innlandet", L.fmt_num(nation_gap(res, END) - nation_gap(base, END), "nb")):
+        assert needle in text, needle
+    assert text.count("IMG") == 5
+    # a subset of the embedded default: recognised by name, flagged as not the default itself
+    assert "syntetiske" in text and "annen hash" in text
+
+
+# --- Excel ------------------------------------------------------------------------------------
+def test_write_excel_generic(tmp_path, runs):
+    _, res, _ = runs
+    long = res.aggregate("county").to_frame()
+    gap = long[long["variable"] == "gap"].drop(columns="unit")
+    path = write_excel({"results": long, "gap/county?": gap, "x" * 40: pd.DataFrame({"a": [1, 2]})},
+                       tmp_path / "out" / "t.xlsx", units={"gap/county?": {"value": "FTE"}, "a": "persons"})
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["results", "gap-county-", "x" * 31]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2"
+        assert all(ws.column_dimensions[c].width >= 8 for c in "AB")
+    headers = [[c.value for c in ws[1]] for ws in wb.worksheets]
+    assert "value (FTE)" in headers[0] and "value (FTE)" in headers[1] and headers[2] == ["a (persons)"]
+    assert wb["results"].max_row == len(long) + 1
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["t.xlsx"]  # atomic: no temp file left
+
+
+@pytest.mark.parametrize("lang,unit", [("nb", "(årsverk)"), ("en", "(FTE)")])
+def test_excel_report_one_sheet_per_table(tmp_path, runs, folders, lang, unit):
+    base, res, att = runs
+    tables = report_tables(res, lang, baseline=base, attribution=att)
+    path = write_excel_report(res, tmp_path / "r.xlsx", lang=lang, baseline=base, attribution=att)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [t.key for t in tables] and len(tables) == 6
+    for ws, tab in zip(wb.worksheets, tables):
+        assert ws.freeze_panes == "A2"
+        header = [c.value for c in ws[1]]
+        assert any(unit in str(h) for h in header), header
+        assert ws.max_row == len(tab.frame) + 1
+    nation = wb.worksheets[0]
+    row = [c.value for c in nation[4]]  # nurses: the third group
+    assert row[0] == L.group_name("nurse", lang, short=False)
+    assert row[-1] == pytest.approx(nation_gap(res, END, "nurse"))
+    path = excel_from_folder(folders[1], tmp_path / "f.xlsx", lang=lang)
+    assert len(openpyxl.load_workbook(path).sheetnames) == 6
+
+
+# --- labels and errors ------------------------------------------------------------------------
+def test_number_formats_and_labels():
+    assert L.fmt_num(-1234.56, "nb", 1) == "\u22121\u00a0234,6"
+    assert L.fmt_num(-1234.56, "en", 1) == "\u22121,234.6"
+    assert L.fmt_num(12.0, "en", sign=True) == "+12" and L.fmt_num(-0.2, "nb") == "0"
+    assert L.fmt_num(float("nan"), "nb") == "–"
+    for key, texts in L.TEXT.items():
+        assert set(texts) == set(L.LANGS) and all(texts.values()), key
+    for g in D.GROUPS:
+        assert L.group_name(g, "nb") and L.group_name(g, "en") and L.group_name(g, "en", short=False)
+
+
+def test_errors(tmp_path, runs):
+    _, res, _ = runs
+    with pytest.raises(HelsemodError, match="language"):
+        plot_supply_demand(res, lang="de")
+    with pytest.raises(HelsemodError, match="year"):
+        plot_gap_by_county(res, year=1999)
+    with pytest.raises(HelsemodError, match="no results.csv"):
+        report_from_folder(tmp_path)
+    with pytest.raises(HelsemodError, match="not a folder"):
+        plots_from_folder(tmp_path / "missing")
+    rs = ResultSet.from_long(res.to_frame())
+    with pytest.raises(HelsemodError, match="Projection"):
+        plot_population_pyramids(rs)
+    assert np.isfinite(rs.pivot("gap", "municipality", END).values).all()
