@@ -1,0 +1,337 @@
+"""Backtest of municipal care demand on KOSTRA: calibrate on 2015-2019, project 2019 -> 2023.
+
+Builds a dataset for base year 2019 from SSB's population (rates 2015-2019,
+``helsemod_py.data.ssb``), calibrates it to the KOSTRA care panel
+(``helsemod_py.data.kostra.calibrate_dataset``: user rates by age group pooled over
+2015-2019 and shrunk toward the county, nurse FTEs of 2019), runs the model's kernels to
+2023 (demand: ``users = population x user rates`` held at their calibrated values,
+``demand = base x users / users_2019 x (1 + standard growth)^t``) and compares with the real
+2023 values per municipality, county and the nation:
+
+* home care users = users of home-based services (``Y_1_a_ialt``);
+* 24-hour care residents = long-term institution residents (``Y_3_a_ialt``) plus residents
+  of housing with 24-hour staff (``Y_2_ialt``): the model's ``nursing_home`` service;
+* nurse FTEs = contracted nurse FTEs in municipal care (``Y_5_ialt``): the model's demand of
+  nurses and specialist nurses in nursing homes and home care.
+
+Each prediction applies the model's growth to the observed 2019 value, as the demand kernel
+applies it to base-year FTE: ``predicted = observed_2019 x model_2023 / model_2019``. Methods:
+the model driven by the real 2023 population (SSB 07459), the model driven by its own
+cohort-component projection from 2019 (rates 2015-2019), and two naive methods: no change
+from 2019, and growth in proportion to the municipality's total population. Errors are
+absolute percentage errors (APE). Ålesund and Haram (one municipality in 2020-2023) are one
+unit; units without a value in both years (Narvik, Hamarøy, Heim, Hitra and Orkland have no
+2015-2019 rows; suppressed cells) are left out, and county and national sums run over the
+units kept for each measure.
+
+    python benchmarks/backtest_demand.py [--data ../shared/data/ssb] [--out FILE.md] [--k K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from helsemod_py import dims as D  # noqa: E402
+from helsemod_py.data import kostra as KO  # noqa: E402
+from helsemod_py.data import ssb  # noqa: E402
+from helsemod_py.data.default import _metadata, dataset_from_population, load_facts  # noqa: E402
+from helsemod_py.model import build_inputs, run_kernels  # noqa: E402
+
+DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "ssb"
+DEFAULT_OUT = ROOT / "benchmarks" / "backtest_demand.md"
+KOSTRA_FILE = "kostra_care_panel_2015_2023.csv"
+MEASURES = {
+    "home care users": "users of home-based services, Y_1_a_ialt",
+    "24-hour care residents": "institution long-term residents Y_3_a_ialt + residents of 24-hour staffed housing Y_2_ialt",
+    "nurse FTEs": "contracted nurse FTEs in municipal care, Y_5_ialt",
+}
+METHODS = {
+    "model, real population": "model, population SSB 07459 2023",
+    "model, cohort projection": "model, cohort-component population from 2019 (rates 2015-2019)",
+    "no change": "2019 value",
+    "population-proportional": "2019 value x total population 2023 / 2019",
+}
+LEVELS = ("municipality", "county", "nation")
+
+
+# --- data ------------------------------------------------------------------------------------
+def load(data_dir):
+    """Municipalities, population history 2015-2024 and the KOSTRA panel 2015-2023."""
+    data_dir = Path(data_dir)
+    regions = ssb.read_municipalities(data_dir / "kommuner_2024.csv")
+    history = ssb.read_population(data_dir / "population_kommune_age_sex_2015_2024.csv", regions)
+    panel = KO.read_kostra(data_dir / KOSTRA_FILE, regions)
+    return regions, history, panel
+
+
+def base_dataset(history: ssb.PopulationHistory, first_year: int, base_year: int):
+    """A dataset for ``base_year`` from SSB stocks, rates ``first_year..base_year``."""
+    part = ssb.population_dataset_part(history, base_year, first_year, base_year)
+    facts = load_facts()
+    return dataset_from_population(history.regions, part, base_year, name=f"backtest-{base_year}",
+                                   version=str(base_year), meta=_metadata(facts), facts=facts,
+                                   sex_ratio_at_birth=ssb.SEX_RATIO_AT_BIRTH)
+
+
+def model_series(dataset, history: ssb.PopulationHistory, target_year: int) -> dict[str, dict[str, np.ndarray]]:
+    """Model values [2, R] (base, target year) per method and measure."""
+    base = dataset.base_year
+    years = history.years.tolist()
+    real = history.population[years.index(base):years.index(target_year) + 1]
+    nh, hc = D.SERVICES.index("nursing_home"), D.SERVICES.index("home_care")
+    ks = [D.SERVICES.index(s) for s in KO.NURSE_SERVICES]
+    gs = [D.GROUPS.index(g) for g in KO.NURSE_GROUPS]
+    out = {}
+    for method, external in (("model, real population", real), ("model, cohort projection", None)):
+        arrays = run_kernels(build_inputs(dataset, target_year, external))
+        users, demand = arrays["users"][[0, -1]], arrays["demand_fte"][[0, -1]]
+        out[method] = {
+            "home care users": users[:, :, hc],
+            "24-hour care residents": users[:, :, nh],
+            "nurse FTEs": demand[:, :, ks][:, :, :, gs].sum(axis=(2, 3)),
+        }
+    return out
+
+
+def observed(panel: pd.DataFrame, year: int, unit_of: dict[str, int], members: np.ndarray) -> dict[str, np.ndarray]:
+    """Observed values [U] per measure in ``year`` (NaN where a unit is incomplete or suppressed)."""
+    rows = panel[panel["year"] == year]
+    n = len(members)
+    values = {m: np.zeros(n) for m in MEASURES}
+    covered = np.zeros(n)
+    seen: dict[int, set] = {}
+    series = {
+        "home care users": rows[KO.HOME_TOTAL].to_numpy(),
+        "24-hour care residents": (rows[KO.INST_TOTAL] + rows[KO.HOUSING_TOTAL]).to_numpy(),
+        "nurse FTEs": rows[KO.NURSE_FTE].to_numpy(),
+    }
+    for i, cov in enumerate(rows["covers"].str.split("+")):
+        unit = unit_of[cov[0]]
+        seen.setdefault(unit, set()).update(cov)
+        for m in MEASURES:
+            values[m][unit] += series[m][i]  # NaN propagates
+    for unit, codes in seen.items():
+        covered[unit] = len(codes)
+    complete = covered == members
+    return {m: np.where(complete, v, np.nan) for m, v in values.items()}
+
+
+# --- the backtest --------------------------------------------------------------------------
+def backtest(history: ssb.PopulationHistory, panel: pd.DataFrame, first_year: int = 2015, base_year: int = 2019,
+             target_year: int = 2023, k: float = KO.K_CREDIBILITY) -> pd.DataFrame:
+    """Per-unit predictions and APE (%) of every method; one row per level, unit, measure, method."""
+    dataset = KO.calibrate_dataset(base_dataset(history, first_year, base_year), panel, base_year,
+                                   rate_years=range(first_year, base_year + 1), k=k)
+    model = model_series(dataset, history, target_year)
+    combined, unit_index = history.combine_merged()
+    units = combined.regions
+    n_units = len(units)
+    unit_of = {code: int(unit_index[i]) for i, code in enumerate(history.regions.codes)}
+    members = np.bincount(unit_index, minlength=n_units)
+    obs0 = observed(panel, base_year, unit_of, members)
+    obs1 = observed(panel, target_year, unit_of, members)
+    pop = combined.population.sum(axis=(2, 3))
+    years = combined.years.tolist()
+    pop0, pop1 = pop[years.index(base_year)], pop[years.index(target_year)]
+
+    def to_units(x):  # [2, R] -> [2, U]
+        out = np.zeros((x.shape[0], n_units))
+        np.add.at(out, (slice(None), unit_index), x)
+        return out
+
+    rows = []
+    county_of = np.array(units.county_codes)
+    for measure in MEASURES:
+        base, actual = obs0[measure], obs1[measure]
+        keep = np.isfinite(base) & np.isfinite(actual) & (actual > 0)
+        preds = {}
+        for method in ("model, real population", "model, cohort projection"):
+            m0, m1 = to_units(model[method][measure])
+            preds[method] = base * np.divide(m1, m0, out=np.ones_like(m1), where=m0 > 0)
+        preds["no change"] = base.copy()
+        preds["population-proportional"] = base * pop1 / pop0
+        levels = {
+            "municipality": (list(units.codes), list(units.names), lambda v: v[keep]),
+        }
+        counties = sorted(set(county_of[keep]))
+        c_names = [units.county_names.get(c, c) for c in counties]
+        levels["county"] = (counties, c_names,
+                            lambda v: np.array([v[keep & (county_of == c)].sum() for c in counties]))
+        levels["nation"] = ([D.NATION_CODE], [D.NATION_NAME], lambda v: np.array([v[keep].sum()]))
+        for level, (codes, names, agg) in levels.items():
+            if level == "municipality":
+                codes = [c for c, k_ in zip(codes, keep) if k_]
+                names = [nm for nm, k_ in zip(names, keep) if k_]
+            act, b0 = agg(actual), agg(base)
+            for method in METHODS:
+                pred = agg(preds[method])
+                ape = 100.0 * np.abs(pred - act) / act
+                for i, code in enumerate(codes):
+                    rows.append((measure, level, code, names[i], method, b0[i], act[i], pred[i], ape[i]))
+    frame = pd.DataFrame(rows, columns=["measure", "level", "region", "name", "method", "base", "actual",
+                                        "predicted", "ape"])
+    frame.attrs["dataset_meta"] = dataset.meta
+    return frame
+
+
+def summarise(errors: pd.DataFrame) -> pd.DataFrame:
+    """Units, mean, median and worst APE (%) with the worst region, and the summed signed error."""
+    keys = ["measure", "level", "method"]
+    g = errors.groupby(keys, sort=False)
+    worst = errors.loc[g["ape"].idxmax()].set_index(keys)
+    out = pd.DataFrame({
+        "n": g.size(),
+        "mean": g["ape"].mean(),
+        "median": g["ape"].median(),
+        "worst": worst["ape"],
+        "worst_region": worst["name"],
+        "total_error": 100.0 * (g["predicted"].sum() / g["actual"].sum() - 1.0),
+    })
+    return out
+
+
+def verdicts(summary: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """For each measure and level (municipality, county): does the model beat each naive method (mean APE)?"""
+    out = {}
+    for measure in MEASURES:
+        for level in ("municipality", "county"):
+            model = summary.loc[(measure, level, "model, real population"), "mean"]
+            beaten = [m for m in ("no change", "population-proportional") if model < summary.loc[(measure, level, m), "mean"]]
+            lost = [m for m in ("no change", "population-proportional") if m not in beaten]
+            if not lost:
+                out[(measure, level)] = "beats both naive methods"
+            elif not beaten:
+                out[(measure, level)] = "beats NEITHER naive method"
+            else:
+                out[(measure, level)] = f"beats {beaten[0]} but NOT {lost[0]}"
+    return out
+
+
+def choose_k(panel: pd.DataFrame, ks=(0, 1, 2, 5, 10, 20, 50, 100, float("inf")), n_small: int = 100):
+    """Holdout check of the credibility constant: rates from three years predict users two years later.
+
+    For each split (2015-2017 -> 2019, 2019-2021 -> 2023), service and ``k``: the sum of
+    absolute errors of ``rate x population`` over age groups, as a share of the users, for
+    the ``n_small`` smallest municipalities (observed, not derived, cells only). ``inf``
+    means county rates only.
+    """
+    rows = []
+    for fit, test in (((2015, 2016, 2017), 2019), ((2019, 2020, 2021), 2023)):
+        target = panel[panel["year"] == test].reset_index(drop=True)
+        codes = target["region"].tolist()
+        users = KO.service_users(target)
+        pop = target[list(KO.POP_COLUMNS)].to_numpy()
+        small = np.argsort(target["folk_ialt"].to_numpy() if "folk_ialt" in target else pop.sum(axis=1))[:n_small]
+        for k in ks:
+            rates = KO.estimate_user_rates(panel, fit, k=1e12 if np.isinf(k) else k, regions=codes)
+            for service in KO.SERVICES:
+                pred = rates[service].loc[codes].to_numpy() * pop
+                ok = np.isfinite(users[service]) & ~users[f"{service}_derived"]
+                a, p, o = users[service][small], pred[small], ok[small]
+                rows.append((f"{fit[0]}-{fit[-1]} -> {test}", service, k, 100.0 * np.abs(p - a)[o].sum() / a[o].sum()))
+    table = pd.DataFrame(rows, columns=["split", "service", "k", "error"])
+    return table.pivot_table(index="k", columns=["split", "service"], values="error")
+
+
+# --- report --------------------------------------------------------------------------------
+def reading(errors: pd.DataFrame) -> str:
+    """A plain-words reading of the national numbers (computed, not canned)."""
+    nation = errors[errors.level == "nation"].set_index(["measure", "method"])
+    parts = []
+    for measure in MEASURES:
+        row = nation.loc[(measure, "no change")]
+        obs = 100.0 * (row["actual"] / row["base"] - 1)
+        mod = 100.0 * (nation.loc[(measure, "model, real population"), "predicted"] / row["base"] - 1)
+        parts.append(f"{measure} {obs:+.1f} % observed against {mod:+.1f} % from the model")
+    real = errors[(errors.method == "model, real population") & (errors.level == "municipality")]
+    cohort = errors[(errors.method == "model, cohort projection") & (errors.level == "municipality")]
+    gap = float(np.abs(real.groupby("measure")["ape"].mean() - cohort.groupby("measure")["ape"].mean()).max())
+    text = ("Reading: with user rates held at their 2015-2019 level the model projects change from the size and "
+            "age of the population alone (nationally, 2019 -> 2023: " + "; ".join(parts) + ").")
+    lost = [f"{m} ({lvl})" for (m, lvl), v in verdicts(summarise(errors)).items() if "NOT" in v or "NEITHER" in v]
+    if lost:
+        text += (" The model loses to a naive method for " + ", ".join(lost) + ": there the observed growth fell "
+                 "short of what ageing at constant rates implies, i.e. use per inhabitant of each age fell, or staff "
+                 "did not follow users (nurse FTEs count filled positions only, so unfilled demand does not show).")
+    text += (" Driving the model with its own cohort projection instead of the real population changes the "
+             f"municipal mean APE by at most {gap:.2f} points.")
+    return text
+
+
+def markdown(summary: pd.DataFrame, errors: pd.DataFrame, k: float, k_table: pd.DataFrame | None,
+             command: str) -> str:
+    lines = ["# Demand backtest: KOSTRA calibrated on 2015-2019, projection 2019 -> 2023", "",
+             f"Command: `{command}`", "",
+             "Absolute percentage error (APE, %) of the 2023 values per municipality (Ålesund and Haram as one "
+             "unit), county and the nation. The model applies its growth 2019 -> 2023 to the observed 2019 value "
+             "(as the demand kernel applies it to base-year FTE). User rates by age group 0-66/67-79/80+ are pooled "
+             f"over 2015-2019 and shrunk toward the county (credibility k = {k:g} expected users), then held "
+             "constant; nurse FTEs grow with the users of nursing homes and home care, weighted by nurse FTE per "
+             "user, times the standard growth of 0.5 % a year.", "",
+             "Measures:", ""]
+    lines += [f"- **{m}**: {d}" for m, d in MEASURES.items()]
+    lines += ["", "Methods:", ""]
+    lines += [f"- **{m}**: {d}" for m, d in METHODS.items()]
+    lines += ["", "| measure | level | method | n | mean APE | median APE | worst APE (region) | total error |",
+              "|---|---|---|---:|---:|---:|---|---:|"]
+    for (measure, level, method), row in summary.iterrows():
+        worst = f"{row['worst']:.2f} ({row['worst_region']})" if level != "nation" else f"{row['worst']:.2f}"
+        lines.append(f"| {measure} | {level} | {method} | {int(row['n'])} | {row['mean']:.2f} | {row['median']:.2f} "
+                     f"| {worst} | {row['total_error']:+.2f} |")
+    lines += ["", "`total error`: summed prediction / summed actual - 1 over the units of the row (signed, %).", "",
+              "Verdict (mean APE, model with the real population against the naive methods):", ""]
+    lines += [f"- {measure}, {level}: {text}" for (measure, level), text in verdicts(summary).items()]
+    nation = errors[errors.level == "nation"].set_index(["measure", "method"])
+    lines += ["", "National change 2019 -> 2023, observed and predicted (%):", "",
+              "| measure | observed | " + " | ".join(METHODS) + " |", "|---|---:|" + "---:|" * len(METHODS)]
+    for measure in MEASURES:
+        first = nation.loc[(measure, "no change")]
+        obs = 100.0 * (first["actual"] / first["base"] - 1)
+        pred = [100.0 * (nation.loc[(measure, m), "predicted"] / first["base"] - 1) for m in METHODS]
+        lines.append(f"| {measure} | {obs:+.2f} | " + " | ".join(f"{p:+.2f}" for p in pred) + " |")
+    lines += ["", reading(errors)]
+    if k_table is not None:
+        lines += ["", "## Shrinkage constant", "",
+                  "Holdout check (`--choose-k`): rates from three years (k as below; `inf` = county rates only) "
+                  "predict the users by age group two years later in the 100 smallest municipalities; error = "
+                  "sum of absolute errors / users (%), observed (not derived) cells only.", ""]
+        cols = list(k_table.columns)
+        lines.append("| k | " + " | ".join(f"{s} {v}" for s, v in cols) + " |")
+        lines.append("|---:|" + "---:|" * len(cols))
+        for k_, row in k_table.iterrows():
+            lines.append(f"| {k_:g} | " + " | ".join(f"{row[c]:.2f}" for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="folder with SSB's CSV files")
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help="markdown file to write")
+    parser.add_argument("--k", type=float, default=KO.K_CREDIBILITY, help="credibility constant (expected users)")
+    parser.add_argument("--choose-k", action="store_true", help="also run the holdout check of k")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    regions, history, panel = load(args.data)
+    errors = backtest(history, panel, k=args.k)
+    seconds = time.perf_counter() - start
+    k_table = choose_k(panel) if args.choose_k else None
+    command = "python benchmarks/backtest_demand.py" + (f" --k {args.k:g}" if args.k != KO.K_CREDIBILITY else "") + (
+        " --choose-k" if args.choose_k else "")
+    text = markdown(summarise(errors), errors, args.k, k_table, command)
+    print(text)
+    print(f"read + calibrate + project: {seconds:.1f} s")
+    Path(args.out).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,622 @@
+"""KOSTRA care panel: import, user rates by age group with shrinkage, and dataset calibration.
+
+The panel (``kostra_care_panel_2015_2023.csv``, SSB tables 04686, 12292, 11645, 11924, 14534
+and 07459) has one row per municipality (2024 structure, ``kommunenr_2024``) and year
+(``år``): population by age group (``folk_0_66``, ``folk_67_79``, ``folk_80p``; SSB 07459 on
+1 January of the year), users of home-based services by age group (``Y_1_a_*``), residents
+of housing with 24-hour staff (``Y_2_ialt``), long-term residents of institutions by age
+group (``Y_3_a_*``), weekly hours of home nursing per user (``Y_4_ialt``) and contracted
+nurse FTEs in municipal care (``Y_5_ialt``). ``kommunenr_hist_kilder`` names the historical
+codes each row was built from; it is checked against :mod:`helsemod_py.data.regions`.
+
+Definitions used by the model (services of :mod:`helsemod_py.dims`):
+
+* ``home_care`` users = users of home-based services, ``Y_1`` (by age group);
+* ``nursing_home`` users ("24-hour care") = long-term institution residents ``Y_3`` plus
+  residents of 24-hour staffed housing ``Y_2``; ``Y_2`` has no age groups and is given those
+  of the same row's ``Y_3`` (else the county's);
+* nurse FTEs in municipal care = ``Y_5`` (contracted FTEs, filled positions): the demand of
+  the groups :data:`NURSE_GROUPS` in the services :data:`NURSE_SERVICES`, times
+  :data:`NURSE_VACANCY_FACTOR` for vacancies (demand = filled + vacant positions).
+
+Suppressed or missing cells (empty, ``.``, ``..``, ``...``, ``:``) are missing values; ``-``
+is SSB's symbol for nil (0). A suppressed age group is derived from the total where only one
+group is missing, or shared out in proportion to the county's rates where several are.
+Every problem in a file is reported as one line naming the file, row, column and value
+(:class:`~helsemod_py.errors.ImportDataError`).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import dims as D
+from ..errors import ImportDataError
+from . import regions as RG
+from .dataset import Dataset
+
+# --- the file -------------------------------------------------------------------------------
+CODE = "kommunenr_2024"
+YEAR = "år"
+HIST = "kommunenr_hist_kilder"
+AGE_GROUPS = ("0-66", "67-79", "80+")
+AGE_BOUNDS = ((0, 66), (67, 79), (80, D.MAX_AGE))  #: first and last one-year age of each group
+POP_COLUMNS = ("folk_0_66", "folk_67_79", "folk_80p")
+HOME_COLUMNS = ("Y_1_a_0_66", "Y_1_a_67_79", "Y_1_a_80p")
+HOME_TOTAL = "Y_1_a_ialt"
+INST_COLUMNS = ("Y_3_a_0_66", "Y_3_a_67_79", "Y_3_a_80p")
+INST_TOTAL = "Y_3_a_ialt"
+HOUSING_TOTAL = "Y_2_ialt"
+NURSE_FTE = "Y_5_ialt"
+VALUE_COLUMNS = HOME_COLUMNS + (HOME_TOTAL, HOUSING_TOTAL) + INST_COLUMNS + (INST_TOTAL, NURSE_FTE)
+REQUIRED_COLUMNS = (CODE, YEAR) + POP_COLUMNS + VALUE_COLUMNS
+OPTIONAL_COLUMNS = ("folk_ialt", "Y_4_ialt")  #: read and checked when present
+SUPPRESSED = ("", ".", "..", "...", ":")  #: SSB symbols read as missing
+NIL = "-"  #: SSB's symbol for nil, read as 0
+
+# --- model mapping and assumptions -------------------------------------------------------------
+SERVICES = ("home_care", "nursing_home")  #: services whose user rates KOSTRA calibrates
+NURSE_GROUPS = ("nurse", "specialist_nurse")
+NURSE_SERVICES = ("nursing_home", "home_care")
+#: Credibility constant (expected users, per year) of the shrinkage toward the county: a
+#: municipality's relative rate is ``(O + k) / (E + k)`` times the county's, ``O`` its mean
+#: yearly users in the age group and ``E`` those expected at the county's rate (Poisson-gamma
+#: empirical Bayes; weight of its own data ``E / (E + k)``). Chosen by a holdout check on the
+#: panel (``python benchmarks/backtest_demand.py --choose-k``): rates from 2015-2017 predicting
+#: 2019 users, and 2019-2021 predicting 2023, in the 100 smallest municipalities. The error is
+#: lowest for k = 2-5 (nursing_home 34.8 % / 27.2 % of users at k = 5, against 36.3 % / 27.9 %
+#: unshrunk and 43.9 % / 38.3 % with county rates only), and grows beyond k = 10.
+K_CREDIBILITY = 5.0
+#: Demand = filled + vacant positions: KOSTRA's contracted nurse FTEs (filled) times this.
+#: NAV bedriftsundersøkelsen 2024 (default_facts.yaml): a shortage of 3 300 nurses and 950
+#: specialist nurses, on about 73 200 filled FTE of the two groups in the default dataset:
+#: 1 + 4 250 / 73 229 = 1.058.
+NURSE_VACANCY_FACTOR = 1.058
+_MAX_SHOWN = 5
+
+
+# --- import ---------------------------------------------------------------------------------
+def read_kostra(path, regions=None, years=None) -> pd.DataFrame:
+    """Read and check the KOSTRA care panel; one row per municipality and year.
+
+    ``regions``: the 2024 municipalities (:class:`~helsemod_py.dims.Regions` or codes);
+    other codes are errors. Without it, codes that no longer exist in 2024 (e.g. ``3001``)
+    are still errors. ``years``: the years the file must cover exactly (e.g.
+    ``range(2015, 2024)``); a file for other years is an error.
+
+    Returns columns ``region`` (text), ``year`` (int), the population and value columns as
+    floats (NaN where suppressed), ``hist`` (historical codes, text) and ``covers``: the 2024
+    codes the row's unit covers, joined by ``+`` (``1508+1580`` for Ålesund in 2020-2023,
+    when Haram was part of it), else the row's own code.
+    """
+    from .ssb import _read_csv  # the shared CSV reader (text, no NA guessing)
+
+    path = Path(path)
+    name = path.name
+    frame = _read_csv(path)
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ImportDataError([f"{name}: missing column {c!r} (need {', '.join(REQUIRED_COLUMNS)})"
+                               for c in missing])
+    if frame.empty:
+        raise ImportDataError(f"{name}: no data rows")
+    problems: list[str] = []
+    codes = frame[CODE].str.strip()
+    bad = np.flatnonzero(~codes.str.fullmatch(r"\d{4}").to_numpy(dtype=bool))
+    problems += _capped([f"{name}: row {i + 2}: column {CODE!r}: {frame[CODE].iloc[i]!r} is not a 4-digit "
+                         "municipality code" for i in bad], name, CODE)
+    year_values = pd.to_numeric(frame[YEAR].str.strip(), errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(year_values) | (year_values != np.round(year_values)))
+    problems += _capped([f"{name}: row {i + 2}: column {YEAR!r}: {frame[YEAR].iloc[i]!r} is not a year"
+                         for i in bad], name, YEAR)
+    numbers = {}
+    for col in POP_COLUMNS + VALUE_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if c in frame.columns):
+        values, probs = _values(frame[col], name, col, allow_missing=col not in POP_COLUMNS)
+        numbers[col] = values
+        problems += probs
+    if problems:
+        raise ImportDataError(problems)
+    years_i = year_values.astype(np.int64)
+    code_lines, bad_codes = _code_problems(codes, regions, name)
+    problems += code_lines
+    problems += _year_problems(years_i, years, name)
+    problems += _duplicate_problems(codes, years_i, name)
+    covers, hist, probs = _hist_problems(frame, codes, years_i, name, skip=bad_codes)
+    problems += probs
+    if problems:
+        raise ImportDataError(problems)
+    out = pd.DataFrame({"region": codes.to_numpy(), "year": years_i})
+    for col, values in numbers.items():
+        out[col] = values
+    out["hist"] = hist
+    out["covers"] = covers
+    out = out.sort_values(["year", "region"], kind="stable").reset_index(drop=True)
+    out.attrs["file"] = name
+    return out
+
+
+def _capped(lines: list[str], name: str, col: str) -> list[str]:
+    if len(lines) <= _MAX_SHOWN:
+        return lines
+    return lines[:_MAX_SHOWN] + [f"{name}: column {col!r}: ... and {len(lines) - _MAX_SHOWN} more like these"]
+
+
+def _values(series: pd.Series, name: str, col: str, allow_missing: bool) -> tuple[np.ndarray, list[str]]:
+    text = series.str.strip()
+    suppressed = text.isin(SUPPRESSED).to_numpy()
+    nil = (text == NIL).to_numpy()
+    values = pd.to_numeric(text.where(~(suppressed | nil)), errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    values[nil] = 0.0
+    problems = []
+    bad = np.flatnonzero(~suppressed & ~nil & ~np.isfinite(values))
+    problems += _capped([f"{name}: row {i + 2}: column {col!r}: {series.iloc[i]!r} is not a number "
+                         f"(suppressed cells may be empty, '.', '..', '...' or ':')" for i in bad], name, col)
+    neg = np.flatnonzero(np.isfinite(values) & (values < 0))
+    problems += _capped([f"{name}: row {i + 2}: column {col!r}: {series.iloc[i]!r} is negative" for i in neg],
+                        name, col)
+    if not allow_missing:
+        miss = np.flatnonzero(suppressed)
+        problems += _capped([f"{name}: row {i + 2}: column {col!r}: population is missing ({series.iloc[i]!r}); "
+                             "rates need it in every row" for i in miss], name, col)
+    values[suppressed] = np.nan
+    return values, problems
+
+
+def _code_problems(codes: pd.Series, regions, name: str) -> tuple[list[str], set]:
+    known = None
+    if regions is not None:
+        known = set(regions.codes if isinstance(regions, D.Regions) else regions)
+    lines, bad = [], set()
+    first_rows = pd.Series(np.arange(len(codes)), index=codes.to_numpy()).groupby(level=0, sort=False).first()
+    for code, i in first_rows.items():
+        note = RG.retired_code_note(code)
+        if note is not None:
+            lines.append(f"{name}: row {i + 2}: column {CODE!r}: code {code!r} is not a 2024 code: {note}")
+            bad.add(code)
+        elif known is not None and code not in known:
+            lines.append(f"{name}: row {i + 2}: column {CODE!r}: unknown code {code!r} "
+                         f"(not among the {len(known)} 2024 municipality codes given)")
+            bad.add(code)
+    return _capped(lines, name, CODE), bad
+
+
+def _year_problems(years_i: np.ndarray, years, name: str) -> list[str]:
+    if years is None:
+        return []
+    want = sorted({int(y) for y in years})
+    have = sorted(set(years_i.tolist()))
+    span = f"{want[0]}-{want[-1]}" if want == list(range(want[0], want[-1] + 1)) else ", ".join(map(str, want))
+    lines = []
+    for y in sorted(set(have) - set(want)):
+        rows = np.flatnonzero(years_i == y)
+        lines.append(f"{name}: row {rows[0] + 2}: column {YEAR!r}: year {y} is outside the expected years {span} "
+                     f"({len(rows)} rows; the file is for {have[0]}-{have[-1]})")
+    for y in sorted(set(want) - set(have)):
+        lines.append(f"{name}: column {YEAR!r}: no rows for year {y} (expected {span})")
+    return _capped(lines, name, YEAR)
+
+
+def _duplicate_problems(codes: pd.Series, years_i: np.ndarray, name: str) -> list[str]:
+    keys = pd.DataFrame({"c": codes.to_numpy(), "y": years_i})
+    dup = np.flatnonzero(keys.duplicated().to_numpy())
+    lines = []
+    first = {}
+    for i, (c, y) in enumerate(zip(keys.c, keys.y)):
+        first.setdefault((c, y), i)
+    for j in dup:
+        c, y = keys.c.iloc[j], keys.y.iloc[j]
+        lines.append(f"{name}: rows {first[(c, y)] + 2} and {j + 2}: duplicate row for {CODE}={c!r}, {YEAR}={y}")
+    return _capped(lines, name, CODE)
+
+
+def _hist_problems(frame: pd.DataFrame, codes: pd.Series, years_i: np.ndarray, name: str, skip=frozenset()):
+    n = len(frame)
+    if HIST not in frame.columns:
+        return codes.to_numpy().copy(), np.full(n, "", dtype=object), []
+    hist = frame[HIST].str.strip().to_numpy()
+    covers = np.empty(n, dtype=object)
+    lines = []
+    cache: dict[tuple[str, int], tuple[set, str | None]] = {}
+    for i, (code, year, h) in enumerate(zip(codes.to_numpy(), years_i, hist)):
+        if code in skip:  # already reported
+            covers[i] = code
+            continue
+        key = (h, int(year))
+        if key not in cache:
+            parts = [p.strip() for p in h.split("+")] if h else []
+            if not parts or not all(len(p) == 4 and p.isdigit() for p in parts):
+                cache[key] = (set(), f"{h!r} is not a list of 4-digit codes joined by '+'")
+            else:
+                union: set = set()
+                per_part = {}
+                for p in parts:
+                    per_part[p] = set(RG.targets(p, int(year)))
+                    union |= per_part[p]
+                cache[key] = (union, per_part)
+        union, per_part = cache[key]
+        err = per_part if isinstance(per_part, str) else None
+        if err is None:
+            stray = [p for p, t in per_part.items() if code not in t]
+            if stray:
+                p = stray[0]
+                err = (f"{p!r} (a code of {year}, in {h!r}) leads to {'+'.join(sorted(per_part[p]))} in 2024, "
+                       f"not to {code!r}, under the correspondence table (helsemod_py.data.regions)")
+        if err is not None:
+            lines.append(f"{name}: row {i + 2}: column {HIST!r}: {err}")
+            covers[i] = code
+            continue
+        covers[i] = "+".join(sorted(union)) if union != {code} else code
+    return covers, hist.astype(object), _capped(lines, name, HIST)
+
+
+# --- user counts by age group ------------------------------------------------------------------
+def _county_of(codes) -> np.ndarray:
+    return np.array([str(c)[:2] for c in codes], dtype=object)
+
+
+def _fill_groups(groups: np.ndarray, total: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Age-group counts [n, 3] with suppressed groups derived from the total.
+
+    One missing group: the residual of the total (at least 0). Several missing: the residual
+    shared in proportion to ``expected`` [n, 3] (county rate times population). No total and a
+    missing group: that group stays NaN. Returns the counts and a flag [n, 3] of derived cells.
+    """
+    out = groups.copy()
+    derived = np.zeros(groups.shape, dtype=bool)
+    miss = ~np.isfinite(groups)
+    n_miss = miss.sum(axis=1)
+    rows = np.flatnonzero((n_miss > 0) & np.isfinite(total))
+    for i in rows:
+        m = miss[i]
+        residual = max(total[i] - np.nansum(np.where(m, 0.0, groups[i])), 0.0)
+        w = expected[i] * m
+        w = w / w.sum() if w.sum() > 0 else m / m.sum()
+        out[i, m] = residual * w[m]
+        derived[i, m] = True
+    return out, derived
+
+
+def _pooled_rates(users: np.ndarray, pop: np.ndarray, keys: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Pooled rate per key and age group: sum of known users / sum of their population."""
+    out = {}
+    known = np.isfinite(users)
+    for key in np.unique(keys):
+        sel = keys == key
+        u = np.where(known[sel], users[sel], 0.0).sum(axis=0)
+        p = np.where(known[sel], pop[sel], 0.0).sum(axis=0)
+        out[key] = np.divide(u, p, out=np.full(3, np.nan), where=p > 0)
+    u = np.where(known, users, 0.0).sum(axis=0)
+    p = np.where(known, pop, 0.0).sum(axis=0)
+    national = np.divide(u, p, out=np.zeros(3), where=p > 0)
+    return out, national
+
+
+def _county_rates(users, pop, county) -> tuple[np.ndarray, np.ndarray]:
+    """Rates [n, 3] of each row's county (national where the county has none), and the national."""
+    by_county, national = _pooled_rates(users, pop, county)
+    rates = np.array([by_county[c] for c in county]).reshape(len(county), 3)
+    return np.where(np.isfinite(rates), rates, national), national
+
+
+def service_users(panel: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Users [n, 3] by age group of each panel row for :data:`SERVICES` (NaN = unknown).
+
+    Suppressed age groups are derived (see :func:`_fill_groups`); for ``nursing_home`` a
+    suppressed ``Y_2`` (24-hour housing) is imputed at the county's ``Y_2`` per inhabitant
+    aged 67+ and ``Y_2`` is spread over age groups like the row's ``Y_3``. The flags of
+    derived or imputed cells are in ``out["<service>_derived"]``.
+    """
+    pop = panel[list(POP_COLUMNS)].to_numpy(dtype=np.float64)
+    county = _county_of(panel["covers"].str.split("+").str[0])
+    out = {}
+    for service, cols, total in (("home_care", HOME_COLUMNS, HOME_TOTAL), ("institution", INST_COLUMNS, INST_TOTAL)):
+        groups = panel[list(cols)].to_numpy(dtype=np.float64)
+        complete = np.isfinite(groups).all(axis=1)
+        rate, _ = _county_rates(np.where(complete[:, None], groups, np.nan), pop, county)
+        filled, derived = _fill_groups(groups, panel[total].to_numpy(dtype=np.float64), rate * pop)
+        out[service], out[f"{service}_derived"] = filled, derived
+    inst, inst_derived = out.pop("institution"), out.pop("institution_derived")
+    housing = panel[HOUSING_TOTAL].to_numpy(dtype=np.float64).copy()
+    old = pop[:, 1:].sum(axis=1)
+    h_known = np.isfinite(housing)
+    per_old = {}
+    for c in np.unique(county):
+        sel = (county == c) & h_known
+        per_old[c] = housing[sel].sum() / old[sel].sum() if old[sel].sum() > 0 else np.nan
+    nat = housing[h_known].sum() / old[h_known].sum() if old[h_known].sum() > 0 else 0.0
+    imputed = ~h_known
+    housing[imputed] = [old[i] * (per_old[county[i]] if np.isfinite(per_old[county[i]]) else nat)
+                        for i in np.flatnonzero(imputed)]
+    inst_known = np.isfinite(inst).all(axis=1) & (np.nansum(inst, axis=1) > 0)
+    shares = np.full(inst.shape, np.nan)
+    shares[inst_known] = inst[inst_known] / inst[inst_known].sum(axis=1, keepdims=True)
+    county_shares = {}
+    for c in np.unique(county):
+        sel = (county == c) & inst_known
+        s = inst[sel].sum(axis=0)
+        county_shares[c] = s / s.sum() if s.sum() > 0 else None
+    nat_s = inst[inst_known].sum(axis=0)
+    nat_s = nat_s / nat_s.sum() if nat_s.sum() > 0 else np.array([0.1, 0.2, 0.7])
+    for i in np.flatnonzero(~inst_known):
+        shares[i] = county_shares[county[i]] if county_shares[county[i]] is not None else nat_s
+    out["nursing_home"] = inst + housing[:, None] * shares
+    out["nursing_home_derived"] = inst_derived | imputed[:, None]
+    return out
+
+
+# --- rates --------------------------------------------------------------------------------------
+def estimate_user_rates(panel: pd.DataFrame, years, k: float = K_CREDIBILITY, regions=None) -> dict[str, pd.DataFrame]:
+    """User rates (users per inhabitant) by municipality and age group, shrunk toward the county.
+
+    For ``home_care`` and ``nursing_home`` (see the module's definitions) and each age group of
+    :data:`AGE_GROUPS`: the rows of ``years`` covering a municipality are pooled (sum of users
+    over sum of population, years with unknown users left out), and the municipality's rate
+    relative to its county's is shrunk, ``(O + k) / (E + k)``, with ``O`` and ``E`` its mean
+    yearly observed and county-expected users (:data:`K_CREDIBILITY`). Rows that cover several
+    2024 municipalities (Ålesund with Haram, 2020-2023) count for each of them. Municipalities
+    without any row (``regions`` lists the ones wanted; default those in the panel) get their
+    county's rate (the national one where the county has none).
+
+    Returns ``{service: DataFrame}``: index the 2024 codes, columns :data:`AGE_GROUPS`. Each
+    frame's ``attrs`` hold ``raw`` (unshrunk rates), ``weight`` (credibility ``E/(E+k)``),
+    ``county`` (county rates), ``years_used``, ``from_county`` (codes without data),
+    ``shared`` (code -> unit it shares data with), ``k`` and ``years``.
+    """
+    years = sorted({int(y) for y in years})
+    sub = panel[panel["year"].isin(years)].reset_index(drop=True)
+    name = panel.attrs.get("file", "kostra panel")
+    if sub.empty:
+        raise ImportDataError(f"{name}: column 'year': no rows for years {years[0]}-{years[-1]} "
+                              f"(the panel has {panel['year'].min()}-{panel['year'].max()})")
+    if k < 0:
+        raise ValueError("credibility constant k must be >= 0")
+    users = service_users(sub)
+    pop = sub[list(POP_COLUMNS)].to_numpy(dtype=np.float64)
+    covers = sub["covers"].str.split("+").to_list()
+    row_county = _county_of([c[0] for c in covers])
+    codes = sorted({c for cov in covers for c in cov}) if regions is None else list(
+        regions.codes if isinstance(regions, D.Regions) else regions)
+    shared = {c: "+".join(cov) for cov in covers if len(cov) > 1 for c in cov}
+    member_rows: dict[str, list[int]] = {}
+    for i, cov in enumerate(covers):
+        for c in cov:
+            member_rows.setdefault(c, []).append(i)
+    result = {}
+    for service in SERVICES:
+        u = users[service]
+        by_county, national = _pooled_rates(u, pop, row_county)
+        rates = np.empty((len(codes), 3))
+        raw = np.full((len(codes), 3), np.nan)
+        weight = np.zeros((len(codes), 3))
+        n_years = np.zeros((len(codes), 3), dtype=np.int64)
+        for j, code in enumerate(codes):
+            c_rate = by_county.get(code[:2], national)
+            c_rate = np.where(np.isfinite(c_rate), c_rate, national)
+            rows = member_rows.get(code, [])
+            if not rows:
+                rates[j] = c_rate
+                continue
+            uu, pp = u[rows], pop[rows]
+            known = np.isfinite(uu)
+            n = known.sum(axis=0)
+            obs = np.where(known, uu, 0.0).sum(axis=0) / np.maximum(n, 1)
+            exposure = np.where(known, pp, 0.0).sum(axis=0) / np.maximum(n, 1)
+            expected = exposure * c_rate
+            raw[j] = np.divide(obs, exposure, out=np.full(3, np.nan), where=(n > 0) & (exposure > 0))
+            theta = np.divide(obs + k, expected + k, out=np.ones(3), where=expected + k > 0)
+            rates[j] = np.where(n > 0, np.minimum(theta * c_rate, 1.0), c_rate)
+            weight[j] = np.where(n > 0, np.divide(expected, expected + k, out=np.ones(3),
+                                                  where=expected + k > 0), 0.0)
+            n_years[j] = n
+        frame = pd.DataFrame(rates, index=pd.Index(codes, name="region"), columns=list(AGE_GROUPS))
+        frame.attrs.update(
+            raw=pd.DataFrame(raw, index=frame.index, columns=list(AGE_GROUPS)),
+            weight=pd.DataFrame(weight, index=frame.index, columns=list(AGE_GROUPS)),
+            county=pd.DataFrame.from_dict({c: v for c, v in by_county.items()}, orient="index",
+                                          columns=list(AGE_GROUPS)).fillna(pd.Series(national, index=list(AGE_GROUPS))),
+            years_used=pd.DataFrame(n_years, index=frame.index, columns=list(AGE_GROUPS)),
+            from_county=[c for c in codes if c not in member_rows],
+            shared={c: v for c, v in shared.items() if c in set(codes)},
+            k=float(k), years=years)
+        result[service] = frame
+    return result
+
+
+# --- one-year profiles ---------------------------------------------------------------------------
+def _scale_capped(profile: np.ndarray, pop: np.ndarray, target: float, cap: float = 1.0) -> np.ndarray:
+    """``min(cap, c * profile)`` with ``sum(pop * rate) = target`` (water-filling over capped cells).
+
+    ``profile`` and ``pop`` have the same shape (sex x ages of one group). A zero profile is
+    replaced by a flat one; where the population is zero the plain scale of the profile's mean
+    is used; an infeasible target leaves every cell at ``cap``.
+    """
+    if not (profile > 0).any():
+        profile = np.ones_like(profile)
+    total_pop = pop.sum()
+    if total_pop <= 0 or target <= 0:
+        mean_rate = target / total_pop if total_pop > 0 else 0.0
+        scale = mean_rate / profile.mean() if profile.mean() > 0 else 0.0
+        return np.minimum(profile * scale, cap)
+    capped = np.zeros(profile.shape, dtype=bool)
+    rate = profile.copy()
+    for _ in range(profile.size + 1):
+        fixed = (pop * cap)[capped].sum()
+        free = (pop * profile)[~capped].sum()
+        if free <= 0:
+            return np.where(profile > 0, cap, 0.0) if fixed <= target else rate
+        c = (target - fixed) / free
+        rate = np.where(capped, cap, c * profile)
+        over = ~capped & (rate > cap)
+        if not over.any():
+            return np.clip(rate, 0.0, cap)
+        capped |= over
+    return np.clip(rate, 0.0, cap)  # pragma: no cover - the loop caps at least one cell each round
+
+
+def one_year_rates(profile: np.ndarray, population: np.ndarray, group_rates: np.ndarray) -> np.ndarray:
+    """One-year user rates [R, S, A] whose users per age group match ``group_rates`` [R, 3].
+
+    Keeps the shape of ``profile`` [R, S, A] within each age group of :data:`AGE_BOUNDS`
+    (scaled, capped at 1): ``sum over the group of population * rate = group rate * group
+    population`` for every municipality.
+    """
+    out = np.array(profile, dtype=np.float64, copy=True)
+    for g, (lo, hi) in enumerate(AGE_BOUNDS):
+        ages = (D.AGES >= lo) & (D.AGES <= hi)
+        for r in range(out.shape[0]):
+            pop = population[r][:, ages]
+            out[r][:, ages] = _scale_capped(profile[r][:, ages], pop, group_rates[r, g] * pop.sum())
+    return out
+
+
+# --- calibration ----------------------------------------------------------------------------------
+def calibrate_dataset(dataset: Dataset, panel: pd.DataFrame, year: int, rate_years=None,
+                      k: float = K_CREDIBILITY, vacancy_factor: float = NURSE_VACANCY_FACTOR) -> Dataset:
+    """A new dataset whose municipal care demand follows KOSTRA.
+
+    * ``user_rate`` of ``home_care`` and ``nursing_home``: the dataset's one-year age/sex shape
+      within each age group 0-66, 67-79, 80+, scaled per municipality so its base-year users
+      per group equal the KOSTRA rate (:func:`estimate_user_rates` over ``rate_years``,
+      default the five years up to ``year``) times the dataset's population of the group;
+    * ``base_demand_fte`` of :data:`NURSE_GROUPS` in :data:`NURSE_SERVICES`: KOSTRA's nurse
+      FTEs (``Y_5``) of ``year`` times ``vacancy_factor``, shared between the two services in
+      proportion to users weighted by the dataset's national nurse FTE per user of each
+      service, and between the groups in the dataset's national proportion per service.
+
+    Municipalities without a KOSTRA row get county rates; without ``Y_5`` in ``year`` they
+    get their county's FTE per weighted user; a row covering several municipalities (Ålesund
+    with Haram, 2020-2023) shares its rates, and its FTEs by weighted users. Everything else
+    is unchanged. ``dataset.meta`` records what was estimated from what (``parameters.user_rate``
+    and ``parameters.base_demand_fte``: ``source``, ``synthetic``, ``kostra``; ``calibration``).
+    """
+    name = panel.attrs.get("file", "kostra panel")
+    codes = dataset.regions.codes
+    year = int(year)
+    if rate_years is None:
+        rate_years = [y for y in sorted(panel["year"].unique()) if year - 4 <= y <= year]
+    rate_years = sorted({int(y) for y in rate_years})
+    in_panel = set(panel["covers"].str.split("+").explode())
+    overlap = [c for c in codes if c in in_panel]
+    if not overlap:
+        raise ImportDataError(f"{name}: column 'region': none of the dataset's {len(codes)} region codes "
+                              f"(e.g. {codes[0]!r}) is in the KOSTRA panel; calibration needs real 2024 "
+                              "municipality codes")
+    fte_rows = panel[panel["year"] == year]
+    if fte_rows.empty:
+        raise ImportDataError(f"{name}: column 'year': no rows for year {year} (the panel has "
+                              f"{panel['year'].min()}-{panel['year'].max()})")
+    rates = estimate_user_rates(panel, rate_years, k=k, regions=codes)
+    pop = dataset["population"]
+    old_rate = dataset["user_rate"]
+    new_rate = old_rate.copy()
+    for service in SERVICES:
+        kk = D.SERVICES.index(service)
+        new_rate[:, kk] = one_year_rates(old_rate[:, kk], pop, rates[service].to_numpy())
+    # --- nurse FTEs ----------------------------------------------------------------------------
+    ks = [D.SERVICES.index(s) for s in NURSE_SERVICES]
+    gs = [D.GROUPS.index(g) for g in NURSE_GROUPS]
+    base_old = dataset["base_demand_fte"]
+    users_old = np.einsum("rsa,rksa->rk", pop, old_rate[:, ks])
+    users_new = np.einsum("rsa,rksa->rk", pop, new_rate[:, ks])
+    fte_old = base_old[:, ks][:, :, gs]  # [R, 2, G2]
+    per_user = np.divide(fte_old.sum(axis=(0, 2)), users_old.sum(axis=0), out=np.ones(len(ks)),
+                         where=users_old.sum(axis=0) > 0)  # national FTE per user, by service
+    group_share = np.divide(fte_old.sum(axis=0), fte_old.sum(axis=(0, 2))[:, None],
+                            out=np.full((len(ks), len(gs)), 1.0 / len(gs)),
+                            where=fte_old.sum(axis=(0, 2))[:, None] > 0)  # [2, G2]
+    weighted = users_new * per_user[None, :]  # [R, 2]
+    weight_r = weighted.sum(axis=1)
+    fte = np.full(len(codes), np.nan)
+    index = {c: i for i, c in enumerate(codes)}
+    shared_fte = {}
+    for row in fte_rows.itertuples(index=False):
+        value = getattr(row, NURSE_FTE)
+        members = [c for c in row.covers.split("+") if c in index]
+        if not members or not np.isfinite(value):
+            continue
+        w = np.array([weight_r[index[c]] for c in members])
+        w = w / w.sum() if w.sum() > 0 else np.full(len(members), 1.0 / len(members))
+        for c, s in zip(members, w):
+            fte[index[c]] = value * s
+        if len(members) > 1:
+            for c in members:
+                shared_fte[c] = row.covers
+    county = dataset.regions.county_index()
+    have = np.isfinite(fte)
+    from_county = [codes[i] for i in np.flatnonzero(~have)]
+    nat_ratio = fte[have].sum() / weight_r[have].sum() if weight_r[have].sum() > 0 else 0.0
+    for i in np.flatnonzero(~have):
+        sel = have & (county == county[i])
+        ratio = fte[sel].sum() / weight_r[sel].sum() if weight_r[sel].sum() > 0 else nat_ratio
+        fte[i] = ratio * weight_r[i]
+    split = np.divide(weighted, weight_r[:, None], out=np.full(weighted.shape, 1.0 / len(ks)),
+                      where=weight_r[:, None] > 0)  # [R, 2]
+    base_new = base_old.copy()
+    for a, kk in enumerate(ks):
+        for b, g in enumerate(gs):
+            base_new[:, kk, g] = fte * vacancy_factor * split[:, a] * group_share[a, b]
+    meta = _calibrated_meta(dataset, name, rates, rate_years, year, k, vacancy_factor,
+                            from_county, shared_fte)
+    return Dataset(dataset.regions, dataset.base_year, {**dataset.arrays, "user_rate": new_rate,
+                                                        "base_demand_fte": base_new},
+                   dict(dataset.scalars), dataset.name, dataset.version, meta).validate()
+
+
+def _calibrated_meta(dataset, name, rates, rate_years, year, k, vacancy_factor, fte_from_county, shared_fte) -> dict:
+    meta = copy.deepcopy(dataset.meta)
+    params = meta.setdefault("parameters", {})
+    span = f"{rate_years[0]}-{rate_years[-1]}"
+    rate_from_county = sorted(set(rates["home_care"].attrs["from_county"]) | set(rates["nursing_home"].attrs["from_county"]))
+    shared_rates = dict(sorted(rates["home_care"].attrs["shared"].items()))
+    ur = dict(params.get("user_rate", {}))
+    old_source = ur.get("source", "previous dataset")
+    ur["source"] = (f"home_care and nursing_home: KOSTRA care panel ({name}; SSB KOSTRA) users per "
+                    f"inhabitant by age group 0-66/67-79/80+, {span}, per municipality, shrunk toward the county "
+                    f"(credibility k = {k:g} expected users); home_care = users of home-based services (Y_1), "
+                    "nursing_home = long-term institution residents (Y_3) + residents of 24-hour staffed housing "
+                    f"(Y_2); one-year age and sex shape within each group, and all other services: {old_source}")
+    ur["synthetic"] = bool(ur.get("synthetic", False))
+    ur["kostra"] = {"services": list(SERVICES), "years": list(rate_years), "k": float(k),
+                    "rates_from_county": rate_from_county, "shared_units": shared_rates}
+    params["user_rate"] = ur
+    bd = dict(params.get("base_demand_fte", {}))
+    old_source = bd.get("source", "previous dataset")
+    bd["source"] = (f"{' and '.join(NURSE_GROUPS)} in {' and '.join(NURSE_SERVICES)}: KOSTRA contracted nurse FTEs in "
+                    f"municipal care (Y_5, SSB KOSTRA) {year} x {vacancy_factor:g} for vacancies, split by "
+                    "users weighted by national FTE per user of each service, and between the groups in the "
+                    f"previous national proportion; all other cells: {old_source}")
+    bd["kostra"] = {"groups": list(NURSE_GROUPS), "services": list(NURSE_SERVICES), "year": year,
+                    "vacancy_factor": float(vacancy_factor), "fte_from_county": list(fte_from_county),
+                    "shared_units": dict(sorted(shared_fte.items())), "real_cells": "nurse groups x municipal care"}
+    params["base_demand_fte"] = bd
+    meta["calibration"] = {"kostra": {
+        "file": name, "rate_years": list(rate_years), "fte_year": year, "k": float(k),
+        "vacancy_factor": float(vacancy_factor),
+        "note": (f"{len(rate_from_county)} municipalities without KOSTRA rows in {span} take county rates; "
+                 f"{len(fte_from_county)} without nurse FTEs in {year} take the county's FTE per weighted user"
+                 + (f"; {', '.join(sorted(set(shared_fte.values())))} reported as one unit share its data"
+                    if shared_fte else "")),
+    }}
+    desc = meta.get("description", "")
+    meta["description"] = (desc + " " if desc else "") + (
+        f"Municipal care demand (home care and 24-hour care user rates {span}, nurse FTEs {year}) calibrated to "
+        "KOSTRA per municipality.")
+    return meta
+
+
+def calibrate_from_file(dataset: Dataset, path, year: int | None = None, rate_years=None,
+                        k: float = K_CREDIBILITY) -> Dataset:
+    """Read the KOSTRA panel at ``path`` and :func:`calibrate_dataset` with it.
+
+    ``year`` (of the nurse FTEs) defaults to the dataset's base year, or the panel's last
+    year if that is earlier (a 2024 dataset takes KOSTRA 2023). Raises
+    :class:`ImportDataError` for any problem in the file, before anything is built.
+    """
+    panel = read_kostra(path)
+    if year is None:
+        year = min(int(dataset.base_year), int(panel["year"].max()))
+    return calibrate_dataset(dataset, panel, year, rate_years=rate_years, k=k)

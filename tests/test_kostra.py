@@ -1,0 +1,410 @@
+"""KOSTRA care panel: importer, user rates with shrinkage, calibration, and the demand backtest."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helsemod_py import dims as D
+from helsemod_py.data import kostra as KO
+from helsemod_py.data import ssb
+from helsemod_py.data.dataset import Dataset
+from helsemod_py.errors import ImportDataError
+
+from helpers import make_arrays
+
+ROOT = Path(__file__).parents[1]
+SSB_DIR = ROOT / ".." / "shared" / "data" / "ssb"
+PANEL_FILE = "kostra_care_panel_2015_2023.csv"
+CODES = ("1101", "1103", "1106", "1505", "1506")  # real 2024 codes, Rogaland and Møre og Romsdal
+
+
+# --- small files ---------------------------------------------------------------------------
+def _panel(codes=CODES, years=(2018, 2019)) -> pd.DataFrame:
+    """A small valid panel as text, like SSB's file."""
+    rows = []
+    for y in years:
+        for i, code in enumerate(codes):
+            f = i + 1
+            home = (20 * f, 12 * f, 30 * f)
+            inst = (1 * f, 3 * f, 12 * f)
+            rows.append({
+                KO.CODE: code, KO.YEAR: y, KO.HIST: code, "Y_4_ialt": 3.5,
+                "folk_0_66": 2000 * f, "folk_67_79": 300 * f, "folk_80p": 100 * f, "folk_ialt": 2400 * f,
+                "Y_1_a_ialt": sum(home), "Y_1_a_0_66": home[0], "Y_1_a_67_79": home[1], "Y_1_a_80p": home[2],
+                "Y_2_ialt": 4 * f, "Y_3_a_ialt": sum(inst), "Y_3_a_0_66": inst[0], "Y_3_a_67_79": inst[1],
+                "Y_3_a_80p": inst[2], "Y_5_ialt": 10.5 * f,
+            })
+    return pd.DataFrame(rows).astype(str)
+
+
+def _write(tmp_path, frame: pd.DataFrame, name: str = "kostra.csv") -> Path:
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _problem(path, **kwargs) -> str:
+    with pytest.raises(ImportDataError) as info:
+        KO.read_kostra(path, **kwargs)
+    assert len(info.value.problems) == 1, info.value.problems
+    return info.value.problems[0]
+
+
+def test_small_file_is_read(tmp_path):
+    panel = KO.read_kostra(_write(tmp_path, _panel()), regions=CODES, years=(2018, 2019))
+    assert len(panel) == 10 and panel["region"].tolist()[:5] == list(CODES)
+    row = panel[(panel.region == "1103") & (panel.year == 2019)].iloc[0]
+    assert row["Y_1_a_80p"] == 60.0 and row["Y_5_ialt"] == 21.0 and row["covers"] == "1103"
+    assert panel.attrs["file"] == "kostra.csv"
+
+
+@pytest.mark.parametrize("symbol", ["", ".", ":", "..", "..."])
+def test_suppressed_cells_are_missing(tmp_path, symbol):
+    frame = _panel()
+    frame.loc[0, "Y_1_a_67_79"] = symbol
+    frame.loc[1, "Y_2_ialt"] = symbol
+    frame.loc[2, "Y_5_ialt"] = "-"  # SSB's nil
+    panel = KO.read_kostra(_write(tmp_path, frame))
+    assert np.isnan(panel.loc[0, "Y_1_a_67_79"]) and np.isnan(panel.loc[1, "Y_2_ialt"])
+    assert panel.loc[2, "Y_5_ialt"] == 0.0
+
+
+def test_missing_file_and_column(tmp_path):
+    assert "file not found" in _problem(tmp_path / "nope.csv")
+    line = _problem(_write(tmp_path, _panel().drop(columns="Y_5_ialt")))
+    assert line.startswith("kostra.csv: missing column 'Y_5_ialt'")
+
+
+def test_malformed_values(tmp_path):
+    frame = _panel()
+    frame.loc[3, "Y_3_a_80p"] = "12,5"
+    assert _problem(_write(tmp_path, frame)).startswith(
+        "kostra.csv: row 5: column 'Y_3_a_80p': '12,5' is not a number")
+    frame = _panel()
+    frame.loc[0, "Y_1_a_ialt"] = "-3"
+    assert _problem(_write(tmp_path, frame)) == "kostra.csv: row 2: column 'Y_1_a_ialt': '-3' is negative"
+    frame = _panel()
+    frame.loc[4, "folk_80p"] = ":"
+    assert _problem(_write(tmp_path, frame)).startswith(
+        "kostra.csv: row 6: column 'folk_80p': population is missing (':')")
+    frame = _panel()
+    frame.loc[1, KO.YEAR] = "2019.5"
+    assert _problem(_write(tmp_path, frame)) == "kostra.csv: row 3: column 'år': '2019.5' is not a year"
+    frame = _panel()
+    frame.loc[1, KO.CODE] = "110"
+    assert _problem(_write(tmp_path, frame)) == (
+        "kostra.csv: row 3: column 'kommunenr_2024': '110' is not a 4-digit municipality code")
+
+
+def test_duplicate_rows(tmp_path):
+    frame = pd.concat([_panel(), _panel().iloc[[2]]], ignore_index=True)
+    assert _problem(_write(tmp_path, frame)) == (
+        "kostra.csv: rows 4 and 12: duplicate row for kommunenr_2024='1106', år=2018")
+
+
+def test_unknown_and_retired_codes(tmp_path):
+    frame = _panel(codes=CODES + ("9999",))
+    assert _problem(_write(tmp_path, frame), regions=CODES) == (
+        "kostra.csv: row 7: column 'kommunenr_2024': unknown code '9999' (not among the 5 2024 municipality "
+        "codes given)")
+    frame = _panel(codes=("3001",) + CODES)
+    assert _problem(_write(tmp_path, frame)) == (
+        "kostra.csv: row 2: column 'kommunenr_2024': code '3001' is not a 2024 code: Halden was replaced on "
+        "1 January 2024 (2024 code: 3101 Halden)")
+
+
+def test_file_for_the_wrong_years(tmp_path):
+    path = _write(tmp_path, _panel(years=(2005, 2006)))
+    with pytest.raises(ImportDataError) as info:
+        KO.read_kostra(path, years=range(2018, 2020))
+    lines = info.value.problems
+    assert lines == [
+        "kostra.csv: row 2: column 'år': year 2005 is outside the expected years 2018-2019 (5 rows; the file "
+        "is for 2005-2006)",
+        "kostra.csv: row 7: column 'år': year 2006 is outside the expected years 2018-2019 (5 rows; the file "
+        "is for 2005-2006)",
+        "kostra.csv: column 'år': no rows for year 2018 (expected 2018-2019)",
+        "kostra.csv: column 'år': no rows for year 2019 (expected 2018-2019)",
+    ]
+    assert _problem(_write(tmp_path, _panel(years=(2018,))), years=(2018, 2019)) == (
+        "kostra.csv: column 'år': no rows for year 2019 (expected 2018-2019)")
+
+
+def test_history_column_is_checked_against_the_table(tmp_path):
+    frame = _panel(codes=("1103", "1506"), years=(2019,))
+    frame.loc[0, KO.HIST] = "1103+1141+1142"  # Stavanger, Finnøy, Rennesøy: fine
+    frame.loc[1, KO.HIST] = "1502+1534"  # Haram did not join Molde
+    assert _problem(_write(tmp_path, frame)) == (
+        "kostra.csv: row 3: column 'kommunenr_hist_kilder': '1534' (a code of 2019, in '1502+1534') leads to 1580 "
+        "in 2024, not to '1506', under the correspondence table (helsemod_py.data.regions)")
+    frame.loc[1, KO.HIST] = "1502;1543"
+    assert _problem(_write(tmp_path, frame)) == (
+        "kostra.csv: row 3: column 'kommunenr_hist_kilder': '1502;1543' is not a list of 4-digit codes joined by '+'")
+    frame = _panel(codes=("1508",), years=(2022,))
+    frame.loc[0, KO.HIST] = "1507"
+    panel = KO.read_kostra(_write(tmp_path, frame))
+    assert panel.loc[0, "covers"] == "1508+1580"
+
+
+# --- age groups and rates ----------------------------------------------------------------------
+def test_suppressed_age_groups_are_derived_from_the_total(tmp_path):
+    frame = _panel(years=(2019,))
+    frame.loc[0, "Y_1_a_67_79"] = ""  # one group missing: the residual
+    frame.loc[1, ["Y_3_a_0_66", "Y_3_a_67_79"]] = ""  # two missing: shared by county rates
+    frame.loc[2, "Y_2_ialt"] = ":"  # 24-hour housing imputed at the county level
+    panel = KO.read_kostra(_write(tmp_path, frame))
+    users = KO.service_users(panel)
+    assert users["home_care"][0].tolist() == [20.0, 12.0, 30.0]
+    assert users["home_care_derived"][0].tolist() == [False, True, False]
+    inst_part = users["nursing_home"][1] - 8 * np.array([2, 6, 24]) / 32  # Y_2 spread like Y_3
+    assert inst_part.sum() == pytest.approx(32.0) and inst_part[2] == pytest.approx(24.0)
+    assert users["nursing_home"][2].sum() > 3 * 16  # Y_3 plus an imputed Y_2
+    assert users["nursing_home_derived"][2].all()
+
+
+def _shrink_panel(tmp_path, small_80: int) -> pd.DataFrame:
+    frame = _panel(codes=("1101", "1103", "1106"), years=(2018, 2019))
+    big = frame[KO.CODE].isin(["1101", "1103"])
+    frame.loc[big, ["folk_0_66", "folk_67_79", "folk_80p"]] = ["20000", "3000", "1000"]
+    frame.loc[big, ["Y_1_a_0_66", "Y_1_a_67_79", "Y_1_a_80p", "Y_1_a_ialt"]] = ["200", "300", "300", "800"]
+    small = ~big
+    frame.loc[small, ["folk_0_66", "folk_67_79", "folk_80p"]] = ["150", "30", "10"]
+    frame.loc[small, ["Y_1_a_0_66", "Y_1_a_67_79", "Y_1_a_80p"]] = ["1", "3", str(small_80)]
+    frame.loc[small, "Y_1_a_ialt"] = str(4 + small_80)
+    return KO.read_kostra(_write(tmp_path, frame))
+
+
+def test_shrinkage_pulls_small_municipalities_toward_the_county(tmp_path):
+    panel = _shrink_panel(tmp_path, small_80=6)  # 60 % of the small one's 80+ use home care, 30 % in the county
+    rates = KO.estimate_user_rates(panel, (2018, 2019))["home_care"]
+    raw, weight, county = rates.attrs["raw"], rates.attrs["weight"], rates.attrs["county"]
+    assert raw.loc["1106", "80+"] == pytest.approx(0.6)
+    county_80 = county.loc["11", "80+"]
+    assert county_80 == pytest.approx(606 / 2010)
+    shrunk = rates.loc["1106", "80+"]
+    assert county_80 < shrunk < 0.6
+    assert weight.loc["1106", "80+"] < 0.5 < weight.loc["1101", "80+"]
+    # the credibility formula: (O + k) / (E + k) times the county rate
+    expected = 10 * county_80
+    assert shrunk == pytest.approx((6 + KO.K_CREDIBILITY) / (expected + KO.K_CREDIBILITY) * county_80)
+    # the big municipalities barely move, k = 0 gives the raw rates, a huge k the county's
+    assert abs(rates.loc["1101", "80+"] - 0.3) < 0.01
+    assert KO.estimate_user_rates(panel, (2018, 2019), k=0)["home_care"].loc["1106", "80+"] == pytest.approx(0.6)
+    assert KO.estimate_user_rates(panel, (2018, 2019), k=1e9)["home_care"].loc["1106", "80+"] == pytest.approx(
+        county_80, rel=1e-6)
+
+
+def test_rates_for_missing_municipalities_and_years(tmp_path):
+    panel = _shrink_panel(tmp_path, small_80=6)
+    rates = KO.estimate_user_rates(panel, (2019,), regions=["1101", "1106", "1108"])["nursing_home"]
+    assert rates.attrs["from_county"] == ["1108"]
+    assert rates.loc["1108"].tolist() == rates.attrs["county"].loc["11"].tolist()
+    with pytest.raises(ImportDataError, match="no rows for years 2010-2011"):
+        KO.estimate_user_rates(panel, (2010, 2011))
+
+
+def test_one_year_rates_keep_shape_match_groups_and_stay_below_one():
+    rng = np.random.default_rng(1)
+    pop = rng.uniform(0, 50, size=(3, 2, len(D.AGES)))
+    profile = np.broadcast_to(np.linspace(0.001, 0.6, len(D.AGES)), (3, 2, len(D.AGES))).copy()
+    group_rates = np.array([[0.01, 0.1, 0.5], [0.02, 0.2, 0.9], [0.0, 0.05, 0.3]])
+    out = KO.one_year_rates(profile, pop, group_rates)
+    assert (out >= 0).all() and (out <= 1).all()
+    for g, (lo, hi) in enumerate(KO.AGE_BOUNDS):
+        ages = (D.AGES >= lo) & (D.AGES <= hi)
+        users = (out[:, :, ages] * pop[:, :, ages]).sum(axis=(1, 2))
+        np.testing.assert_allclose(users, group_rates[:, g] * pop[:, :, ages].sum(axis=(1, 2)), rtol=1e-9)
+    ages = (D.AGES >= 67) & (D.AGES <= 79)  # uncapped: the shape is kept exactly
+    ratio = out[0][:, ages] / profile[0][:, ages]
+    np.testing.assert_allclose(ratio, ratio[0, 0])
+
+
+# --- calibration on a small dataset --------------------------------------------------------------
+def _dataset() -> Dataset:
+    regions = D.Regions(CODES, tuple(f"K {c}" for c in CODES), tuple(c[:2] for c in CODES),
+                        {"11": "Rogaland", "15": "Møre og Romsdal"})
+    arrays = make_arrays(regions, np.random.default_rng(3))
+    return Dataset(regions, 2019, arrays, {"sex_ratio_at_birth": 1.05, "workforce_migration_factor": 1.0},
+                   name="small", version="1", meta={"synthetic": True, "parameters": {
+                       "user_rate": {"source": "test profile", "synthetic": True},
+                       "base_demand_fte": {"source": "test demand", "synthetic": True}}}).validate()
+
+
+def test_calibrate_small_dataset(tmp_path):
+    frame = _panel(codes=CODES[:4], years=(2018, 2019))  # 1506 has no rows: county values
+    panel = KO.read_kostra(_write(tmp_path, frame))
+    ds = _dataset()
+    cal = KO.calibrate_dataset(ds, panel, 2019)
+    assert isinstance(cal, Dataset) and not cal.problems()
+    ur = cal["user_rate"]
+    assert (ur >= 0).all() and (ur <= 1).all()
+    # untouched services and groups
+    others = [i for i, s in enumerate(D.SERVICES) if s not in KO.SERVICES]
+    np.testing.assert_array_equal(ur[:, others], ds["user_rate"][:, others])
+    gs = [D.GROUPS.index(g) for g in KO.NURSE_GROUPS]
+    ks = [D.SERVICES.index(s) for s in KO.NURSE_SERVICES]
+    mask = np.ones(cal["base_demand_fte"].shape, dtype=bool)
+    mask[np.ix_(range(len(CODES)), ks, gs)] = False
+    np.testing.assert_array_equal(cal["base_demand_fte"][mask], ds["base_demand_fte"][mask])
+    # home-care users per age group follow the KOSTRA rates (equal for all rows here)
+    hc = D.SERVICES.index("home_care")
+    rates = KO.estimate_user_rates(panel, (2018, 2019), regions=CODES)["home_care"]
+    for g, (lo, hi) in enumerate(KO.AGE_BOUNDS):
+        ages = (D.AGES >= lo) & (D.AGES <= hi)
+        users = (cal["population"][:, :, ages] * ur[:, hc][:, :, ages]).sum(axis=(1, 2))
+        np.testing.assert_allclose(users, rates.iloc[:, g].to_numpy() * cal["population"][:, :, ages].sum(axis=(1, 2)))
+    # nurse FTEs: KOSTRA Y_5 times the documented vacancy factor where KOSTRA has them
+    nurses = cal["base_demand_fte"][:, ks][:, :, gs].sum(axis=(1, 2))
+    y5 = panel[panel.year == 2019].set_index("region")["Y_5_ialt"]
+    for i, code in enumerate(CODES[:4]):
+        assert nurses[i] == pytest.approx(y5[code] * KO.NURSE_VACANCY_FACTOR)
+    assert nurses[4] > 0
+    meta = cal.meta["parameters"]
+    assert meta["user_rate"]["kostra"]["rates_from_county"] == ["1506"]
+    assert meta["base_demand_fte"]["kostra"]["fte_from_county"] == ["1506"]
+    assert "KOSTRA" in meta["user_rate"]["source"] and "test profile" in meta["user_rate"]["source"]
+    assert "Y_5" in meta["base_demand_fte"]["source"] and "test demand" in meta["base_demand_fte"]["source"]
+    assert cal.meta["calibration"]["kostra"]["rate_years"] == [2018, 2019]
+    assert ds.meta["parameters"]["user_rate"]["source"] == "test profile"  # the input is left alone
+    cal.save(tmp_path / "calibrated")  # metadata is plain YAML
+    assert Dataset.load(tmp_path / "calibrated").hash == cal.hash
+
+
+def test_calibration_needs_real_codes_and_the_year(tmp_path, small_dataset):
+    panel = KO.read_kostra(_write(tmp_path, _panel()))
+    with pytest.raises(ImportDataError) as info:
+        KO.calibrate_dataset(small_dataset.subset(["0101"]), panel, 2019)
+    assert info.value.problems == [
+        "kostra.csv: column 'region': none of the dataset's 1 region codes (e.g. '0101') is in the KOSTRA "
+        "panel; calibration needs real 2024 municipality codes"]
+    with pytest.raises(ImportDataError, match="no rows for year 2023"):
+        KO.calibrate_dataset(_dataset(), panel, 2023)
+
+
+def test_vacancy_factor_matches_the_default_facts():
+    from helsemod_py.data.default import default_dataset, load_facts
+
+    ds = default_dataset()
+    gs = [D.GROUPS.index(g) for g in KO.NURSE_GROUPS]
+    demand = ds["base_demand_fte"][:, :, gs].sum()
+    vacancies = sum(load_facts()["vacancies"]["values"][g] for g in KO.NURSE_GROUPS)
+    assert demand / (demand - vacancies) == pytest.approx(KO.NURSE_VACANCY_FACTOR, abs=5e-4)
+
+
+# --- real data -----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ssb_dir() -> Path:
+    if not (SSB_DIR / PANEL_FILE).is_file():
+        pytest.skip(f"SSB data not found at {SSB_DIR.resolve()}")
+    return SSB_DIR
+
+
+@pytest.fixture(scope="module")
+def real(ssb_dir):
+    regions = ssb.read_municipalities(ssb_dir / "kommuner_2024.csv")
+    history = ssb.read_population(ssb_dir / "population_kommune_age_sex_2015_2024.csv", regions)
+    panel = KO.read_kostra(ssb_dir / PANEL_FILE, regions, years=range(2015, 2024))
+    return regions, history, panel
+
+
+@pytest.mark.realdata
+def test_real_panel(real):
+    _, _, panel = real
+    assert len(panel) == 3184
+    assert panel.groupby("year").size().tolist() == [352] * 5 + [356] * 4
+    assert (panel.loc[panel.year >= 2020, "covers"] == "1508+1580").sum() == 4
+    with pytest.raises(ImportDataError) as info:
+        KO.read_kostra(SSB_DIR / PANEL_FILE, years=range(2005, 2015))
+    assert all(line.startswith(f"{PANEL_FILE}: ") and "'år'" in line for line in info.value.problems)
+
+
+@pytest.mark.realdata
+def test_real_calibration_2019(real):
+    regions, history, panel = real
+    bt = _load_backtest()
+    ds = bt.base_dataset(history, 2015, 2019)
+    cal = KO.calibrate_dataset(ds, panel, 2019, rate_years=range(2015, 2020))
+    assert not cal.problems()
+    ur = cal["user_rate"]
+    assert (ur >= 0).all() and (ur <= 1).all()
+    meta = cal.meta["parameters"]
+    missing = ["1806", "1875", "5055", "5056", "5059"]  # no KOSTRA rows 2015-2019 (README quirks)
+    assert meta["user_rate"]["kostra"]["rates_from_county"] == missing
+    assert meta["base_demand_fte"]["kostra"]["fte_from_county"] == missing
+    ks = [D.SERVICES.index(s) for s in KO.NURSE_SERVICES]
+    gs = [D.GROUPS.index(g) for g in KO.NURSE_GROUPS]
+    nurses = pd.Series(cal["base_demand_fte"][:, ks][:, :, gs].sum(axis=(1, 2)), index=regions.codes)
+    y5 = panel[panel.year == 2019].set_index("region")["Y_5_ialt"]
+    np.testing.assert_allclose(nurses[y5.index], y5 * KO.NURSE_VACANCY_FACTOR)
+    assert (nurses[missing] > 0).all()
+
+
+@pytest.mark.realdata
+def test_real_calibration_2023_shares_alesund_haram(real):
+    regions, history, panel = real
+    part = ssb.population_dataset_part(history, 2023, 2019, 2023)
+    from helsemod_py.data.default import dataset_from_population
+
+    ds = dataset_from_population(regions, part, 2023, name="t", version="1")
+    cal = KO.calibrate_dataset(ds, panel, 2023)
+    assert cal.meta["parameters"]["user_rate"]["kostra"]["shared_units"] == {"1508": "1508+1580", "1580": "1508+1580"}
+    ks = [D.SERVICES.index(s) for s in KO.NURSE_SERVICES]
+    gs = [D.GROUPS.index(g) for g in KO.NURSE_GROUPS]
+    nurses = cal["base_demand_fte"][:, ks][:, :, gs].sum(axis=(1, 2))
+    i, j = regions.codes.index("1508"), regions.codes.index("1580")
+    y5 = panel[(panel.year == 2023) & (panel.region == "1508")]["Y_5_ialt"].iloc[0]
+    assert nurses[i] + nurses[j] == pytest.approx(y5 * KO.NURSE_VACANCY_FACTOR)
+    assert 0 < nurses[j] < nurses[i]
+
+
+def _load_backtest():
+    spec = importlib.util.spec_from_file_location("backtest_demand", ROOT / "benchmarks" / "backtest_demand.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.realdata
+def test_demand_backtest_runs_and_reports_consistent_numbers(real):
+    _, history, panel = real
+    bt = _load_backtest()
+    errors = bt.backtest(history, panel)
+    assert np.isfinite(errors[["base", "actual", "predicted", "ape"]].to_numpy()).all()
+    assert set(errors.method) == set(bt.METHODS) and set(errors.measure) == set(bt.MEASURES)
+    summary = bt.summarise(errors)
+    for (measure, level, method), row in summary.iterrows():
+        sel = errors[(errors.measure == measure) & (errors.level == level) & (errors.method == method)]
+        ape = 100 * np.abs(sel.predicted - sel.actual) / sel.actual
+        assert row["n"] == len(sel) and row["mean"] == pytest.approx(ape.mean())
+        assert row["median"] == pytest.approx(ape.median()) and row["worst"] == pytest.approx(ape.max())
+    for measure in bt.MEASURES:
+        m = errors[errors.measure == measure]
+        same = m[m.method == "no change"]
+        np.testing.assert_array_equal(same.predicted, same.base)
+        for method in bt.METHODS:  # county and nation sum the municipalities kept
+            by_level = m[m.method == method].groupby("level")[["actual", "predicted"]].sum()
+            np.testing.assert_allclose(by_level.loc["county"], by_level.loc["municipality"])
+            np.testing.assert_allclose(by_level.loc["nation"], by_level.loc["municipality"])
+    assert summary.loc[("nurse FTEs", "county", "no change"), "n"] == 15
+    assert summary.loc[("home care users", "municipality", "no change"), "n"] >= 340
+    text = bt.markdown(summary, errors, KO.K_CREDIBILITY, None, "python benchmarks/backtest_demand.py")
+    row = summary.loc[("home care users", "county", "model, real population")]
+    assert f"| home care users | county | model, real population | 15 | {row['mean']:.2f} |" in text
+    for verdict in bt.verdicts(summary).values():
+        assert verdict in text
+
+
+def test_calibrate_from_file_takes_the_last_year_up_to_the_base_year(tmp_path):
+    path = _write(tmp_path, _panel(years=(2017, 2018)))
+    cal = KO.calibrate_from_file(_dataset(), path)
+    assert cal.meta["calibration"]["kostra"]["fte_year"] == 2018
+    assert cal.meta["calibration"]["kostra"]["rate_years"] == [2017, 2018]
+    bad = _panel()
+    bad.loc[0, "Y_5_ialt"] = "n/a"
+    with pytest.raises(ImportDataError, match="'n/a' is not a number"):
+        KO.calibrate_from_file(_dataset(), _write(tmp_path, bad, "bad.csv"))
