@@ -78,7 +78,8 @@ def _scenario(path):
                                                          "at most 2050).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write results.csv and manifest.json to this folder.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx"]), default="csv", show_default=True,
+              help="Table format (xlsx: one sheet per region level, plus results.csv).")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("--region", "region", default=None,
               help="Show this municipality or county (code or name) instead of the nation.")
@@ -107,6 +108,56 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, quiet):
         click.echo(_gap_table(view, label))
         if out_dir:
             click.echo(f"\nwrote {out_dir}/results.{fmt} and manifest.json")
+
+
+_lang_option = click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
+                            help="Language of labels and text.")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("results_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the PNG files (default: RESULTS_DIR/plots).")
+@_lang_option
+@click.option("--region", default=None, help="Municipality or county (code or name) for the regional plots.")
+@_handle_errors
+def plot(results_dir, out_dir, lang, region):
+    """Draw PNG plots from a results folder written by `run` or `compare`.
+
+    \b
+    Example:
+        helsemod run scenarios/k2025_all.yaml --out results/k2025 && helsemod plot results/k2025 --lang en
+    """
+    from .report import plots_from_folder
+
+    paths = plots_from_folder(results_dir, out_dir, lang=lang, region=region)
+    for p in paths:
+        click.echo(f"wrote {p}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("results_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
+              help="HTML file (default: RESULTS_DIR/report_<lang>.html).")
+@click.option("--excel", "excel_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write the report's tables to this Excel file.")
+@_lang_option
+@click.option("--region", default=None, help="Municipality or county (code or name) for the regional parts.")
+@_handle_errors
+def report(results_dir, out_file, excel_file, lang, region):
+    """Write one self-contained HTML report (tables, plots, sources) from a results folder.
+
+    \b
+    Example:
+        helsemod compare scenarios/baseline.yaml scenarios/k2025_all.yaml --out results/cmp
+        helsemod report results/cmp --lang nb --excel results/cmp/tabeller.xlsx
+    """
+    from .report import excel_from_folder, report_from_folder
+
+    path = report_from_folder(results_dir, out_file, lang=lang, region=region)
+    click.echo(f"wrote {path}")
+    if excel_file:
+        click.echo(f"wrote {excel_from_folder(results_dir, excel_file, lang=lang)}")
 
 
 @main.command(context_settings=CONTEXT)
@@ -209,7 +260,7 @@ def compare(files, data_dir, year, end_year, attribution, samples, out_dir, forc
             ce.insert(0, "scenario", scn.name)
             ce_rows.append(ce)
     for proj in projections:
-        tables.append(long_table(proj, variables=("supply_fte", "demand_fte", "gap")))
+        tables.append(long_table(proj))
     if not quiet:
         click.echo("\n".join(lines).lstrip("\n"))
     if out_dir:
@@ -405,21 +456,29 @@ def data_default(out_dir, force):
 @click.option("--base-year", type=int, default=None, help="Base year (default: last year in the file).")
 @click.option("--from-year", "first_year", type=int, default=None,
               help="First year of the history used for rates (default: first in the file).")
+@click.option("--kostra", "kostra_csv", type=click.Path(dir_okay=False), default=None,
+              help="KOSTRA care panel CSV: calibrate home-care and 24-hour-care user rates and nurse FTEs.")
+@click.option("--kostra-year", type=int, default=None, help="KOSTRA year for base-year staff (default: latest "
+                                                            "not after the base year).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing folder.")
 @_handle_errors
-def data_build(population_csv, municipalities_csv, base_year, first_year, out_dir, force):
+def data_build(population_csv, municipalities_csv, base_year, first_year, kostra_csv, kostra_year, out_dir, force):
     """Build a dataset for the real municipalities from SSB population files.
 
     \b
     Example:
         helsemod data build --population population_kommune_age_sex_2015_2024.csv \\
-            --municipalities kommuner_2024.csv --out norway2024
+            --municipalities kommuner_2024.csv --kostra kostra_care_panel_2015_2023.csv --out norway2024
         helsemod run --data norway2024 --region Bergen
     """
     from .data.ssb import dataset_from_ssb
 
     ds = dataset_from_ssb(population_csv, municipalities_csv, base_year=base_year, first_year=first_year)
+    if kostra_csv:
+        from .data.kostra import calibrate_from_file
+
+        ds = calibrate_from_file(ds, kostra_csv, year=kostra_year)
     ds.save(out_dir, force=force)
     click.echo(f"wrote {out_dir}: {ds!r}")
 

@@ -22,7 +22,10 @@ from .results import Projection
 MANIFEST = "manifest.json"
 
 
-def long_table(projection: Projection, variables=("supply_fte", "demand_fte", "gap")) -> pd.DataFrame:
+RESULT_VARIABLES = ("supply_fte", "demand_fte", "gap", "population")
+
+
+def long_table(projection: Projection, variables=RESULT_VARIABLES) -> pd.DataFrame:
     """Tidy table of a projection at municipality, county and nation level (one frame)."""
     frames = [projection.aggregate(level).to_frame(variables) for level in D.REGION_LEVELS]
     return pd.concat(frames, ignore_index=True)
@@ -90,8 +93,15 @@ def write_results(projection: Projection, out_dir, force: bool = False, fmt: str
         writers["results.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.6g")
     elif fmt == "parquet":
         writers["results.parquet"] = lambda p: table.to_parquet(p, index=False)
+    elif fmt == "xlsx":
+        from .report import write_excel
+
+        sheets = {level: table[table.region_level == level] for level in D.REGION_LEVELS}
+        writers["results.xlsx"] = lambda p: write_excel(sheets, p)
+        # the CSV beside it keeps the folder readable by `helsemod plot` / `report`
+        writers["results.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.6g")
     else:
-        raise HelsemodError(f"format {fmt!r}: allowed csv, parquet")
+        raise HelsemodError(f"format {fmt!r}: allowed csv, parquet, xlsx")
     man = manifest(projection, scenario_hash=scenario_hash, seed=seed, extra=manifest_extra)
     writers[MANIFEST] = lambda p: p.write_text(json.dumps(man, indent=2, ensure_ascii=False), encoding="utf-8")
     return write_atomic_dir(out_dir, writers, force=force)

@@ -195,3 +195,48 @@ def test_intake_and_list(runner):
     assert res.exit_code == 0 and "k2025_all.yaml" in res.output
     for what in ("groups", "services", "measures"):
         assert runner.invoke(main, ["list", what]).exit_code == 0
+
+
+def test_xlsx_plot_and_report_from_a_results_folder(runner, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "k"
+    res = runner.invoke(main, ["run", str(SCEN / "torn_full_time.yaml"), "--end-year", "2028", "--out", str(out),
+                               "--format", "xlsx", "-q"])
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
+    assert wb.sheetnames == list(D.REGION_LEVELS)
+    header = [c.value for c in next(wb["nation"].iter_rows(max_row=1))]
+    assert "region" in header and any(str(h).startswith("value") for h in header)
+    res = runner.invoke(main, ["plot", str(out), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    pngs = sorted((out / "plots").glob("*_en.png"))
+    assert pngs and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    res = runner.invoke(main, ["report", str(out), "--lang", "en", "--excel", str(tmp_path / "t.xlsx")])
+    assert res.exit_code == 0, res.output
+    html = (out / "report_en.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html
+    assert "Health workers" in html and "Innlandet" in html
+    assert (tmp_path / "t.xlsx").is_file()
+    res = runner.invoke(main, ["report", str(tmp_path / "missing")])
+    assert res.exit_code == 2
+
+
+def test_data_build_with_kostra(runner, tmp_path):
+    ssb = Path(__file__).parents[1] / ".." / "shared" / "data" / "ssb"
+    if not ssb.is_dir():
+        pytest.skip(f"{ssb} not found")
+    out = tmp_path / "nor"
+    res = runner.invoke(main, ["data", "build", "--population", str(ssb / "population_kommune_age_sex_2015_2024.csv"),
+                               "--municipalities", str(ssb / "kommuner_2024.csv"),
+                               "--kostra", str(ssb / "kostra_care_panel_2015_2023.csv"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["run", "--data", str(out), "--region", "Bergen", "--end-year", "2026"])
+    assert res.exit_code == 0 and "Bergen (4601)" in res.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kommunenr_2024,år\n0301,2015\n")
+    res = runner.invoke(main, ["data", "build", "--population", str(ssb / "population_kommune_age_sex_2015_2024.csv"),
+                               "--municipalities", str(ssb / "kommuner_2024.csv"), "--kostra", str(bad),
+                               "--out", str(tmp_path / "nor2")])
+    assert res.exit_code == 1 and "bad.csv" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "nor2").exists()
