@@ -59,6 +59,11 @@ def _data_option(fn):
                         help="Dataset folder (default: the embedded Norway-like dataset).")(fn)
 
 
+def _lang_option_factory():
+    return click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
+                        help="Language of labels and text.")
+
+
 def _load(data_dir):
     import helsemod_py as hm
 
@@ -83,9 +88,15 @@ def _scenario(path):
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("--region", "region", default=None,
               help="Show this municipality or county (code or name) instead of the nation.")
+@click.option("--draws", type=click.IntRange(0, None), default=0, show_default=True,
+              help="Monte Carlo draws of the scenario's uncertainty (0: deterministic only).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws (reproducible).")
+@click.option("--noise", is_flag=True, help="Poisson noise on flows of small municipalities in draws.")
+@click.option("--dask", "scheduler", default=None, metavar="ADDRESS|local",
+              help="Run chunks of draws on a Dask cluster (scheduler address, or 'local').")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
-def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, quiet):
+def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, draws, seed, noise, scheduler, quiet):
     """Project a scenario (default: the baseline) and print the gap by personnel group.
 
     \b
@@ -100,18 +111,95 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, quiet):
     ds = _load(data_dir)
     scn = _scenario(scenario_file)
     res = hm.project(ds, scn, end_year=end_year)
+    ens = None
+    if draws:
+        from .uncertainty import project_ensemble, quantile_table
+
+        with click.progressbar(length=draws, label=f"{draws} draws", file=sys.stderr,
+                               hidden=quiet) as bar:
+            ens = project_ensemble(ds, scn, draws=draws, seed=seed, end_year=end_year, noise=noise,
+                                   scheduler=scheduler, progress=bar.update)
     if out_dir:
-        write_results(res, out_dir, force=force, fmt=fmt, scenario_hash=scn.hash,
-                      manifest_extra={"scenario_file": scenario_file})
+        extra = {"quantiles.csv": quantile_table(ens)} if ens is not None else None
+        write_results(res, out_dir, force=force, fmt=fmt, scenario_hash=scn.hash, seed=seed if draws else None,
+                      manifest_extra={"scenario_file": scenario_file, "draws": draws, "noise": noise},
+                      extra_tables=extra)
     if not quiet:
         view, label = _region_view(res, ds, region)
         click.echo(_gap_table(view, label))
+        if ens is not None:
+            click.echo(_band_table(ens))
         if out_dir:
-            click.echo(f"\nwrote {out_dir}/results.{fmt} and manifest.json")
+            click.echo(f"\nwrote {out_dir}/results.{fmt}{' and quantiles.csv' if ens is not None else ''} "
+                       "and manifest.json")
 
 
-_lang_option = click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
-                            help="Language of labels and text.")
+def _band_table(ens) -> str:
+    """National gap quantiles in the last year, per group, as text."""
+    year = int(ens.nation["year"].values[-1])
+    q = [float(x) for x in ens.nation["quantile"].values]
+    lo, mid, hi = min(q), 0.5 if 0.5 in q else q[len(q) // 2], max(q)
+    gap = ens.nation.sel(year=year, variable="gap")
+    lines = [f"\nNorge: gap {year} over {ens.draws} draws (seed {ens.seed}): median [{lo:.0%}, {hi:.0%}] FTE"]
+    for g in D.GROUPS:
+        v = gap.sel(group=g)
+        lines.append(f"  {g:<24}{float(v.sel(quantile=mid)):>10,.0f}  [{float(v.sel(quantile=lo)):>10,.0f}, "
+                     f"{float(v.sel(quantile=hi)):>10,.0f}]")
+    return "\n".join(lines)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("scenario_file", type=click.Path(dir_okay=False))
+@_data_option
+@click.option("--params", default=None, help="Comma-separated ids of the scenario's uncertainty entries "
+                                              "(default: all).")
+@click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True)
+@click.option("--samples", type=click.IntRange(2, None), default=64, show_default=True,
+              help="Base samples (Sobol) or trajectories (Morris).")
+@click.option("--year", type=int, default=None, help="Year of the national gap analysed (default: last).")
+@click.option("--group", type=click.Choice(D.GROUPS), default=None, help="One group's gap (default: all groups).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write sensitivity.csv, a tornado plot and manifest.json here.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
+@_lang_option_factory()
+@_handle_errors
+def sensitivity(scenario_file, data_dir, params, method, samples, year, group, seed, out_dir, force, lang):
+    """Global sensitivity (SALib Sobol or Morris) of the national gap to uncertain parameters.
+
+    \b
+    Example:
+        helsemod sensitivity scenarios/uncertainty.yaml --method sobol --samples 128 --out results/sens
+    """
+    import json
+
+    from .outputs import write_atomic_dir
+    from .uncertainty import sensitivity as run_sensitivity
+
+    ds = _load(data_dir)
+    scn = _scenario(scenario_file)
+    names = [p.strip() for p in params.split(",")] if params else None
+    table = run_sensitivity(ds, scn, params=names, method=method, samples=samples, seed=seed, year=year,
+                            group=group)
+    a = table.attrs
+    click.echo(f"{method} sensitivity of the national gap {a['year']} ({a['group']}), {a['runs']} runs; "
+               f"mean {a['output_mean']:,.0f} FTE, sd {a['output_sd']:,.0f}")
+    click.echo(table.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    if out_dir:
+        from .report.plots import plot_sensitivity
+
+        man = {"scenario": scn.name, "scenario_hash": scn.hash, "dataset_hash": ds.hash, "seed": seed,
+               "method": method, "samples": samples, **{k: v for k, v in a.items()}}
+        fig = plot_sensitivity(table, lang=lang)
+        write_atomic_dir(out_dir, {
+            "sensitivity.csv": lambda p: table.to_csv(p, index=False),
+            f"tornado_{lang}.png": lambda p: fig.savefig(p, dpi=120, format="png"),
+            "manifest.json": lambda p: p.write_text(json.dumps(man, indent=2, ensure_ascii=False)),
+        }, force=force)
+        click.echo(f"wrote {out_dir}")
+
+
+_lang_option = _lang_option_factory()
 
 
 @main.command(context_settings=CONTEXT)

@@ -85,8 +85,9 @@ def write_atomic_dir(out_dir, files: dict[str, callable], force: bool = False) -
 
 def write_results(projection: Projection, out_dir, force: bool = False, fmt: str = "csv",
                   manifest_extra: dict | None = None, scenario_hash: str | None = None,
-                  seed: int | None = None) -> Path:
-    """Write the long table (``results.csv``/``.parquet``) and ``manifest.json`` atomically."""
+                  seed: int | None = None, extra_tables: dict | None = None) -> Path:
+    """Write the long table (``results.csv``/``.parquet``/``.xlsx``), any ``extra_tables``
+    (name -> DataFrame, as CSV) and ``manifest.json`` atomically."""
     table = long_table(projection)
     writers = {}
     if fmt == "csv":
@@ -102,6 +103,8 @@ def write_results(projection: Projection, out_dir, force: bool = False, fmt: str
         writers["results.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.6g")
     else:
         raise HelsemodError(f"format {fmt!r}: allowed csv, parquet, xlsx")
+    for name, frame in (extra_tables or {}).items():
+        writers[name] = lambda p, f=frame: f.to_csv(p, index=False, float_format="%.6g")
     man = manifest(projection, scenario_hash=scenario_hash, seed=seed, extra=manifest_extra)
     writers[MANIFEST] = lambda p: p.write_text(json.dumps(man, indent=2, ensure_ascii=False), encoding="utf-8")
     return write_atomic_dir(out_dir, writers, force=force)

@@ -240,3 +240,28 @@ def test_data_build_with_kostra(runner, tmp_path):
                                "--out", str(tmp_path / "nor2")])
     assert res.exit_code == 1 and "bad.csv" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "nor2").exists()
+
+
+def test_run_with_draws_and_sensitivity(runner, tmp_path):
+    out = tmp_path / "mc"
+    res = runner.invoke(main, ["run", str(SCEN / "uncertainty.yaml"), "--end-year", "2028", "--draws", "12",
+                               "--seed", "3", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "over 12 draws (seed 3)" in res.output
+    q = pd.read_csv(out / "quantiles.csv", dtype={"region": str})
+    assert set(q.level) == {"nation", "county", "municipality"} and set(q["quantile"]) >= {0.05, 0.5, 0.95}
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["seed"] == 3 and man["draws"] == 12
+    again = tmp_path / "mc2"
+    runner.invoke(main, ["run", str(SCEN / "uncertainty.yaml"), "--end-year", "2028", "--draws", "12", "--seed", "3",
+                         "--out", str(again), "-q"])
+    assert (out / "quantiles.csv").read_bytes() == (again / "quantiles.csv").read_bytes()
+    sens = tmp_path / "sens"
+    res = runner.invoke(main, ["sensitivity", str(SCEN / "uncertainty.yaml"), "--samples", "8", "--year", "2028",
+                               "--out", str(sens), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(sens / "sensitivity.csv")
+    assert set(table.parameter) == {"standard_growth", "exit_rates", "average_position", "nurse_graduates"}
+    assert (sens / "tornado_en.png").read_bytes()[:4] == b"\x89PNG"
+    res = runner.invoke(main, ["sensitivity", str(SCEN / "baseline.yaml")])
+    assert res.exit_code == 1 and "has no uncertainty entries" in res.output

@@ -30,7 +30,7 @@ MEASURE_KEYS = ("(allowed: id, title, family, description, parameter, multiply, 
 EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
     # --- unknown keys ----------------------------------------------------------------
     "unknown_top_level_key.yaml": (2, "horizon", [
-        "unknown key 'horizon'", "(allowed: name, description, extends, reference, assumptions, measures)"]),
+        "unknown key 'horizon'", "(allowed: name, description, extends, reference, assumptions, measures, uncertainty)"]),
     "unknown_measure_key.yaml": (8, "measures[0].comment", ["unknown key 'comment'", MEASURE_KEYS]),
     "unknown_target_key.yaml": (9, "measures[0].target.municipalities", [
         "unknown key 'municipalities'", "(allowed: groups, services, transitions, sexes, ages, regions)"]),

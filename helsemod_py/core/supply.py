@@ -33,6 +33,146 @@ SUPPLY_FLOWS = ("deaths", "exits", "net_migration", "transfers_out", "transfers_
 FLOW_SIGNS = np.array([-1.0, -1.0, 1.0, -1.0, 1.0, 1.0, 1.0, -1.0, 1.0])
 #: Columns of the totals output (per 1 January).
 SUPPLY_TOTALS = ("persons", "employed", "headcount", "fte")
+#: Parameters that draws scale by a factor per region and group (uncertainty).
+FACTORS = ("exit_rate", "avg_fte", "participation", "share_in_health_care", "sick_leave", "graduates",
+           "immigrants")
+
+
+@njit(cache=True, nogil=True)
+def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
+                graduates, graduate_dist, immigrants, immigrant_dist,
+                participation, share_in_health_care, avg_fte, sick_leave, recruits,
+                fac, wfac, tfac, wtr, noisy, keep_stock, stock_out, flows_out, totals_out):
+    """The supply projection of one draw (shared by the deterministic and ensemble kernels).
+
+    ``fac[r, g, j]`` are multiplicative factors on exit_rate, avg_fte, participation,
+    share_in_health_care, sick_leave, graduates and immigrants (``FACTORS``), phased in by
+    ``wfac[t, j]`` (factor ``1 + w (f - 1)``); ``tfac[r, k]`` with ``wtr[t]`` on transition
+    rates. Rates are capped at 1. ``noisy[r]`` draws deaths, exits, migration, transitions and
+    entrants of region r as Poisson counts (seed numba's generator before calling).
+    """
+    n_steps = exit_rate.shape[0]
+    n_reg, n_grp, n_sex, n_age = stock0.shape
+    n_tr = trans_src.shape[0]
+    last = n_age - 1
+    xbuf = np.empty((n_grp, n_sex, n_age))  # stayers after deaths, exits and migration
+    orate = np.empty((n_grp, n_sex, n_age))  # sum of transition rates out of each cell
+    inflow = np.empty((n_grp, n_sex, n_age))  # persons moved into each cell by transitions
+    for r in range(n_reg):
+        for g in range(n_grp):
+            for s in range(n_sex):
+                for a in range(n_age):
+                    stock_out[0, r, g, s, a] = stock0[r, g, s, a]
+    for t in range(n_steps + 1):
+        cur = t if keep_stock else t % 2
+        # totals of the stock on 1 January of year t
+        for r in range(n_reg):
+            for g in range(n_grp):
+                f_fte = 1.0 + wfac[t, 1] * (fac[r, g, 1] - 1.0)
+                f_part = 1.0 + wfac[t, 2] * (fac[r, g, 2] - 1.0)
+                f_share = 1.0 + wfac[t, 3] * (fac[r, g, 3] - 1.0)
+                f_sick = 1.0 + wfac[t, 4] * (fac[r, g, 4] - 1.0)
+                persons = 0.0
+                employed = 0.0
+                headcount = 0.0
+                fte = 0.0
+                for s in range(n_sex):
+                    for a in range(n_age):
+                        n = stock_out[cur, r, g, s, a]
+                        e = n * min(1.0, participation[t, r, g, s, a] * f_part)
+                        h = e * min(1.0, share_in_health_care[t, r, g, s, a] * f_share)
+                        persons += n
+                        employed += e
+                        headcount += h
+                        fte += h * avg_fte[t, r, g, s, a]
+                totals_out[t, r, g, 0] = persons
+                totals_out[t, r, g, 1] = employed
+                totals_out[t, r, g, 2] = headcount
+                totals_out[t, r, g, 3] = fte * f_fte * (1.0 - min(1.0, sick_leave[t, r, g] * f_sick))
+        if t == n_steps:
+            break
+        nxt = t + 1 if keep_stock else (t + 1) % 2
+        for r in range(n_reg):
+            # 1. deaths, exits and net migration, cell by cell
+            noise = noisy[r]
+            for g in range(n_grp):
+                f_exit = 1.0 + wfac[t, 0] * (fac[r, g, 0] - 1.0)
+                deaths = 0.0
+                exits = 0.0
+                migrants = 0.0
+                for s in range(n_sex):
+                    for a in range(n_age):
+                        n = stock_out[cur, r, g, s, a]
+                        d = n * mortality[t, r, s, a]
+                        if noise:
+                            d = min(n, float(np.random.poisson(d)))
+                        ex = (n - d) * min(1.0, exit_rate[t, r, g, s, a] * f_exit)
+                        if noise:
+                            ex = min(n - d, float(np.random.poisson(ex)))
+                        stay = n - d - ex
+                        mig = stay * net_migration[t, r, s, a]
+                        if noise:
+                            mig = float(np.random.poisson(mig)) if mig >= 0.0 else -min(
+                                stay, float(np.random.poisson(-mig)))
+                        xbuf[g, s, a] = stay + mig
+                        orate[g, s, a] = 0.0
+                        inflow[g, s, a] = 0.0
+                        deaths += d
+                        exits += ex
+                        migrants += mig
+                flows_out[t, r, g, 0] = deaths
+                flows_out[t, r, g, 1] = exits
+                flows_out[t, r, g, 2] = migrants
+                flows_out[t, r, g, 3] = 0.0
+                flows_out[t, r, g, 4] = 0.0
+            # 2. transitions between groups at the same sex and age
+            f_tr_w = wtr[t]
+            for k in range(n_tr):
+                src = trans_src[k]
+                dst = trans_dst[k]
+                f_tr = 1.0 + f_tr_w * (tfac[r, k] - 1.0)
+                total = 0.0
+                for s in range(n_sex):
+                    for a in range(n_age):
+                        rate = min(1.0, trans_rate[t, r, k, s, a] * f_tr)
+                        mv = xbuf[src, s, a] * rate
+                        if noise:
+                            mv = min(xbuf[src, s, a], float(np.random.poisson(mv)))
+                            rate = mv / xbuf[src, s, a] if xbuf[src, s, a] > 0.0 else 0.0
+                        orate[src, s, a] += rate
+                        inflow[dst, s, a] += mv
+                        total += mv
+                flows_out[t, r, src, 3] += total
+                flows_out[t, r, dst, 4] += total
+            # 3. one year older, plus entrants at their age on the next 1 January
+            for g in range(n_grp):
+                aged_out = 0.0
+                grads = 0.0
+                imms = 0.0
+                recs = 0.0
+                gr_n = graduates[t, r, g] * (1.0 + wfac[t, 5] * (fac[r, g, 5] - 1.0))
+                im_n = immigrants[t, r, g] * (1.0 + wfac[t, 6] * (fac[r, g, 6] - 1.0))
+                for s in range(n_sex):
+                    carried = 0.0  # stayers of age a-1, now age a
+                    for a in range(n_age):
+                        gr = gr_n * graduate_dist[g, s, a]
+                        im = im_n * immigrant_dist[g, s, a]
+                        rc = recruits[t, r, g, s, a]
+                        if noise:
+                            gr = float(np.random.poisson(gr))
+                            im = float(np.random.poisson(im))
+                            rc = float(np.random.poisson(rc))
+                        stock_out[nxt, r, g, s, a] = carried + gr + im + rc
+                        grads += gr
+                        imms += im
+                        recs += rc
+                        # never below zero, even when rates out sum to one
+                        carried = xbuf[g, s, a] * max(0.0, 1.0 - orate[g, s, a]) + inflow[g, s, a]
+                    aged_out += carried
+                flows_out[t, r, g, 5] = grads
+                flows_out[t, r, g, 6] = imms
+                flows_out[t, r, g, 7] = aged_out
+                flows_out[t, r, g, 8] = recs
 
 
 @njit(types.void(inp(4), inp(4), inp(4), inp(5), idx(), idx(), inp(5), inp(3), inp(3), inp(3), inp(3),
@@ -53,106 +193,17 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
     stock_out: [T+1, R, G, S, A] if keep_stock else [2, R, G, S, A] (two rotating years);
     flows_out: [T, R, G, 9] (``SUPPLY_FLOWS``); totals_out: [T+1, R, G, 4] (``SUPPLY_TOTALS``).
     """
-    n_steps = exit_rate.shape[0]
-    n_reg, n_grp, n_sex, n_age = stock0.shape
-    n_tr = trans_src.shape[0]
-    last = n_age - 1
-    xbuf = np.empty((n_grp, n_sex, n_age))  # stayers after deaths, exits and migration
-    orate = np.empty((n_grp, n_sex, n_age))  # sum of transition rates out of each cell
-    inflow = np.empty((n_grp, n_sex, n_age))  # persons moved into each cell by transitions
-    for r in range(n_reg):
-        for g in range(n_grp):
-            for s in range(n_sex):
-                for a in range(n_age):
-                    stock_out[0, r, g, s, a] = stock0[r, g, s, a]
-    for t in range(n_steps + 1):
-        cur = t if keep_stock else t % 2
-        # totals of the stock on 1 January of year t
-        for r in range(n_reg):
-            for g in range(n_grp):
-                persons = 0.0
-                employed = 0.0
-                headcount = 0.0
-                fte = 0.0
-                for s in range(n_sex):
-                    for a in range(n_age):
-                        n = stock_out[cur, r, g, s, a]
-                        e = n * participation[t, r, g, s, a]
-                        h = e * share_in_health_care[t, r, g, s, a]
-                        persons += n
-                        employed += e
-                        headcount += h
-                        fte += h * avg_fte[t, r, g, s, a]
-                totals_out[t, r, g, 0] = persons
-                totals_out[t, r, g, 1] = employed
-                totals_out[t, r, g, 2] = headcount
-                totals_out[t, r, g, 3] = fte * (1.0 - sick_leave[t, r, g])
-        if t == n_steps:
-            break
-        nxt = t + 1 if keep_stock else (t + 1) % 2
-        for r in range(n_reg):
-            # 1. deaths, exits and net migration, cell by cell
-            for g in range(n_grp):
-                deaths = 0.0
-                exits = 0.0
-                migrants = 0.0
-                for s in range(n_sex):
-                    for a in range(n_age):
-                        n = stock_out[cur, r, g, s, a]
-                        d = n * mortality[t, r, s, a]
-                        ex = (n - d) * exit_rate[t, r, g, s, a]
-                        stay = n - d - ex
-                        mig = stay * net_migration[t, r, s, a]
-                        xbuf[g, s, a] = stay + mig
-                        orate[g, s, a] = 0.0
-                        inflow[g, s, a] = 0.0
-                        deaths += d
-                        exits += ex
-                        migrants += mig
-                flows_out[t, r, g, 0] = deaths
-                flows_out[t, r, g, 1] = exits
-                flows_out[t, r, g, 2] = migrants
-                flows_out[t, r, g, 3] = 0.0
-                flows_out[t, r, g, 4] = 0.0
-            # 2. transitions between groups at the same sex and age
-            for k in range(n_tr):
-                src = trans_src[k]
-                dst = trans_dst[k]
-                total = 0.0
-                for s in range(n_sex):
-                    for a in range(n_age):
-                        rate = trans_rate[t, r, k, s, a]
-                        mv = xbuf[src, s, a] * rate
-                        orate[src, s, a] += rate
-                        inflow[dst, s, a] += mv
-                        total += mv
-                flows_out[t, r, src, 3] += total
-                flows_out[t, r, dst, 4] += total
-            # 3. one year older, plus entrants at their age on the next 1 January
-            for g in range(n_grp):
-                aged_out = 0.0
-                grads = 0.0
-                imms = 0.0
-                recs = 0.0
-                gr_n = graduates[t, r, g]
-                im_n = immigrants[t, r, g]
-                for s in range(n_sex):
-                    carried = 0.0  # stayers of age a-1, now age a
-                    for a in range(n_age):
-                        gr = gr_n * graduate_dist[g, s, a]
-                        im = im_n * immigrant_dist[g, s, a]
-                        rc = recruits[t, r, g, s, a]
-                        stock_out[nxt, r, g, s, a] = carried + gr + im + rc
-                        grads += gr
-                        imms += im
-                        recs += rc
-                        # never below zero, even when rates out sum to one
-                        carried = xbuf[g, s, a] * max(0.0, 1.0 - orate[g, s, a]) + inflow[g, s, a]
-                    aged_out += carried
-                flows_out[t, r, g, 5] = grads
-                flows_out[t, r, g, 6] = imms
-                flows_out[t, r, g, 7] = aged_out
-                flows_out[t, r, g, 8] = recs
+    n_reg, n_grp = stock0.shape[:2]
+    n_years = participation.shape[0]
+    fac = np.ones((n_reg, n_grp, len(FACTORS)))
+    wfac = np.zeros((n_years, len(FACTORS)))
+    tfac = np.ones((n_reg, trans_src.shape[0]))
+    wtr = np.zeros(n_years)
+    noisy = np.zeros(n_reg, dtype=np.bool_)
+    _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
+                graduates, graduate_dist, immigrants, immigrant_dist,
+                participation, share_in_health_care, avg_fte, sick_leave, recruits,
+                fac, wfac, tfac, wtr, noisy, keep_stock, stock_out, flows_out, totals_out)
 
 
 def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,

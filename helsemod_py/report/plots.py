@@ -922,3 +922,80 @@ def plots_from_folder(results_dir, out_dir=None, lang: str = "nb", region: str |
     out_dir = Path(out_dir) if out_dir is not None else folder.path / "plots"
     return [_save_png(fig, out_dir / f"{name}_{lang}.png", dpi)
             for name, _, fig in folder_figures(folder, lang, region=region)]
+
+
+def plot_sensitivity(table, lang: str = "nb") -> Figure:
+    """Tornado chart of global sensitivity indices (a table from ``uncertainty.sensitivity``).
+
+    Sobol: total (ST) and first-order (S1) indices with confidence whiskers; Morris: mu_star
+    with sigma. Bars are sorted by importance, largest at the top.
+    """
+    L.check_lang(lang)
+    a = table.attrs
+    sobol = "ST" in table.columns
+    rows = table.iloc[::-1]
+    fig = _figure(9.0, max(3.0, 0.55 * len(rows) + 2.0),
+                  f"helsemod_py {__version__}, {a.get('method', '')}, {a.get('output', '')}")
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    if sobol:
+        ax.barh(y + 0.18, rows["ST"], height=0.34, xerr=rows["ST_conf"], color=C_SHORT, alpha=0.85,
+                label="ST (total)" if lang == "en" else "ST (total)")
+        ax.barh(y - 0.18, rows["S1"], height=0.34, xerr=rows["S1_conf"], color=C_SUPPLY, alpha=0.85,
+                label="S1 (first order)" if lang == "en" else "S1 (førsteordens)")
+        ax.set_xlabel("Sobol index (share of variance)" if lang == "en" else "Sobol-indeks (andel av variansen)")
+    else:
+        ax.barh(y, rows["mu_star"], height=0.5, xerr=rows["mu_star_conf"], color=C_SHORT, alpha=0.85,
+                label="mu* (FTE)")
+        ax.plot(rows["sigma"], y, "kd", label="sigma (FTE)")
+        ax.set_xlabel("Morris mu* (FTE)" if lang == "en" else "Morris mu* (årsverk)")
+    ax.set_yticks(y, rows["parameter"])
+    _style(ax, grid_axis="x")
+    ax.legend(loc="lower right", fontsize=9, frameon=False)
+    group = a.get("group", "all")
+    what = ("Sensitivity of the national gap" if lang == "en" else "Følsomhet for nasjonalt gap")
+    ax.set_title(f"{what} {a.get('year', '')} ({group}), {a.get('runs', '?')} "
+                 f"{'runs' if lang == 'en' else 'kjøringer'}", loc="left", fontsize=12, fontweight="bold")
+    return fig
+
+
+def plot_fan(ensemble, group: str | None = None, region: str | None = None, lang: str = "nb") -> Figure:
+    """Fan chart of the gap over time: median and quantile bands of an ``uncertainty.Ensemble``.
+
+    ``region`` is a county code (default: the nation); ``group`` one group (default: a panel
+    for each of the six groups with the widest band).
+    """
+    L.check_lang(lang)
+    da = ensemble.nation if region is None else ensemble.county.sel(region=region)
+    gap = da.sel(variable="gap")
+    q = [float(x) for x in gap["quantile"].values]
+    if group is not None:
+        groups = [group]
+    else:
+        last = gap.isel(year=-1)
+        width = (last.sel(quantile=max(q)) - last.sel(quantile=min(q))).to_series().sort_values(ascending=False)
+        groups = list(width.index[:6])
+    cols = min(3, len(groups))
+    rows_n = int(np.ceil(len(groups) / cols))
+    fig = _figure(4.2 * cols, 3.0 * rows_n + 0.9,
+                  f"helsemod_py {__version__}, scenario {ensemble.scenario}, {ensemble.draws} draws, seed {ensemble.seed}")
+    years = gap["year"].values
+    pairs = [(q[i], q[-1 - i]) for i in range(len(q) // 2)]
+    for i, g in enumerate(groups):
+        ax = fig.add_subplot(rows_n, cols, i + 1)
+        s = gap.sel(group=g)
+        for j, (lo, hi) in enumerate(pairs):
+            ax.fill_between(years, s.sel(quantile=lo), s.sel(quantile=hi), color=C_SUPPLY,
+                            alpha=0.18 + 0.2 * j, linewidth=0,
+                            label=f"{lo:.0%}-{hi:.0%}")
+        mid = 0.5 if 0.5 in q else q[len(q) // 2]
+        ax.plot(years, s.sel(quantile=mid), color="black", linewidth=1.6, label="median" if lang == "en" else "median")
+        ax.axhline(0, color="#888888", linewidth=0.8)
+        ax.set_title(L.group_name(g, lang), loc="left", fontsize=10.5, fontweight="bold")
+        ax.yaxis.set_major_formatter(_num_formatter(lang))
+        _style(ax)
+        if i == 0:
+            ax.legend(fontsize=8, frameon=False, loc="lower left")
+    title = "Gap (FTE) with uncertainty bands" if lang == "en" else "Gap (årsverk) med usikkerhetsbånd"
+    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
+    return fig

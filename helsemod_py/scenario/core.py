@@ -41,15 +41,18 @@ class Scenario:
     description: str | None = None
     source: str | None = None
     lines: dict = field(default_factory=dict, compare=False, repr=False)
+    uncertainty: tuple = ()
 
     def __post_init__(self):
         try:
             model = ScenarioFile.model_validate({"name": self.name, "measures": list(self.measures),
-                                                 "assumptions": self.assumptions})
+                                                 "assumptions": self.assumptions,
+                                                 "uncertainty": list(self.uncertainty)})
         except ValidationError as exc:
             raise ScenarioError(validation_lines(exc, self.lines, self.source or "<scenario>",
                                                  root=ScenarioFile)) from None
         ms, asm = tuple(model.measures), model.assumptions
+        object.__setattr__(self, "uncertainty", tuple(model.uncertainty))
         object.__setattr__(self, "measures", ms)
         object.__setattr__(self, "assumptions", asm)
         problems = _contradictions(ms, self.source or "<scenario>", self.lines)
@@ -77,6 +80,7 @@ class Scenario:
             "description": self.description,
             "assumptions": self.assumptions.model_dump(exclude_none=True),
             "measures": [m.model_dump(exclude_none=True) for m in self.measures],
+            "uncertainty": [u.model_dump(exclude_none=True) for u in self.uncertainty],
         }
 
     @property
@@ -106,7 +110,7 @@ class Scenario:
             raise ScenarioError(f"unknown measure id(s): {', '.join(sorted(unknown))} "
                                 f"(allowed: {', '.join(self.measure_ids)})")
         return Scenario(name or self.name, tuple(m for m in self.measures if m.id in ids), self.assumptions,
-                        self.description, self.source, self.lines)
+                        self.description, self.source, self.lines, self.uncertainty)
 
     def without_measures(self, name: str | None = None) -> "Scenario":
         return self.only((), name or f"{self.name} (no measures)")
@@ -149,6 +153,7 @@ def _load(path: Path, stack: tuple) -> Scenario:
     resolved = path.resolve()
     model, lines, label = read_scenario_file(path)
     measures = list(model.measures)
+    uncertainty = list(model.uncertainty)
     assumptions = model.assumptions
     driver = assumptions.population_driver
     if driver is not None and driver.file and not Path(driver.file).is_absolute():
@@ -167,9 +172,11 @@ def _load(path: Path, stack: tuple) -> Scenario:
         own = {m.id: m for m in measures}
         merged = [own.pop(m.id, m) for m in parent.measures]
         measures = merged + [m for m in measures if m.id in own]
+        own_u = {u.id: u for u in uncertainty}
+        uncertainty = [own_u.pop(u.id, u) for u in parent.uncertainty] + [u for u in uncertainty if u.id in own_u]
         given = assumptions.model_dump(exclude_none=True)
         assumptions = Assumptions.model_validate({**parent.assumptions.model_dump(exclude_none=True), **given})
-    return Scenario(model.name, tuple(measures), assumptions, model.description, label, lines)
+    return Scenario(model.name, tuple(measures), assumptions, model.description, label, lines, tuple(uncertainty))
 
 
 def _resolve_region(code: str, regions: D.Regions):

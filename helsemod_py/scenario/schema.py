@@ -302,6 +302,128 @@ class Assumptions(Strict):
         return v
 
 
+DISTRIBUTIONS = {
+    "normal": ("mean", "sd"),
+    "lognormal": ("median", "sd_log"),
+    "uniform": ("low", "high"),
+    "triangular": ("low", "mode", "high"),
+    "beta": ("alpha", "beta"),
+}
+
+
+class Distribution(Strict):
+    """A probability distribution of an uncertain value (scipy.stats parametrisation).
+
+    ``normal(mean, sd)``, ``lognormal(median, sd_log)``, ``uniform(low, high)``,
+    ``triangular(low, mode, high)``, ``beta(alpha, beta)`` scaled to ``[low, high]``
+    (default 0..1); ``truncate: [lo, hi]`` restricts any of them.
+    """
+
+    type: Literal[tuple(DISTRIBUTIONS)]  # type: ignore[valid-type]
+    mean: float | None = Field(None, allow_inf_nan=False)
+    sd: float | None = Field(None, gt=0, allow_inf_nan=False)
+    median: float | None = Field(None, gt=0, allow_inf_nan=False)
+    sd_log: float | None = Field(None, gt=0, allow_inf_nan=False)
+    low: float | None = Field(None, allow_inf_nan=False)
+    high: float | None = Field(None, allow_inf_nan=False)
+    mode: float | None = Field(None, allow_inf_nan=False)
+    alpha: float | None = Field(None, gt=0, allow_inf_nan=False)
+    beta: float | None = Field(None, gt=0, allow_inf_nan=False)
+    truncate: tuple[float, float] | None = None
+
+    @model_validator(mode="after")
+    def _params(self):
+        need = DISTRIBUTIONS[self.type]
+        given = [k for k in ("mean", "sd", "median", "sd_log", "low", "high", "mode", "alpha", "beta")
+                 if getattr(self, k) is not None]
+        allowed = set(need) | ({"low", "high"} if self.type == "beta" else set())
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"{self.type} needs {', '.join(need)} (missing: {', '.join(missing)})")
+        extra = [k for k in given if k not in allowed]
+        if extra:
+            raise ValueError(f"{', '.join(extra)}: not a parameter of {self.type} (allowed: {', '.join(sorted(allowed))})")
+        lo = self.low if self.low is not None else 0.0
+        hi = self.high if self.high is not None else 1.0
+        if self.type in ("uniform", "triangular", "beta") and not lo < hi:
+            raise ValueError(f"low ({lo:g}) must be below high ({hi:g})")
+        if self.type == "triangular" and not (lo <= self.mode <= hi):
+            raise ValueError(f"mode ({self.mode:g}) must lie between low and high")
+        if self.truncate is not None and not self.truncate[0] < self.truncate[1]:
+            raise ValueError("truncate: [lo, hi] needs lo < hi")
+        return self
+
+    def frozen(self):
+        """The scipy.stats frozen distribution (before truncation)."""
+        from scipy import stats
+
+        if self.type == "normal":
+            return stats.norm(self.mean, self.sd)
+        if self.type == "lognormal":
+            import math
+
+            return stats.lognorm(self.sd_log, scale=self.median)
+        if self.type == "uniform":
+            return stats.uniform(self.low, self.high - self.low)
+        if self.type == "triangular":
+            return stats.triang((self.mode - self.low) / (self.high - self.low), self.low, self.high - self.low)
+        lo = self.low if self.low is not None else 0.0
+        hi = self.high if self.high is not None else 1.0
+        return stats.beta(self.alpha, self.beta, lo, hi - lo)
+
+    def ppf(self, u):
+        """Quantile function, honouring ``truncate`` (u in (0, 1))."""
+        import numpy as np
+
+        dist = self.frozen()
+        if self.truncate is None:
+            return dist.ppf(u)
+        a, b = dist.cdf(self.truncate[0]), dist.cdf(self.truncate[1])
+        if not b > a:
+            raise ValueError("truncate range has no probability mass")
+        return np.clip(dist.ppf(a + (b - a) * np.asarray(u)), *self.truncate)
+
+
+#: Levers a draw can scale by a factor per region and group (or service / transition),
+#: and standard_growth (drawn as a yearly rate).
+UNCERTAIN = ("exit_rate", "avg_fte", "participation", "share_in_health_care", "sick_leave", "graduates",
+             "immigrants", "transition_rate", "fte_per_user", "standard_growth")
+
+
+class Uncertain(Strict):
+    """An uncertain parameter: a factor (unit ``/1``) on a lever, or the standard growth rate
+    (unit ``/1 per year``), drawn per Monte Carlo draw.
+
+    ``correlation`` is the correlation (Gaussian copula) between the draws of the targeted
+    cells (regions x groups, services or transitions): 1 = one common draw, 0 = independent.
+    ``path`` phases the factor in (default: full effect from the year after the base year).
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
+    parameter: Literal[UNCERTAIN]  # type: ignore[valid-type]
+    distribution: Distribution
+    unit: str
+    target: Target = Target()
+    correlation: float = Field(1.0, ge=0.0, le=1.0)
+    path: TimePath | None = None
+    reference: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        want = "/1 per year" if self.parameter == "standard_growth" else "/1"
+        if self.unit != want:
+            raise ValueError(f"unit: {self.unit!r} is not the unit of this draw (allowed: {want!r})")
+        allowed = {"standard_growth": ("regions", "services"), "fte_per_user": ("regions", "services"),
+                   "transition_rate": ("regions", "transitions")}.get(self.parameter, ("regions", "groups"))
+        for key in Target.model_fields:
+            if getattr(self.target, key) is not None and key not in allowed:
+                raise ValueError(f"target.{key}: not drawn per {key} for {self.parameter} "
+                                 f"(allowed: {', '.join(allowed)})")
+        if self.parameter == "standard_growth" and self.path is not None:
+            raise ValueError("path: standard_growth applies from the base year (no path)")
+        return self
+
+
 class ScenarioFile(Strict):
     """The top level of a scenario YAML file."""
 
@@ -311,10 +433,11 @@ class ScenarioFile(Strict):
     reference: str | None = None
     assumptions: Assumptions = Assumptions()
     measures: list[Measure] = []
+    uncertainty: list[Uncertain] = []
 
     @model_validator(mode="after")
     def _unique_ids(self):
-        ids = [m.id for m in self.measures]
+        ids = [m.id for m in self.measures] + [u.id for u in self.uncertainty]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
             raise ValueError(f"measure id {dup[0]!r} is used twice")

@@ -1,0 +1,379 @@
+"""Monte Carlo uncertainty and global sensitivity on the numba ensemble kernel.
+
+A scenario's ``uncertainty:`` entries give parameters distributions (:class:`Uncertain`).
+Draw ``d`` of entry ``i`` uses its own generator seeded by ``(seed, i, d)``, so a draw is the
+same whether draws run together, in chunks, on other threads or on a Dask cluster.
+Quantiles are taken after aggregation: a county's band comes from the sum of its
+municipalities in each draw, never from adding municipal quantiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+from scipy.stats import norm
+
+from . import dims as D
+from .core.ensemble import ENSEMBLE_VARIABLES, ensemble_kernel
+from .core.supply import FACTORS
+from .data.dataset import Dataset
+from .errors import HelsemodError
+from .model import DEFAULT_END_YEAR, ModelInputs, build_inputs
+from .core import project_population
+from .scenario import Scenario, region_mask
+from .scenario.schema import Uncertain
+
+DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+DEFAULT_CHUNK = 32
+#: Municipalities under this population get Poisson noise on flows when ``noise`` is on.
+SMALL_MUNICIPALITY = 20_000
+
+
+@dataclass
+class _Prepared:
+    """Deterministic inputs of the ensemble kernel for one scenario (shared by all draws)."""
+
+    inputs: ModelInputs
+    users_ratio: np.ndarray
+    county_index: np.ndarray
+    noisy: np.ndarray
+    base_growth: np.ndarray  # [K] standard growth of the dataset/scenario
+    dataset: Dataset
+    uncertain: tuple = ()
+
+
+def _prepare(dataset: Dataset, scenario: Scenario | None, end_year: int, noise: bool) -> _Prepared:
+    inputs = build_inputs(dataset, end_year)
+    if scenario is not None:
+        inputs = scenario.apply(inputs.copy(), dataset)
+    pop, _ = project_population(inputs.population0, inputs.fertility, inputs.mortality, inputs.net_migration,
+                                inputs.male_share_at_birth)
+    driver = pop if inputs.external_population is None else inputs.external_population
+    users = np.einsum("trsa,trksa->trk", driver, np.broadcast_to(inputs.user_rate, driver.shape[:2] +
+                                                                  inputs.user_rate.shape[2:]))
+    ratio = np.divide(users, users[0], out=np.ones_like(users), where=users[0] > 0)
+    growth = np.array(dataset["standard_growth"], dtype=float)
+    sg = scenario.assumptions.standard_growth if scenario is not None else None
+    if sg is not None:
+        for k, val in (sg.items() if isinstance(sg, dict) else [("all", sg)]):
+            if k == "all":
+                growth[:] = val.value
+            else:
+                growth[D.SERVICES.index(k)] = val.value
+    small = dataset["population"].sum(axis=(1, 2)) < SMALL_MUNICIPALITY
+    return _Prepared(inputs, ratio, dataset.regions.county_index(), small & noise, growth, dataset,
+                     tuple(scenario.uncertainty) if scenario is not None else ())
+
+
+def _cells(u: Uncertain, dataset: Dataset) -> tuple[np.ndarray, list[str]]:
+    """Mask [R, X] of the cells an entry draws for, and the labels of X."""
+    rmask = region_mask(u.target.regions, dataset.regions)
+    if u.parameter in ("fte_per_user", "standard_growth"):
+        labels, chosen = D.SERVICES, u.target.services
+    elif u.parameter == "transition_rate":
+        labels, chosen = D.TRANSITIONS, u.target.transitions
+    else:
+        labels, chosen = D.GROUPS, u.target.groups
+    xmask = np.array([chosen is None or x in chosen for x in labels])
+    return rmask[:, None] & xmask[None, :], list(labels)
+
+
+def sample(u: Uncertain, index: int, draws, cells: np.ndarray, seed: int) -> np.ndarray:
+    """Values ``[len(draws), n_cells]`` of entry ``index`` for the given draw numbers.
+
+    Equicorrelated standard normals (one common, one per cell, mixed by ``correlation``)
+    are mapped through the normal CDF and the entry's quantile function (Gaussian copula).
+    """
+    n = int(cells.sum())
+    rho = u.correlation
+    out = np.empty((len(draws), n))
+    for i, d in enumerate(draws):
+        rng = np.random.default_rng([seed, index, int(d)])
+        z0 = rng.standard_normal()
+        z = rng.standard_normal(n) if rho < 1.0 else np.zeros(n)
+        zc = np.sqrt(rho) * z0 + np.sqrt(1.0 - rho) * z
+        out[i] = u.distribution.ppf(norm.cdf(zc))
+    return out
+
+
+def _weights(u: Uncertain, years) -> np.ndarray:
+    if u.path is None:
+        return (np.asarray(years) > years[0]).astype(float)
+    return np.array([u.path.weight(int(y)) for y in years])
+
+
+def factor_arrays(prep: _Prepared, draws, seed: int, values: dict | None = None):
+    """Kernel factor arrays for some draws: (fac, wfac, tfac, wtr, dfac, wdem).
+
+    ``values`` (entry id -> [len(draws)] values) replaces sampling, for sensitivity designs;
+    such values apply to every targeted cell alike.
+    """
+    ds, inp = prep.dataset, prep.inputs
+    n, n_reg = len(draws), len(ds.regions)
+    years = inp.years
+    fac = np.ones((n, n_reg, len(D.GROUPS), len(FACTORS)))
+    wfac = np.zeros((len(years), len(FACTORS)))
+    tfac = np.ones((n, n_reg, len(D.TRANSITIONS)))
+    wtr = np.zeros(len(years))
+    dfac = np.ones((n, n_reg, len(D.SERVICES), 2))
+    wdem = np.zeros(len(years))
+    paths: dict[str, np.ndarray] = {}
+    for i, u in enumerate(prep.uncertain):
+        cells, _ = _cells(u, ds)
+        if values is not None and u.id in values:
+            vals = np.repeat(np.asarray(values[u.id], dtype=float)[:, None], int(cells.sum()), axis=1)
+        else:
+            vals = sample(u, i, draws, cells, seed)
+        w = _weights(u, years)
+        if u.parameter != "standard_growth":
+            if u.parameter in paths and not np.array_equal(paths[u.parameter], w):
+                raise HelsemodError(f"uncertainty {u.id!r}: entries on {u.parameter} must share one path")
+            paths[u.parameter] = w
+        full = np.ones((n,) + cells.shape)
+        full[:, cells] = vals
+        if u.parameter == "standard_growth":
+            ratio = np.ones((n,) + cells.shape)
+            ratio[:, cells] = (1.0 + vals) / (1.0 + prep.base_growth[np.nonzero(cells)[1]])
+            dfac[..., 1] *= ratio
+        elif u.parameter == "fte_per_user":
+            dfac[..., 0] *= full
+            wdem[:] = w
+        elif u.parameter == "transition_rate":
+            tfac *= full
+            wtr[:] = w
+        else:
+            j = FACTORS.index(u.parameter)
+            fac[..., j] *= full
+            wfac[:, j] = w
+    return fac, wfac, tfac, wtr, dfac, wdem
+
+
+def run_draws(prep: _Prepared, draws, seed: int, mun_years, values: dict | None = None):
+    """Run the ensemble kernel for some draws; returns (nation, county, municipality) arrays."""
+    inp = prep.inputs
+    fac, wfac, tfac, wtr, dfac, wdem = factor_arrays(prep, draws, seed, values)
+    n, n_years = len(draws), len(inp.years)
+    n_reg, n_grp = len(prep.dataset.regions), len(D.GROUPS)
+    n_cty = len(prep.dataset.regions.counties)
+    w0, w1 = D.WORK_AGE_MIN, D.WORK_AGE_MAX + 1
+    migration = inp.net_migration[..., w0:w1]
+    if inp.workforce_migration_factor != 1.0:
+        migration = migration * inp.workforce_migration_factor
+    src, dst = D.transition_index()
+    nation = np.empty((n, n_years, n_grp, len(ENSEMBLE_VARIABLES)))
+    county = np.empty((n, n_years, n_cty, n_grp, len(ENSEMBLE_VARIABLES)))
+    mun = np.zeros((n, len(mun_years), n_reg, n_grp))
+    f = np.asarray
+    ensemble_kernel(f(inp.stock0), inp.mortality[..., w0:w1], migration, inp.exit_rate, src, dst,
+                    inp.transition_rate, f(inp.graduates), inp.graduate_age_dist, f(inp.immigrants),
+                    inp.immigrant_age_dist, inp.participation, inp.share_in_health_care, inp.avg_fte,
+                    inp.sick_leave, inp.recruits, fac, wfac, tfac, wtr, prep.users_ratio, inp.base_demand_fte,
+                    inp.intensity, inp.staff_mix, dfac, wdem, prep.county_index, prep.noisy, int(seed),
+                    np.asarray(draws, dtype=np.int64), np.asarray(mun_years, dtype=np.int64), nation, county, mun)
+    return nation, county, mun
+
+
+@dataclass
+class Ensemble:
+    """Quantiles (and optionally all draws) of a Monte Carlo projection.
+
+    ``nation`` (quantile, year, group, variable), ``county`` (quantile, year, region, group,
+    variable) with variables supply_fte, demand_fte, gap (FTE); ``municipality`` (quantile,
+    year, region, group): the gap in ``municipality_years``. ``draws_*`` hold every draw when
+    asked for (``keep_draws``).
+    """
+
+    nation: xr.DataArray
+    county: xr.DataArray
+    municipality: xr.DataArray
+    draws: int
+    seed: int
+    scenario: str
+    draws_nation: xr.DataArray | None = None
+    draws_county: xr.DataArray | None = None
+    meta: dict = field(default_factory=dict)
+
+    def band(self, level: str = "nation", variable: str = "gap", group=None) -> "xr.DataArray":
+        """Quantiles (FTE) of ``variable`` at ``nation`` or ``county`` level, for one group or all."""
+        da = self.nation if level == "nation" else self.county
+        da = da.sel(variable=variable)
+        return da if group is None else da.sel(group=group)
+
+
+def project_ensemble(dataset: Dataset, scenario: Scenario | None = None, draws: int = 100, seed: int = 0,
+                     end_year: int | None = None, quantiles=DEFAULT_QUANTILES, noise: bool = False,
+                     keep_draws: bool = False, chunk: int = DEFAULT_CHUNK, municipality_years=None,
+                     scheduler=None, progress=None) -> Ensemble:
+    """Run ``draws`` Monte Carlo draws of a scenario and summarise them by quantiles.
+
+    Parameters: ``noise`` adds Poisson noise to flows of municipalities under
+    :data:`SMALL_MUNICIPALITY` inhabitants; ``keep_draws`` keeps every draw of the national
+    and county results; ``chunk`` draws go to the kernel at once (memory grows with the chunk,
+    not with ``draws``, beyond the per-draw aggregates); ``scheduler`` is a Dask
+    ``distributed.Client`` (or address, or ``"local"``) to spread chunks over a cluster —
+    the result is identical to the local run for the same seed.
+    """
+    if draws < 1:
+        raise HelsemodError(f"draws {draws}: must be at least 1")
+    end_year = end_year or (scenario.end_year if scenario is not None else None) or DEFAULT_END_YEAR
+    prep = _prepare(dataset, scenario, end_year, noise)
+    years = prep.inputs.years
+    mun_years = [len(years) - 1] if municipality_years is None else [int(y) - int(years[0]) for y in
+                                                                      municipality_years]
+    chunks = [list(range(i, min(i + chunk, draws))) for i in range(0, draws, chunk)]
+    if scheduler is not None:
+        parts = _run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, scheduler)
+    else:
+        parts = []
+        for ch in chunks:
+            parts.append(run_draws(prep, ch, seed, mun_years))
+            if progress:
+                progress(len(ch))
+    nation = np.concatenate([p[0] for p in parts])
+    county = np.concatenate([p[1] for p in parts])
+    mun = np.concatenate([p[2] for p in parts])
+    q = np.asarray(quantiles, dtype=float)
+    groups = list(D.GROUPS)
+    variables = list(ENSEMBLE_VARIABLES)
+    counties = list(dataset.regions.counties)
+    cnames = [dataset.regions.county_names.get(c, c) for c in counties]
+    nat_da = xr.DataArray(np.quantile(nation, q, axis=0), dims=("quantile", "year", "group", "variable"),
+                          coords={"quantile": q, "year": years, "group": groups, "variable": variables},
+                          attrs={"unit": "FTE"})
+    cty_da = xr.DataArray(np.quantile(county, q, axis=0), dims=("quantile", "year", "region", "group", "variable"),
+                          coords={"quantile": q, "year": years, "region": counties, "group": groups,
+                                  "variable": variables}, attrs={"unit": "FTE"}).assign_coords(
+        region_name=("region", cnames))
+    mun_da = xr.DataArray(np.quantile(mun, q, axis=0), dims=("quantile", "year", "region", "group"),
+                          coords={"quantile": q, "year": years[mun_years], "region": list(dataset.regions.codes),
+                                  "group": groups}, attrs={"unit": "FTE", "variable": "gap"}).assign_coords(
+        county=("region", list(dataset.regions.county_codes)))
+    out = Ensemble(nat_da, cty_da, mun_da, draws, seed, scenario.name if scenario is not None else "baseline",
+                   meta={"noise": noise, "chunk": chunk, "uncertain": [u.id for u in prep.uncertain]})
+    if keep_draws:
+        out.draws_nation = xr.DataArray(nation, dims=("draw", "year", "group", "variable"),
+                                        coords={"draw": np.arange(draws), "year": years, "group": groups,
+                                                "variable": variables})
+        out.draws_county = xr.DataArray(county, dims=("draw", "year", "region", "group", "variable"),
+                                        coords={"draw": np.arange(draws), "year": years, "region": counties,
+                                                "group": groups, "variable": variables})
+    return out
+
+
+def _chunk_task(dataset, scenario, end_year, noise, draws, seed, mun_years):
+    prep = _prepare(dataset, scenario, end_year, noise)
+    return run_draws(prep, draws, seed, mun_years)
+
+
+def _run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, scheduler):
+    """Run chunks of draws as Dask tasks; results come back in draw order."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - optional dependency
+        raise HelsemodError("Dask is not installed: pip install 'helsemod_py[dask]'") from None
+    own = None
+    client = scheduler
+    if isinstance(scheduler, str):
+        if scheduler == "local":
+            own = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(own)
+        else:
+            client = Client(scheduler)
+    try:
+        ds_f = client.scatter(dataset, broadcast=True)
+        futures = [client.submit(_chunk_task, ds_f, scenario, end_year, noise, ch, seed, mun_years, pure=False)
+                   for ch in chunks]
+        return client.gather(futures)
+    finally:
+        if own is not None:
+            client.close()
+            own.close()
+
+
+def sensitivity(dataset: Dataset, scenario: Scenario, params=None, method: str = "sobol", samples: int = 64,
+                seed: int = 0, year: int | None = None, group: str | None = None, end_year: int | None = None,
+                progress=None):
+    """Global sensitivity (SALib) of the national gap in ``year`` to the scenario's uncertain
+    parameters (``params``: ids of ``uncertainty`` entries; default all).
+
+    Each sample sets every chosen entry to one value for all its cells (the entry's quantile
+    of a uniform design point), the others to their median. ``method``: ``sobol`` (Saltelli
+    design with ``samples`` base points; first-order S1 and total ST with confidence) or
+    ``morris`` (``samples`` trajectories; mu_star and sigma). Returns a DataFrame, one row per
+    parameter, sorted by importance, and the number of model runs in ``attrs["runs"]``.
+    """
+    import pandas as pd
+
+    entries = {u.id: u for u in scenario.uncertainty}
+    if not entries:
+        raise HelsemodError(f"scenario {scenario.name!r} has no uncertainty entries to analyse")
+    params = list(params) if params else list(entries)
+    unknown = [p for p in params if p not in entries]
+    if unknown:
+        raise HelsemodError(f"unknown uncertain parameter(s) {', '.join(unknown)} (allowed: {', '.join(entries)})")
+    if method not in ("sobol", "morris"):
+        raise HelsemodError(f"method {method!r}: allowed sobol, morris")
+    if group is not None and group not in D.GROUPS:
+        raise HelsemodError(f"group {group!r}: allowed {', '.join(D.GROUPS)}")
+    problem = {"num_vars": len(params), "names": params, "bounds": [[0.0, 1.0]] * len(params)}
+    if method == "sobol":
+        from SALib.analyze import sobol as analyze
+        from SALib.sample import sobol as sampler
+
+        design = sampler.sample(problem, samples, calc_second_order=False, seed=seed)
+    else:
+        from SALib.analyze import morris as analyze
+        from SALib.sample import morris as sampler
+
+        design = sampler.sample(problem, samples, num_levels=4, seed=seed)
+    u = np.clip(design, 0.001, 0.999)
+    values = {p: entries[p].distribution.ppf(u[:, i]) for i, p in enumerate(params)}
+    for pid, entry in entries.items():
+        if pid not in values:
+            values[pid] = np.full(len(u), float(entry.distribution.ppf(0.5)))
+    end_year = end_year or scenario.end_year or DEFAULT_END_YEAR
+    year = year or end_year
+    prep = _prepare(dataset, scenario, end_year, noise=False)
+    t = int(year) - int(prep.inputs.years[0])
+    y = np.empty(len(u))
+    for start in range(0, len(u), DEFAULT_CHUNK):
+        idx = list(range(start, min(start + DEFAULT_CHUNK, len(u))))
+        nation, _, _ = run_draws(prep, idx, seed, [t], values={k: v[idx] for k, v in values.items()})
+        gap = nation[:, t, :, 2]
+        y[idx] = gap[:, D.GROUPS.index(group)] if group else gap.sum(axis=1)
+        if progress:
+            progress(len(idx))
+    if method == "sobol":
+        res = analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+        frame = pd.DataFrame({"parameter": params, "S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"],
+                              "ST_conf": res["ST_conf"]}).sort_values("ST", ascending=False)
+    else:
+        res = analyze.analyze(problem, design, y, num_levels=4, seed=seed)
+        frame = pd.DataFrame({"parameter": params, "mu_star": res["mu_star"], "mu_star_conf": res["mu_star_conf"],
+                              "sigma": res["sigma"]}).sort_values("mu_star", ascending=False)
+    frame = frame.reset_index(drop=True)
+    frame.attrs.update(runs=len(u), method=method, year=int(year), group=group or "all",
+                       output="national gap (FTE)", output_mean=float(y.mean()), output_sd=float(y.std()))
+    return frame
+
+
+def quantile_table(ens: Ensemble):
+    """Long table of an ensemble: level, region, group, year, variable, quantile, value, unit."""
+    import pandas as pd
+
+    frames = []
+    nat = ens.nation.to_dataframe(name="value").reset_index()
+    nat["region"], nat["level"] = D.NATION_CODE, "nation"
+    frames.append(nat)
+    cty = ens.county.drop_vars("region_name").to_dataframe(name="value").reset_index()
+    cty["level"] = "county"
+    frames.append(cty)
+    mun = ens.municipality.drop_vars("county").to_dataframe(name="value").reset_index()
+    mun["level"], mun["variable"] = "municipality", "gap"
+    frames.append(mun)
+    out = pd.concat(frames, ignore_index=True)
+    out["unit"] = "FTE"
+    out["scenario"] = ens.scenario
+    return out[["scenario", "level", "region", "group", "year", "variable", "quantile", "value", "unit"]]

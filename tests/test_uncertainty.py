@@ -1,0 +1,150 @@
+"""Monte Carlo draws, quantiles after aggregation, reproducibility, sensitivity, Dask."""
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import helsemod_py as hm
+from helsemod_py import dims as D
+from helsemod_py.errors import ScenarioError
+from helsemod_py.uncertainty import _prepare, project_ensemble, quantile_table, run_draws, sample, sensitivity
+
+CODES = ["K0301", "K3401", "K3402", "K3403", "K5601", "K5602", "K1101"]
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return hm.load_dataset().subset(CODES)
+
+
+def _u(uid, parameter, dist, unit="/1", **kw):
+    return {"id": uid, "parameter": parameter, "distribution": dist, "unit": unit, **kw}
+
+
+SCN = hm.Scenario("unc", uncertainty=[
+    _u("exits", "exit_rate", {"type": "lognormal", "median": 1.0, "sd_log": 0.2},
+       target={"groups": ["nurse", "health_worker"]}, correlation=0.5),
+    _u("growth", "standard_growth", {"type": "normal", "mean": 0.005, "sd": 0.003}, unit="/1 per year"),
+    _u("fte", "avg_fte", {"type": "triangular", "low": 0.97, "mode": 1.0, "high": 1.05}),
+    _u("trans", "transition_rate", {"type": "uniform", "low": 0.8, "high": 1.2}, correlation=0.0),
+])
+
+
+def test_without_uncertainty_every_draw_is_the_deterministic_projection(ds):
+    ens = project_ensemble(ds, None, draws=3, end_year=2030, keep_draws=True)
+    det = hm.project(ds, end_year=2030)
+    nat = det.aggregate("nation")
+    assert np.allclose(ens.draws_nation.sel(variable="gap").values, nat.gap.values[:, 0][None], atol=1e-8)
+    cty = det.aggregate("county")
+    assert np.allclose(ens.county.sel(variable="supply_fte").values,
+                       cty.supply_fte.values[None], atol=1e-8)
+    assert np.allclose(ens.municipality.sel(year=2030).values, det.gap.sel(year=2030).values[None], atol=1e-8)
+
+
+@settings(max_examples=8, deadline=None)
+@given(lever=st.sampled_from(["exit_rate", "avg_fte", "participation", "sick_leave", "graduates",
+                              "transition_rate", "fte_per_user"]),
+       factor=st.floats(0.7, 1.3))
+def test_a_draw_equals_the_same_change_as_a_measure(ds, lever, factor):
+    """A draw with factor f is the deterministic projection with `multiply f` from the year after the base."""
+    scn = hm.Scenario("one", uncertainty=[_u("x", lever, {"type": "uniform", "low": 0.5, "high": 1.5})])
+    prep = _prepare(ds, scn, 2029, noise=False)
+    nation, county, _ = run_draws(prep, [0], 0, [5], values={"x": np.array([factor])})
+    measure = {"id": "m", "parameter": lever, "multiply": {"value": factor, "unit": "/1"},
+               "path": {"start": 2025, "shape": "step"}}
+    ref = hm.project(ds, hm.Scenario("m", measures=[measure]), end_year=2029).aggregate("county")
+    assert np.allclose(county[0, :, :, :, 2], np.moveaxis(ref.gap.values, 1, 1), atol=1e-7)
+
+
+def test_reproducible_for_a_seed_whatever_the_chunks_and_threads(ds):
+    a = project_ensemble(ds, SCN, draws=20, seed=5, end_year=2030, chunk=20, keep_draws=True)
+    b = project_ensemble(ds, SCN, draws=20, seed=5, end_year=2030, chunk=3, keep_draws=True)
+    assert np.array_equal(a.draws_county.values, b.draws_county.values)
+    c = project_ensemble(ds, SCN, draws=20, seed=6, end_year=2030, keep_draws=True)
+    assert not np.array_equal(a.draws_county.values, c.draws_county.values)
+    n1 = project_ensemble(ds, SCN, draws=12, seed=2, end_year=2028, noise=True, chunk=12, keep_draws=True)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        n2 = project_ensemble(ds, SCN, draws=12, seed=2, end_year=2028, noise=True, chunk=5, keep_draws=True)
+    finally:
+        numba.set_num_threads(threads)
+    assert np.array_equal(n1.draws_county.values, n2.draws_county.values)
+
+
+def test_noise_changes_small_municipalities_only_and_keeps_stocks_whole(ds):
+    quiet = project_ensemble(ds, None, draws=4, seed=1, end_year=2027, keep_draws=True)
+    noisy = project_ensemble(ds, None, draws=4, seed=1, end_year=2027, noise=True, keep_draws=True)
+    d = noisy.draws_county.sel(variable="supply_fte") - quiet.draws_county.sel(variable="supply_fte")
+    assert float(abs(d.sel(region="03")).max()) == 0.0  # Oslo is not small
+    assert float(abs(d.sel(region="56")).max()) > 0.0  # Finnmark's municipalities are
+
+
+def test_quantiles_are_taken_after_aggregation(ds):
+    ens = project_ensemble(ds, SCN, draws=40, seed=3, end_year=2030, keep_draws=True)
+    q = ens.county["quantile"].values
+    assert np.allclose(ens.county.values, np.quantile(ens.draws_county.values, q, axis=0))
+    per_draw_nation = ens.draws_county.sum("region")
+    assert np.allclose(per_draw_nation.values, ens.draws_nation.values)
+    assert np.allclose(ens.nation.values, np.quantile(ens.draws_nation.values, q, axis=0))
+    # adding county quantiles is not the nation's quantile (the point of aggregating first)
+    summed = ens.county.sel(quantile=0.05, variable="gap").sum("region")
+    assert not np.allclose(summed.values, ens.nation.sel(quantile=0.05, variable="gap").values)
+    table = quantile_table(ens)
+    assert set(table.level) == {"nation", "county", "municipality"}
+    assert np.isfinite(table.value).all()
+
+
+def test_sampling_follows_distribution_truncation_and_correlation():
+    scn = hm.Scenario("s", uncertainty=[
+        _u("n", "exit_rate", {"type": "normal", "mean": 1.0, "sd": 0.1}, correlation=0.0),
+        _u("t", "exit_rate", {"type": "normal", "mean": 1.0, "sd": 0.5, "truncate": [0.9, 1.1]}, correlation=1.0),
+        _u("h", "exit_rate", {"type": "normal", "mean": 1.0, "sd": 0.1}, correlation=0.5),
+    ])
+    cells = np.ones((4, 3), dtype=bool)
+    n = sample(scn.uncertainty[0], 0, range(4000), cells, seed=1)
+    assert n.mean() == pytest.approx(1.0, abs=0.01) and n.std() == pytest.approx(0.1, rel=0.05)
+    assert abs(np.corrcoef(n[:, 0], n[:, 1])[0, 1]) < 0.06
+    t = sample(scn.uncertainty[1], 1, range(500), cells, seed=1)
+    assert t.min() >= 0.9 and t.max() <= 1.1
+    assert np.allclose(t, t[:, :1])  # correlation 1: one common draw
+    h = sample(scn.uncertainty[2], 2, range(4000), cells, seed=1)
+    assert np.corrcoef(h[:, 0], h[:, 5])[0, 1] == pytest.approx(0.5, abs=0.06)
+    assert np.array_equal(sample(scn.uncertainty[0], 0, [7], cells, 1), n[7:8])  # a draw is its own
+
+
+def test_bad_uncertainty_entries_are_refused():
+    with pytest.raises(ScenarioError, match="normal needs mean, sd"):
+        hm.Scenario("x", uncertainty=[_u("a", "exit_rate", {"type": "normal", "mean": 1.0})])
+    with pytest.raises(ScenarioError, match=r"unit: '%' is not the unit of this draw \(allowed: '/1'\)"):
+        hm.Scenario("x", uncertainty=[_u("a", "exit_rate", {"type": "uniform", "low": 0.9, "high": 1.1},
+                                         unit="%")])
+    with pytest.raises(ScenarioError, match="target.services: not drawn per services"):
+        hm.Scenario("x", uncertainty=[_u("a", "exit_rate", {"type": "uniform", "low": 0.9, "high": 1.1},
+                                         target={"services": ["home_care"]})])
+
+
+def test_sensitivity_finds_the_parameter_that_matters(ds):
+    scn = hm.Scenario("s", uncertainty=[
+        _u("growth", "standard_growth", {"type": "uniform", "low": -0.01, "high": 0.02}, unit="/1 per year"),
+        _u("dental", "graduates", {"type": "uniform", "low": 0.5, "high": 1.5},
+           target={"groups": ["dental_hygienist"]}),
+    ])
+    table = sensitivity(ds, scn, samples=32, group="nurse", end_year=2030).set_index("parameter")
+    assert table.loc["growth", "ST"] > 0.9
+    assert abs(table.loc["dental", "ST"]) < 0.02  # dental hygienists do not change the nurse gap
+    morris = sensitivity(ds, scn, method="morris", samples=6, group="nurse", end_year=2030).set_index("parameter")
+    assert morris.loc["growth", "mu_star"] > 100 * max(morris.loc["dental", "mu_star"], 1e-9)
+    with pytest.raises(hm.HelsemodError, match="unknown uncertain parameter"):
+        sensitivity(ds, scn, params=["nope"])
+
+
+def test_dask_local_cluster_gives_the_local_result(ds):
+    distributed = pytest.importorskip("dask.distributed")
+    local = project_ensemble(ds, SCN, draws=10, seed=4, end_year=2028, chunk=4)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = project_ensemble(ds, SCN, draws=10, seed=4, end_year=2028, chunk=4, scheduler=client)
+    assert np.array_equal(local.county.values, remote.county.values)
+    assert np.array_equal(local.municipality.values, remote.municipality.values)
