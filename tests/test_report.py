@@ -247,7 +247,7 @@ def test_html_report_from_folders(tmp_path, folders, runs):
     text = out.read_text(encoding="utf-8")
     _self_contained(text)
     assert text.count("data:image/png;base64,") == 3
-    assert "Gap by county" in text and "no population" in text
+    assert "Gap by county" in text and "per 1,000 inh." in text  # results carry the population
     out = report_from_folder(compare_dir, lang="nb")  # default: <folder>/report_nb.html
     assert out == compare_dir / "report_nb.html"
     text = _strip_images(out.read_text(encoding="utf-8"))

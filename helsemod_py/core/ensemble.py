@@ -53,7 +53,7 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
     for d in prange(n_draws):
         if any_noise:
             np.random.seed(seed + draw_ids[d])
-        stock = np.empty((2, n_reg, n_grp, n_sex, n_age))
+        stock = np.empty((1, n_reg, n_grp, n_sex, n_age))
         flows = np.empty((n_steps, n_reg, n_grp, 9))
         totals = np.empty((n_years, n_reg, n_grp, 4))
         dem = np.empty(n_grp)

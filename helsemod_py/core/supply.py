@@ -38,7 +38,7 @@ FACTORS = ("exit_rate", "avg_fte", "participation", "share_in_health_care", "sic
            "immigrants")
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=True)
 def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                 graduates, graduate_dist, immigrants, immigrant_dist,
                 participation, share_in_health_care, avg_fte, sick_leave, recruits,
@@ -54,19 +54,26 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
     n_steps = exit_rate.shape[0]
     n_reg, n_grp, n_sex, n_age = stock0.shape
     n_tr = trans_src.shape[0]
-    last = n_age - 1
+    # Regions are independent: project one region through all years with its stock in cache.
+    cur = np.empty((n_grp, n_sex, n_age))
+    nxt = np.empty((n_grp, n_sex, n_age))
     xbuf = np.empty((n_grp, n_sex, n_age))  # stayers after deaths, exits and migration
     orate = np.empty((n_grp, n_sex, n_age))  # sum of transition rates out of each cell
     inflow = np.empty((n_grp, n_sex, n_age))  # persons moved into each cell by transitions
     for r in range(n_reg):
+        noise = noisy[r]
         for g in range(n_grp):
             for s in range(n_sex):
                 for a in range(n_age):
-                    stock_out[0, r, g, s, a] = stock0[r, g, s, a]
-    for t in range(n_steps + 1):
-        cur = t if keep_stock else t % 2
-        # totals of the stock on 1 January of year t
-        for r in range(n_reg):
+                    cur[g, s, a] = stock0[r, g, s, a]
+        for t in range(n_steps + 1):
+            if keep_stock or t == n_steps:
+                slot = t if keep_stock else 0
+                for g in range(n_grp):
+                    for s in range(n_sex):
+                        for a in range(n_age):
+                            stock_out[slot, r, g, s, a] = cur[g, s, a]
+            # totals of the stock on 1 January of year t
             for g in range(n_grp):
                 f_fte = 1.0 + wfac[t, 1] * (fac[r, g, 1] - 1.0)
                 f_part = 1.0 + wfac[t, 2] * (fac[r, g, 2] - 1.0)
@@ -77,49 +84,60 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 headcount = 0.0
                 fte = 0.0
                 for s in range(n_sex):
+                    pv = participation[t, r, g, s]
+                    sv = share_in_health_care[t, r, g, s]
+                    fv = avg_fte[t, r, g, s]
                     for a in range(n_age):
-                        n = stock_out[cur, r, g, s, a]
-                        e = n * min(1.0, participation[t, r, g, s, a] * f_part)
-                        h = e * min(1.0, share_in_health_care[t, r, g, s, a] * f_share)
+                        n = cur[g, s, a]
+                        e = n * min(1.0, pv[a] * f_part)
+                        h = e * min(1.0, sv[a] * f_share)
                         persons += n
                         employed += e
                         headcount += h
-                        fte += h * avg_fte[t, r, g, s, a]
+                        fte += h * fv[a]
                 totals_out[t, r, g, 0] = persons
                 totals_out[t, r, g, 1] = employed
                 totals_out[t, r, g, 2] = headcount
                 totals_out[t, r, g, 3] = fte * f_fte * (1.0 - min(1.0, sick_leave[t, r, g] * f_sick))
-        if t == n_steps:
-            break
-        nxt = t + 1 if keep_stock else (t + 1) % 2
-        for r in range(n_reg):
+            if t == n_steps:
+                break
             # 1. deaths, exits and net migration, cell by cell
-            noise = noisy[r]
             for g in range(n_grp):
                 f_exit = 1.0 + wfac[t, 0] * (fac[r, g, 0] - 1.0)
                 deaths = 0.0
                 exits = 0.0
                 migrants = 0.0
                 for s in range(n_sex):
-                    for a in range(n_age):
-                        n = stock_out[cur, r, g, s, a]
-                        d = n * mortality[t, r, s, a]
-                        if noise:
-                            d = min(n, float(np.random.poisson(d)))
-                        ex = (n - d) * min(1.0, exit_rate[t, r, g, s, a] * f_exit)
-                        if noise:
-                            ex = min(n - d, float(np.random.poisson(ex)))
-                        stay = n - d - ex
-                        mig = stay * net_migration[t, r, s, a]
-                        if noise:
+                    qv = mortality[t, r, s]
+                    ev = exit_rate[t, r, g, s]
+                    mgv = net_migration[t, r, s]
+                    if noise:
+                        for a in range(n_age):
+                            n = cur[g, s, a]
+                            d = min(n, float(np.random.poisson(n * qv[a])))
+                            ex = min(n - d, float(np.random.poisson((n - d) * min(1.0, ev[a] * f_exit))))
+                            stay = n - d - ex
+                            mig = stay * mgv[a]
                             mig = float(np.random.poisson(mig)) if mig >= 0.0 else -min(
                                 stay, float(np.random.poisson(-mig)))
-                        xbuf[g, s, a] = stay + mig
+                            xbuf[g, s, a] = stay + mig
+                            deaths += d
+                            exits += ex
+                            migrants += mig
+                    else:
+                        for a in range(n_age):
+                            n = cur[g, s, a]
+                            d = n * qv[a]
+                            ex = (n - d) * min(1.0, ev[a] * f_exit)
+                            stay = n - d - ex
+                            mig = stay * mgv[a]
+                            xbuf[g, s, a] = stay + mig
+                            deaths += d
+                            exits += ex
+                            migrants += mig
+                    for a in range(n_age):
                         orate[g, s, a] = 0.0
                         inflow[g, s, a] = 0.0
-                        deaths += d
-                        exits += ex
-                        migrants += mig
                 flows_out[t, r, g, 0] = deaths
                 flows_out[t, r, g, 1] = exits
                 flows_out[t, r, g, 2] = migrants
@@ -133,8 +151,9 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 f_tr = 1.0 + f_tr_w * (tfac[r, k] - 1.0)
                 total = 0.0
                 for s in range(n_sex):
+                    tv = trans_rate[t, r, k, s]
                     for a in range(n_age):
-                        rate = min(1.0, trans_rate[t, r, k, s, a] * f_tr)
+                        rate = min(1.0, tv[a] * f_tr)
                         mv = xbuf[src, s, a] * rate
                         if noise:
                             mv = min(xbuf[src, s, a], float(np.random.poisson(mv)))
@@ -153,16 +172,19 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 gr_n = graduates[t, r, g] * (1.0 + wfac[t, 5] * (fac[r, g, 5] - 1.0))
                 im_n = immigrants[t, r, g] * (1.0 + wfac[t, 6] * (fac[r, g, 6] - 1.0))
                 for s in range(n_sex):
+                    gdv = graduate_dist[g, s]
+                    idist = immigrant_dist[g, s]
+                    rv = recruits[t, r, g, s]
                     carried = 0.0  # stayers of age a-1, now age a
                     for a in range(n_age):
-                        gr = gr_n * graduate_dist[g, s, a]
-                        im = im_n * immigrant_dist[g, s, a]
-                        rc = recruits[t, r, g, s, a]
+                        gr = gr_n * gdv[a]
+                        im = im_n * idist[a]
+                        rc = rv[a]
                         if noise:
                             gr = float(np.random.poisson(gr))
                             im = float(np.random.poisson(im))
                             rc = float(np.random.poisson(rc))
-                        stock_out[nxt, r, g, s, a] = carried + gr + im + rc
+                        nxt[g, s, a] = carried + gr + im + rc
                         grads += gr
                         imms += im
                         recs += rc
@@ -173,6 +195,7 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 flows_out[t, r, g, 6] = imms
                 flows_out[t, r, g, 7] = aged_out
                 flows_out[t, r, g, 8] = recs
+            cur, nxt = nxt, cur
 
 
 @njit(types.void(inp(4), inp(4), inp(4), inp(5), idx(), idx(), inp(5), inp(3), inp(3), inp(3), inp(3),
@@ -190,7 +213,7 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
     graduate_dist, immigrant_dist: /1 [G, S, A]; participation, share_in_health_care: /1 and
     avg_fte: FTE per person [T+1, R, G, S, A]; sick_leave: /1 [T+1, R, G];
     recruits: persons per year [T, R, G, S, A] (extra entrants from measures).
-    stock_out: [T+1, R, G, S, A] if keep_stock else [2, R, G, S, A] (two rotating years);
+    stock_out: [T+1, R, G, S, A] if keep_stock else [1, R, G, S, A] (the last year only);
     flows_out: [T, R, G, 9] (``SUPPLY_FLOWS``); totals_out: [T+1, R, G, 4] (``SUPPLY_TOTALS``).
     """
     n_reg, n_grp = stock0.shape[:2]
@@ -213,8 +236,7 @@ def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans
 
     ``recruits`` (persons per year ``[T, R, G, S, A]``) defaults to none.
 
-    With ``keep_stock=False`` only the last two years of the stock are kept (``stock[-1]``
-    is then the final year only if the number of steps is odd; use ``totals``).
+    With ``keep_stock=False`` only the last year's stock is kept (``stock[0]``).
     """
     stock0 = np.asarray(stock0, dtype=np.float64)
     n_steps = exit_rate.shape[0]
@@ -242,7 +264,7 @@ def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans
             raise ValueError(f"{name} has shape {np.shape(given[name])}, expected {shp}")
     if len(trans_dst) != n_tr or (n_tr and (max(trans_src) >= n_grp or max(trans_dst) >= n_grp)):
         raise ValueError("trans_src/trans_dst must be group indices of equal length")
-    stock = np.empty((n_steps + 1 if keep_stock else 2, n_reg, n_grp, n_sex, n_age))
+    stock = np.empty((n_steps + 1 if keep_stock else 1, n_reg, n_grp, n_sex, n_age))
     flows = np.empty((n_steps, n_reg, n_grp, len(SUPPLY_FLOWS)))
     totals = np.empty((n_steps + 1, n_reg, n_grp, len(SUPPLY_TOTALS)))
     project_supply_kernel(stock0, mortality, net_migration, exit_rate,
