@@ -17,7 +17,7 @@ from scipy.stats import norm
 
 from . import dims as D
 from .core.ensemble import ENSEMBLE_VARIABLES, ensemble_kernel
-from .core.supply import FACTORS
+from .core.supply import FACTORS, compact
 from .data.dataset import Dataset
 from .errors import HelsemodError
 from .model import DEFAULT_END_YEAR, ModelInputs, build_inputs
@@ -165,13 +165,14 @@ def run_draws(prep: _Prepared, draws, seed: int, mun_years, values: dict | None 
     nation = np.empty((n, n_years, n_grp, len(ENSEMBLE_VARIABLES)))
     county = np.empty((n, n_years, n_cty, n_grp, len(ENSEMBLE_VARIABLES)))
     mun = np.zeros((n, len(mun_years), n_reg, n_grp))
-    f = np.asarray
-    ensemble_kernel(f(inp.stock0), inp.mortality[..., w0:w1], migration, inp.exit_rate, src, dst,
-                    inp.transition_rate, f(inp.graduates), inp.graduate_age_dist, f(inp.immigrants),
-                    inp.immigrant_age_dist, inp.participation, inp.share_in_health_care, inp.avg_fte,
-                    inp.sick_leave, inp.recruits, fac, wfac, tfac, wtr, prep.users_ratio, inp.base_demand_fte,
-                    inp.intensity, inp.staff_mix, dfac, wdem, prep.county_index, prep.noisy, int(seed),
-                    np.asarray(draws, dtype=np.int64), np.asarray(mun_years, dtype=np.int64), nation, county, mun)
+    c = compact
+    ensemble_kernel(c(inp.stock0, 0), c(inp.mortality[..., w0:w1]), c(migration), c(inp.exit_rate), src, dst,
+                    c(inp.transition_rate), c(inp.graduates), c(inp.graduate_age_dist, 0), c(inp.immigrants),
+                    c(inp.immigrant_age_dist, 0), c(inp.participation), c(inp.share_in_health_care),
+                    c(inp.avg_fte), c(inp.sick_leave), c(inp.recruits), fac, wfac, tfac, wtr, prep.users_ratio,
+                    np.ascontiguousarray(inp.base_demand_fte), c(inp.intensity, 3), c(inp.staff_mix, 4), dfac, wdem,
+                    prep.county_index, prep.noisy, int(seed), np.asarray(draws, dtype=np.int64),
+                    np.asarray(mun_years, dtype=np.int64), nation, county, mun)
     return nation, county, mun
 
 

@@ -45,7 +45,7 @@ def test_without_uncertainty_every_draw_is_the_deterministic_projection(ds):
 @settings(max_examples=8, deadline=None)
 @given(lever=st.sampled_from(["exit_rate", "avg_fte", "participation", "sick_leave", "graduates",
                               "transition_rate", "fte_per_user"]),
-       factor=st.floats(0.7, 1.3))
+       factor=st.floats(0.7, 1.1))  # avg_fte of GPs (about 1.05) must stay within 1.2
 def test_a_draw_equals_the_same_change_as_a_measure(ds, lever, factor):
     """A draw with factor f is the deterministic projection with `multiply f` from the year after the base."""
     scn = hm.Scenario("one", uncertainty=[_u("x", lever, {"type": "uniform", "low": 0.5, "high": 1.5})])

@@ -26,3 +26,8 @@ def out(ndim: int):
 def idx(ndim: int = 1):
     """Read-only int64 index array."""
     return types.Array(I64, ndim, "A", readonly=True)
+
+
+def cin(ndim: int):
+    """Read-only C-contiguous float64 input (see ``supply.compact``)."""
+    return types.Array(F64, ndim, "C", readonly=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .supply import FACTORS, _supply_run
+from .supply import FACTORS, _at, _supply_run
 
 #: Columns of the nation/county outputs.
 ENSEMBLE_VARIABLES = ("supply_fte", "demand_fte", "gap")
@@ -35,14 +35,15 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
     """Fill ``out_nation[d, t, g, v]``, ``out_county[d, t, c, g, v]`` and ``out_mun[d, y, r, g]``.
 
     fac: [D, R, G, len(FACTORS)]; wfac: [T+1, len(FACTORS)]; tfac: [D, R, K]; wtr: [T+1];
-    users_ratio, intensity: [T+1, R, S_k]; base_fte: [R, S_k, G]; mix: [T+1, R, S_k, G];
+    users_ratio: [T+1, R, S_k]; base_fte: [R, S_k, G]; intensity [T+1, R, S_k] and mix
+    [T+1, R, S_k, G] may be compact (any axis of length 1 means "the same for all");
     dfac: [D, R, S_k, 2]; wdem: [T+1]; county_index: [R] int; noisy: [R] bool; seed: int;
     draw_ids: [D] global draw numbers (the noise of draw d is seeded with ``seed + draw_ids[d]``);
     mun_years: year indices [Y] for ``out_mun`` (gap, FTE). Other inputs as in the supply kernel.
     """
     n_draws = fac.shape[0]
     n_reg, n_grp, n_sex, n_age = stock0.shape
-    n_years = participation.shape[0]
+    n_years = wfac.shape[0]  # inputs may be compact along time
     n_steps = n_years - 1
     n_srv = base_fte.shape[1]
     n_cty = out_county.shape[2]
@@ -74,12 +75,16 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
                 c = county_index[r]
                 for g in range(n_grp):
                     dem[g] = 0.0
+                it, ir, ik = _at(intensity, t), _at(intensity, r, 1), 0
+                mt, mr = _at(mix, t), _at(mix, r, 1)
                 for k in range(n_srv):
-                    f = users_ratio[t, r, k] * intensity[t, r, k] * (1.0 + wdem[t] * (dfac[d, r, k, 0] - 1.0))
+                    ik = k if intensity.shape[2] > 1 else 0
+                    mk = k if mix.shape[2] > 1 else 0
+                    f = users_ratio[t, r, k] * intensity[it, ir, ik] * (1.0 + wdem[t] * (dfac[d, r, k, 0] - 1.0))
                     if dfac[d, r, k, 1] != 1.0:
                         f *= dfac[d, r, k, 1] ** t
                     for g in range(n_grp):
-                        dem[g] += base_fte[r, k, g] * mix[t, r, k, g] * f
+                        dem[g] += base_fte[r, k, g] * mix[mt, mr, mk, g if mix.shape[3] > 1 else 0] * f
                 for g in range(n_grp):
                     sup = totals[t, r, g, 3]
                     out_nation[d, t, g, 0] += sup

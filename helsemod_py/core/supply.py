@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, types
 
-from ._types import BOOL, inp, idx, out
+from ._types import BOOL, cin, idx, out
 
 #: Columns of the flows output (persons per step); inflows add, outflows subtract.
 SUPPLY_FLOWS = ("deaths", "exits", "net_migration", "transfers_out", "transfers_in", "graduates",
@@ -38,6 +38,12 @@ FACTORS = ("exit_rate", "avg_fte", "participation", "share_in_health_care", "sic
            "immigrants")
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _at(arr, i, axis=0):
+    """Index ``i`` along ``axis`` of a compact input, or 0 where the input is the same for all."""
+    return i if arr.shape[axis] > 1 else 0
+
+
 @njit(cache=True, nogil=True, fastmath=True)
 def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                 graduates, graduate_dist, immigrants, immigrant_dist,
@@ -45,13 +51,14 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 fac, wfac, tfac, wtr, noisy, keep_stock, stock_out, flows_out, totals_out):
     """The supply projection of one draw (shared by the deterministic and ensemble kernels).
 
-    ``fac[r, g, j]`` are multiplicative factors on exit_rate, avg_fte, participation,
+    Inputs are compact (see :func:`compact`): a leading year or region axis of length 1
+    means "the same for all". ``fac[r, g, j]`` are multiplicative factors on exit_rate, avg_fte, participation,
     share_in_health_care, sick_leave, graduates and immigrants (``FACTORS``), phased in by
     ``wfac[t, j]`` (factor ``1 + w (f - 1)``); ``tfac[r, k]`` with ``wtr[t]`` on transition
     rates. Rates are capped at 1. ``noisy[r]`` draws deaths, exits, migration, transitions and
     entrants of region r as Poisson counts (seed numba's generator before calling).
     """
-    n_steps = exit_rate.shape[0]
+    n_steps = flows_out.shape[0]  # inputs may be compact along time
     n_reg, n_grp, n_sex, n_age = stock0.shape
     n_tr = trans_src.shape[0]
     # Regions are independent: project one region through all years with its stock in cache.
@@ -67,6 +74,11 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 for a in range(n_age):
                     cur[g, s, a] = stock0[r, g, s, a]
         for t in range(n_steps + 1):
+            # the (year, region) blocks of every input: C-contiguous, so inner loops vectorise
+            pa_b = participation[_at(participation, t), _at(participation, r, 1)]
+            sh_b = share_in_health_care[_at(share_in_health_care, t), _at(share_in_health_care, r, 1)]
+            fe_b = avg_fte[_at(avg_fte, t), _at(avg_fte, r, 1)]
+            sk_b = sick_leave[_at(sick_leave, t), _at(sick_leave, r, 1)]
             if keep_stock or t == n_steps:
                 slot = t if keep_stock else 0
                 for g in range(n_grp):
@@ -84,23 +96,27 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 headcount = 0.0
                 fte = 0.0
                 for s in range(n_sex):
-                    pv = participation[t, r, g, s]
-                    sv = share_in_health_care[t, r, g, s]
-                    fv = avg_fte[t, r, g, s]
                     for a in range(n_age):
                         n = cur[g, s, a]
-                        e = n * min(1.0, pv[a] * f_part)
-                        h = e * min(1.0, sv[a] * f_share)
+                        e = n * min(1.0, pa_b[g, s, a] * f_part)
+                        h = e * min(1.0, sh_b[g, s, a] * f_share)
                         persons += n
                         employed += e
                         headcount += h
-                        fte += h * fv[a]
+                        fte += h * fe_b[g, s, a]
                 totals_out[t, r, g, 0] = persons
                 totals_out[t, r, g, 1] = employed
                 totals_out[t, r, g, 2] = headcount
-                totals_out[t, r, g, 3] = fte * f_fte * (1.0 - min(1.0, sick_leave[t, r, g] * f_sick))
+                totals_out[t, r, g, 3] = fte * f_fte * (1.0 - min(1.0, sk_b[g] * f_sick))
             if t == n_steps:
                 break
+            q_b = mortality[_at(mortality, t), _at(mortality, r, 1)]
+            m_b = net_migration[_at(net_migration, t), _at(net_migration, r, 1)]
+            ex_b = exit_rate[_at(exit_rate, t), _at(exit_rate, r, 1)]
+            tr_b = trans_rate[_at(trans_rate, t), _at(trans_rate, r, 1)]
+            gr_b = graduates[_at(graduates, t), _at(graduates, r, 1)]
+            im_b = immigrants[_at(immigrants, t), _at(immigrants, r, 1)]
+            rc_b = recruits[_at(recruits, t), _at(recruits, r, 1)]
             # 1. deaths, exits and net migration, cell by cell
             for g in range(n_grp):
                 f_exit = 1.0 + wfac[t, 0] * (fac[r, g, 0] - 1.0)
@@ -108,30 +124,32 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 exits = 0.0
                 migrants = 0.0
                 for s in range(n_sex):
-                    qv = mortality[t, r, s]
-                    ev = exit_rate[t, r, g, s]
-                    mgv = net_migration[t, r, s]
+                    qv = q_b[s]
+                    ev = ex_b[g, s]
+                    mgv = m_b[s]
+                    xv = xbuf[g, s]
+                    cv = cur[g, s]
                     if noise:
                         for a in range(n_age):
-                            n = cur[g, s, a]
+                            n = cv[a]
                             d = min(n, float(np.random.poisson(n * qv[a])))
                             ex = min(n - d, float(np.random.poisson((n - d) * min(1.0, ev[a] * f_exit))))
                             stay = n - d - ex
                             mig = stay * mgv[a]
                             mig = float(np.random.poisson(mig)) if mig >= 0.0 else -min(
                                 stay, float(np.random.poisson(-mig)))
-                            xbuf[g, s, a] = stay + mig
+                            xv[a] = stay + mig
                             deaths += d
                             exits += ex
                             migrants += mig
                     else:
                         for a in range(n_age):
-                            n = cur[g, s, a]
+                            n = cv[a]
                             d = n * qv[a]
                             ex = (n - d) * min(1.0, ev[a] * f_exit)
                             stay = n - d - ex
                             mig = stay * mgv[a]
-                            xbuf[g, s, a] = stay + mig
+                            xv[a] = stay + mig
                             deaths += d
                             exits += ex
                             migrants += mig
@@ -151,16 +169,23 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 f_tr = 1.0 + f_tr_w * (tfac[r, k] - 1.0)
                 total = 0.0
                 for s in range(n_sex):
-                    tv = trans_rate[t, r, k, s]
-                    for a in range(n_age):
-                        rate = min(1.0, tv[a] * f_tr)
-                        mv = xbuf[src, s, a] * rate
-                        if noise:
-                            mv = min(xbuf[src, s, a], float(np.random.poisson(mv)))
-                            rate = mv / xbuf[src, s, a] if xbuf[src, s, a] > 0.0 else 0.0
-                        orate[src, s, a] += rate
-                        inflow[dst, s, a] += mv
-                        total += mv
+                    tv = tr_b[k, s]
+                    xs = xbuf[src, s]
+                    os_ = orate[src, s]
+                    ind = inflow[dst, s]
+                    if noise:
+                        for a in range(n_age):
+                            mv = min(xs[a], float(np.random.poisson(xs[a] * min(1.0, tv[a] * f_tr))))
+                            os_[a] += mv / xs[a] if xs[a] > 0.0 else 0.0
+                            ind[a] += mv
+                            total += mv
+                    else:
+                        for a in range(n_age):
+                            rate = min(1.0, tv[a] * f_tr)
+                            mv = xs[a] * rate
+                            os_[a] += rate
+                            ind[a] += mv
+                            total += mv
                 flows_out[t, r, src, 3] += total
                 flows_out[t, r, dst, 4] += total
             # 3. one year older, plus entrants at their age on the next 1 January
@@ -169,28 +194,39 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 grads = 0.0
                 imms = 0.0
                 recs = 0.0
-                gr_n = graduates[t, r, g] * (1.0 + wfac[t, 5] * (fac[r, g, 5] - 1.0))
-                im_n = immigrants[t, r, g] * (1.0 + wfac[t, 6] * (fac[r, g, 6] - 1.0))
+                gr_n = gr_b[g] * (1.0 + wfac[t, 5] * (fac[r, g, 5] - 1.0))
+                im_n = im_b[g] * (1.0 + wfac[t, 6] * (fac[r, g, 6] - 1.0))
                 for s in range(n_sex):
                     gdv = graduate_dist[g, s]
                     idist = immigrant_dist[g, s]
-                    rv = recruits[t, r, g, s]
-                    carried = 0.0  # stayers of age a-1, now age a
-                    for a in range(n_age):
-                        gr = gr_n * gdv[a]
-                        im = im_n * idist[a]
-                        rc = rv[a]
-                        if noise:
-                            gr = float(np.random.poisson(gr))
-                            im = float(np.random.poisson(im))
-                            rc = float(np.random.poisson(rc))
-                        nxt[g, s, a] = carried + gr + im + rc
-                        grads += gr
-                        imms += im
-                        recs += rc
-                        # never below zero, even when rates out sum to one
-                        carried = xbuf[g, s, a] * max(0.0, 1.0 - orate[g, s, a]) + inflow[g, s, a]
-                    aged_out += carried
+                    rv = rc_b[g, s]
+                    xv = xbuf[g, s]
+                    ov = orate[g, s]
+                    iv = inflow[g, s]
+                    nv = nxt[g, s]
+                    # stayers of age a-1 are now age a; never below zero, even when rates out sum to one
+                    nv[0] = 0.0
+                    for a in range(1, n_age):
+                        nv[a] = xv[a - 1] * max(0.0, 1.0 - ov[a - 1]) + iv[a - 1]
+                    aged_out += xv[n_age - 1] * max(0.0, 1.0 - ov[n_age - 1]) + iv[n_age - 1]
+                    if noise:
+                        for a in range(n_age):
+                            gr = float(np.random.poisson(gr_n * gdv[a]))
+                            im = float(np.random.poisson(im_n * idist[a]))
+                            rc = float(np.random.poisson(rv[a]))
+                            nv[a] += gr + im + rc
+                            grads += gr
+                            imms += im
+                            recs += rc
+                    else:
+                        for a in range(n_age):
+                            gr = gr_n * gdv[a]
+                            im = im_n * idist[a]
+                            rc = rv[a]
+                            nv[a] += gr + im + rc
+                            grads += gr
+                            imms += im
+                            recs += rc
                 flows_out[t, r, g, 5] = grads
                 flows_out[t, r, g, 6] = imms
                 flows_out[t, r, g, 7] = aged_out
@@ -198,8 +234,8 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
             cur, nxt = nxt, cur
 
 
-@njit(types.void(inp(4), inp(4), inp(4), inp(5), idx(), idx(), inp(5), inp(3), inp(3), inp(3), inp(3),
-                 inp(5), inp(5), inp(5), inp(3), inp(5), BOOL, out(5), out(4), out(4)),
+@njit(types.void(cin(4), cin(4), cin(4), cin(5), idx(), idx(), cin(5), cin(3), cin(3), cin(3), cin(3),
+                 cin(5), cin(5), cin(5), cin(3), cin(5), BOOL, out(5), out(4), out(4)),
       cache=True, nogil=True)
 def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                           graduates, graduate_dist, immigrants, immigrant_dist,
@@ -217,7 +253,7 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
     flows_out: [T, R, G, 9] (``SUPPLY_FLOWS``); totals_out: [T+1, R, G, 4] (``SUPPLY_TOTALS``).
     """
     n_reg, n_grp = stock0.shape[:2]
-    n_years = participation.shape[0]
+    n_years = totals_out.shape[0]
     fac = np.ones((n_reg, n_grp, len(FACTORS)))
     wfac = np.zeros((n_years, len(FACTORS)))
     tfac = np.ones((n_reg, trans_src.shape[0]))
@@ -227,6 +263,19 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
                 graduates, graduate_dist, immigrants, immigrant_dist,
                 participation, share_in_health_care, avg_fte, sick_leave, recruits,
                 fac, wfac, tfac, wtr, noisy, keep_stock, stock_out, flows_out, totals_out)
+
+
+def compact(arr, leading: int = 2) -> np.ndarray:
+    """C-contiguous float64 copy of ``arr`` with its first ``leading`` axes (year, region)
+    reduced to length 1 where ``arr`` does not vary along them (stride 0 of a broadcast view).
+
+    The kernels index such axes at 0; the other axes are made contiguous, so inner loops over
+    ages run over contiguous memory.
+    """
+    arr = np.asarray(arr, dtype=np.float64)
+    index = tuple(slice(0, 1) if ax < leading and arr.strides[ax] == 0 and arr.shape[ax] > 1 else slice(None)
+                  for ax in range(arr.ndim))
+    return np.ascontiguousarray(arr[index])
 
 
 def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
@@ -264,12 +313,13 @@ def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans
             raise ValueError(f"{name} has shape {np.shape(given[name])}, expected {shp}")
     if len(trans_dst) != n_tr or (n_tr and (max(trans_src) >= n_grp or max(trans_dst) >= n_grp)):
         raise ValueError("trans_src/trans_dst must be group indices of equal length")
+    c = compact
     stock = np.empty((n_steps + 1 if keep_stock else 1, n_reg, n_grp, n_sex, n_age))
     flows = np.empty((n_steps, n_reg, n_grp, len(SUPPLY_FLOWS)))
     totals = np.empty((n_steps + 1, n_reg, n_grp, len(SUPPLY_TOTALS)))
-    project_supply_kernel(stock0, mortality, net_migration, exit_rate,
-                          np.asarray(trans_src, dtype=np.int64), np.asarray(trans_dst, dtype=np.int64), trans_rate,
-                          graduates, graduate_dist, immigrants, immigrant_dist,
-                          participation, share_in_health_care, avg_fte, sick_leave, recruits, bool(keep_stock),
-                          stock, flows, totals)
+    project_supply_kernel(c(stock0, 0), c(mortality), c(net_migration), c(exit_rate),
+                          np.asarray(trans_src, dtype=np.int64), np.asarray(trans_dst, dtype=np.int64), c(trans_rate),
+                          c(graduates), c(graduate_dist, 0), c(immigrants), c(immigrant_dist, 0),
+                          c(participation), c(share_in_health_care), c(avg_fte), c(sick_leave), c(recruits),
+                          bool(keep_stock), stock, flows, totals)
     return stock, flows, totals
