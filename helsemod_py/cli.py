@@ -88,6 +88,11 @@ def _scenario(path):
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("--region", "region", default=None,
               help="Show this municipality or county (code or name) instead of the nation.")
+@click.option("--regions", default=None, metavar="CODES|NAMES",
+              help="Only these municipalities and/or counties (comma-separated codes or names).")
+@click.option("--groups", default=None, metavar="GROUPS", help="Only these personnel groups in the outputs "
+                                                               "(comma-separated).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
 @click.option("--draws", type=click.IntRange(0, None), default=0, show_default=True,
               help="Monte Carlo draws of the scenario's uncertainty (0: deterministic only).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws (reproducible).")
@@ -96,7 +101,8 @@ def _scenario(path):
               help="Run chunks of draws on a Dask cluster (scheduler address, or 'local').")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
-def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, draws, seed, noise, scheduler, quiet):
+def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions, groups, as_json, draws, seed, noise,
+        scheduler, quiet):
     """Project a scenario (default: the baseline) and print the gap by personnel group.
 
     \b
@@ -109,8 +115,13 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, draws, s
     from .outputs import write_results
 
     ds = _load(data_dir)
+    if regions:
+        ds = ds.subset(_select_regions(ds, regions))
+    group_list = _select_groups(groups)
     scn = _scenario(scenario_file)
     res = hm.project(ds, scn, end_year=end_year)
+    if group_list:
+        res = type(res)(res.data.sel(group=group_list), res.scenario, res.level, res.dataset_name, res.dataset_hash)
     ens = None
     if draws:
         from .uncertainty import project_ensemble, quantile_table
@@ -124,14 +135,75 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, draws, s
         write_results(res, out_dir, force=force, fmt=fmt, scenario_hash=scn.hash, seed=seed if draws else None,
                       manifest_extra={"scenario_file": scenario_file, "draws": draws, "noise": noise},
                       extra_tables=extra)
-    if not quiet:
+    if as_json:
+        click.echo(_json_summary(res, ens))
+    elif not quiet:
         view, label = _region_view(res, ds, region)
+        if regions and region is None:
+            label = f"{len(ds.regions)} selected municipalities ({regions})"
         click.echo(_gap_table(view, label))
         if ens is not None:
             click.echo(_band_table(ens))
         if out_dir:
             click.echo(f"\nwrote {out_dir}/results.{fmt}{' and quantiles.csv' if ens is not None else ''} "
                        "and manifest.json")
+
+
+def _select_regions(ds, spec: str) -> list[str]:
+    """Municipality codes for comma-separated municipality/county codes or names (did you mean…)."""
+    import difflib
+
+    from .scenario.core import _resolve_region
+
+    codes: list[str] = []
+    problems = []
+    for item in [x.strip() for x in spec.split(",") if x.strip()]:
+        hit = _resolve_region(item, ds.regions)
+        if hit is None:
+            choices = [*ds.regions.codes, *ds.regions.names, *ds.regions.county_names.values()]
+            near = difflib.get_close_matches(item, choices, n=3)
+            problems.append(f"--regions {item!r}: no municipality or county with that code or name"
+                            + (f"; did you mean {', '.join(near)}?" if near else ""))
+        elif hit[0] == "municipality":
+            codes.append(hit[1])
+        else:
+            codes += [c for c, cc in zip(ds.regions.codes, ds.regions.county_codes) if cc == hit[1]]
+    if problems:
+        raise HelsemodError(problems)
+    return list(dict.fromkeys(codes))
+
+
+def _select_groups(spec: str | None) -> list[str] | None:
+    if not spec:
+        return None
+    groups = [g.strip() for g in spec.split(",") if g.strip()]
+    bad = [g for g in groups if g not in D.GROUPS]
+    if bad:
+        raise HelsemodError([f"--groups {g!r}: unknown group (allowed: {', '.join(D.GROUPS)})" for g in bad])
+    return groups
+
+
+def _json_summary(res, ens) -> str:
+    """National supply, demand and gap (FTE) by group and year, plus draws' quantiles, as JSON."""
+    import json
+
+    nat = res.aggregate("nation")
+    out = {"scenario": res.scenario, "dataset": res.dataset_name, "dataset_hash": res.dataset_hash,
+           "unit": "FTE", "years": [int(y) for y in res.years], "groups": {}}
+    dem = nat.demand_fte.sum("service")
+    for g in nat.data["group"].values:
+        out["groups"][str(g)] = {
+            "supply_fte": [round(float(v), 3) for v in nat.supply_fte.sel(group=g, region="0").values],
+            "demand_fte": [round(float(v), 3) for v in dem.sel(group=g, region="0").values],
+            "gap": [round(float(v), 3) for v in nat.gap.sel(group=g, region="0").values],
+        }
+    if ens is not None:
+        last = ens.nation.isel(year=-1).sel(variable="gap")
+        out["draws"] = {"n": ens.draws, "seed": ens.seed, "year": int(ens.nation["year"].values[-1]),
+                        "gap_quantiles": {str(g): {f"{q:g}": round(float(last.sel(group=g, quantile=q)), 3)
+                                                   for q in last["quantile"].values}
+                                          for g in last["group"].values}}
+    return json.dumps(out, ensure_ascii=False, indent=2)
 
 
 def _band_table(ens) -> str:
@@ -397,6 +469,44 @@ def intake(group, data_dir, target_year, start_year, level, scenario_file, chann
                    "per year")
 
 
+BENCHMARKS = {
+    "core": "bench_core.py",
+    "ensemble": "bench_ensemble.py",
+    "backtest": "backtest_population.py",
+    "demand": "backtest_demand.py",
+}
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("which", nargs=-1, type=click.Choice(list(BENCHMARKS)))
+@click.option("--dir", "bench_dir", type=click.Path(file_okay=False), default=None,
+              help="The benchmarks/ folder of a source checkout (default: found next to the package or here).")
+@_handle_errors
+def bench(which, bench_dir):
+    """Run the benchmark suite (speed, ensemble, backtests) and print its tables.
+
+    Each benchmark writes its table to benchmarks/<name>.md. Default: core and ensemble.
+
+    \b
+    Example:
+        helsemod bench core ensemble
+    """
+    import subprocess
+    from pathlib import Path
+
+    candidates = [Path(bench_dir)] if bench_dir else [Path(__file__).resolve().parents[1] / "benchmarks",
+                                                      Path.cwd() / "benchmarks"]
+    folder = next((c for c in candidates if (c / BENCHMARKS["core"]).is_file()), None)
+    if folder is None:
+        raise HelsemodError("benchmarks/ not found: run `helsemod bench` in a source checkout of helsemod_py "
+                            "or give --dir")
+    for name in which or ("core", "ensemble"):
+        click.echo(f"== {name}: {folder / BENCHMARKS[name]}", err=True)
+        proc = subprocess.run([sys.executable, str(folder / BENCHMARKS[name])], cwd=folder.parent)
+        if proc.returncode:
+            raise HelsemodError(f"benchmark {name} failed (exit {proc.returncode})")
+
+
 @main.command("list", context_settings=CONTEXT)
 @click.argument("what", type=click.Choice(["groups", "services", "regions", "scenarios", "measures"]))
 @_data_option
@@ -476,7 +586,7 @@ def _gap_table(proj, label) -> str:
     lines = [f"{label}: supply, demand and gap in FTE (negative gap = shortage), scenario {proj.scenario}",
              f"{'group':<24}{'supply ' + str(y0):>14}{'demand ' + str(y0):>14}{'supply ' + str(y1):>14}"
              f"{'demand ' + str(y1):>14}{'gap ' + str(y1):>12}"]
-    for g in D.GROUPS:
+    for g in [str(x) for x in sup["group"].values]:
         s0, d0 = float(sup.sel(year=y0, group=g)), float(dem.sel(year=y0, group=g))
         s1, d1 = float(sup.sel(year=y1, group=g)), float(dem.sel(year=y1, group=g))
         lines.append(f"{g:<24}{s0:>14,.0f}{d0:>14,.0f}{s1:>14,.0f}{d1:>14,.0f}{s1 - d1:>12,.0f}")

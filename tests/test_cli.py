@@ -256,6 +256,8 @@ def test_run_with_draws_and_sensitivity(runner, tmp_path):
     runner.invoke(main, ["run", str(SCEN / "uncertainty.yaml"), "--end-year", "2028", "--draws", "12", "--seed", "3",
                          "--out", str(again), "-q"])
     assert (out / "quantiles.csv").read_bytes() == (again / "quantiles.csv").read_bytes()
+    res = runner.invoke(main, ["plot", str(out), "--lang", "en"])
+    assert res.exit_code == 0 and (out / "plots" / "fan_chart_en.png").read_bytes()[:4] == b"\x89PNG"
     sens = tmp_path / "sens"
     res = runner.invoke(main, ["sensitivity", str(SCEN / "uncertainty.yaml"), "--samples", "8", "--year", "2028",
                                "--out", str(sens), "--lang", "en"])
@@ -265,3 +267,28 @@ def test_run_with_draws_and_sensitivity(runner, tmp_path):
     assert (sens / "tornado_en.png").read_bytes()[:4] == b"\x89PNG"
     res = runner.invoke(main, ["sensitivity", str(SCEN / "baseline.yaml")])
     assert res.exit_code == 1 and "has no uncertainty entries" in res.output
+
+
+def test_run_regions_groups_and_json(runner, tmp_path):
+    out = tmp_path / "sel"
+    res = runner.invoke(main, ["run", "--regions", "finnmark,K0301", "--groups", "nurse,health_worker",
+                               "--end-year", "2027", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "19 selected municipalities" in res.output
+    table = pd.read_csv(out / "results.csv", dtype={"region": str})
+    mun = table[table.region_level == "municipality"]
+    assert set(mun.region) == {"K0301", *(f"K56{i:02d}" for i in range(1, 19))}
+    assert set(table.group) - {"all"} == {"nurse", "health_worker"}
+    # the selected municipalities project exactly as in the full run
+    import helsemod_py as hm
+
+    full = hm.project(hm.load_dataset(), end_year=2027).gap.sel(region="K5601", year=2027, group="nurse")
+    row = mun[(mun.region == "K5601") & (mun.year == 2027) & (mun.group == "nurse") & (mun.variable == "gap")]
+    assert float(row.value.iloc[0]) == pytest.approx(float(full), rel=1e-5)
+    res = runner.invoke(main, ["run", "--groups", "nurse", "--json", "--end-year", "2026"])
+    data = json.loads(res.output)
+    assert data["years"] == [2024, 2025, 2026] and list(data["groups"]) == ["nurse"]
+    assert data["groups"]["nurse"]["gap"][0] == pytest.approx(-3300, abs=1)  # NAV-based vacancies (facts)
+    res = runner.invoke(main, ["run", "--regions", "Finnmrk", "--groups", "nurce"])
+    assert res.exit_code == 1
+    assert "did you mean Finnmark?" in res.output and "--groups 'nurce': unknown group" not in res.output

@@ -220,6 +220,7 @@ class FolderResults:
     results: list[ResultSet]
     attribution: pd.DataFrame | None = None
     cost_effectiveness: pd.DataFrame | None = None
+    quantiles: pd.DataFrame | None = None  # quantiles.csv of a run with --draws
 
     @property
     def main(self) -> ResultSet:
@@ -286,7 +287,11 @@ def load_folder(results_dir) -> FolderResults:
         att = pd.read_csv(path / "attribution.csv", dtype={"scenario": str, "region": str, "measure": str})
     if (path / "cost_effectiveness.csv").exists():
         ce = pd.read_csv(path / "cost_effectiveness.csv", dtype={"scenario": str, "measure": str})
-    return FolderResults(path, kind, manifest, results, att, ce)
+    qt = None
+    if (path / "quantiles.csv").exists():
+        qt = pd.read_csv(path / "quantiles.csv", dtype={"scenario": str, "level": str, "region": str, "group": str,
+                                                        "variable": str})
+    return FolderResults(path, kind, manifest, results, att, ce, qt)
 
 
 def _as_rs(result) -> ResultSet:
@@ -904,9 +909,25 @@ def save_plots(result, out_dir, lang: str = "nb", baseline=None, attribution=Non
 
 
 def folder_figures(folder: FolderResults, lang: str = "nb", region: str | None = None):
-    """The figures of a results folder (see :func:`figures`)."""
-    return figures(folder.main, lang, baseline=folder.baseline, attribution=folder.attribution, region=region,
-                   year=folder.year, others=folder.others)
+    """The figures of a results folder (see :func:`figures`), with a fan chart when the run had draws."""
+    out = figures(folder.main, lang, baseline=folder.baseline, attribution=folder.attribution, region=region,
+                  year=folder.year, others=folder.others)
+    if folder.quantiles is not None:
+        out.append(("fan_chart", "fig_fan", plot_fan(_ensemble_from_table(folder.quantiles, folder.manifest),
+                                                     lang=lang)))
+    return out
+
+
+def _ensemble_from_table(table: pd.DataFrame, manifest: dict):
+    """The national quantiles of a quantiles.csv as the object :func:`plot_fan` reads."""
+    from types import SimpleNamespace
+
+    import xarray as xr
+
+    nat = table[table["level"] == "nation"]
+    da = xr.DataArray.from_series(nat.set_index(["quantile", "year", "group", "variable"])["value"])
+    return SimpleNamespace(nation=da, county=None, scenario=str(nat["scenario"].iloc[0]),
+                           draws=manifest.get("draws", "?"), seed=manifest.get("seed", "?"))
 
 
 def plots_from_folder(results_dir, out_dir=None, lang: str = "nb", region: str | None = None,
