@@ -175,12 +175,13 @@ class IntakeResult:
 
 def required_intake(dataset: Dataset, group: str, target_year: int, start_year: int | None = None,
                     level: str = "nation", scenario: Scenario | None = None, channel: str = "graduates",
-                    target_gap: float = 0.0, max_per_year: float = 1e6) -> IntakeResult:
+                    target_gap: float = 0.0, max_per_year: float = 1e6, progress=None) -> IntakeResult:
     """Extra entrants of ``group`` a year from ``start_year`` that bring the gap in
     ``target_year`` up to ``target_gap`` FTE, for the nation or each county/municipality.
 
     ``channel`` is ``graduates`` (spread over the region's municipalities like graduates) or
     ``recruits`` (same spread, graduates' age profile). Regions without a shortage need 0.
+    ``progress(n)`` is called after each region is solved.
     Solved with :func:`scipy.optimize.brentq` on the projected gap.
     """
     if group not in D.GROUPS:
@@ -233,6 +234,8 @@ def required_intake(dataset: Dataset, group: str, target_year: int, start_year: 
             after = gap(x)
         rows.append({"region": code, "region_name": name, "gap_before_fte": before, "extra_per_year": x,
                      "gap_after_fte": after})
+        if progress:
+            progress(1)
     return IntakeResult(group, channel, start_year, target_year, pd.DataFrame(rows))
 
 

@@ -251,8 +251,11 @@ def sensitivity(scenario_file, data_dir, params, method, samples, year, group, s
     ds = _load(data_dir)
     scn = _scenario(scenario_file)
     names = [p.strip() for p in params.split(",")] if params else None
-    table = run_sensitivity(ds, scn, params=names, method=method, samples=samples, seed=seed, year=year,
-                            group=group)
+    k = len(names) if names else len(scn.uncertainty)
+    runs = samples * (k + 2) if method == "sobol" else samples * (k + 1)
+    with click.progressbar(length=runs, label=f"{method}: {runs} runs", file=sys.stderr) as bar:
+        table = run_sensitivity(ds, scn, params=names, method=method, samples=samples, seed=seed, year=year,
+                                group=group, progress=bar.update)
     a = table.attrs
     click.echo(f"{method} sensitivity of the national gap {a['year']} ({a['group']}), {a['runs']} runs; "
                f"mean {a['output_mean']:,.0f} FTE, sd {a['output_sd']:,.0f}")
@@ -461,8 +464,11 @@ def intake(group, data_dir, target_year, start_year, level, scenario_file, chann
     from .analysis import required_intake
 
     ds = _load(data_dir)
-    res = required_intake(ds, group, target_year, start_year=start_year, level=level,
-                          scenario=_scenario(scenario_file) if scenario_file else None, channel=channel)
+    units = {"nation": 1, "county": len(ds.regions.counties), "municipality": len(ds.regions)}[level]
+    with click.progressbar(length=units, label=f"solving {units} region(s)", file=sys.stderr) as bar:
+        res = required_intake(ds, group, target_year, start_year=start_year, level=level,
+                              scenario=_scenario(scenario_file) if scenario_file else None, channel=channel,
+                              progress=bar.update)
     click.echo(f"extra {channel} of {group} per year from {res.start_year} to close the gap in {target_year}:")
     for _, row in res.table.iterrows():
         click.echo(f"  {row.region_name:<36}{row.gap_before_fte:>10,.0f} FTE gap -> {row.extra_per_year:>9,.0f} "

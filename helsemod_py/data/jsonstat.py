@@ -94,24 +94,26 @@ _MAX_SHOWN = 5
 
 
 # --- loading and parsing ---------------------------------------------------------------------
-def load_json(obj_or_path) -> tuple[dict, str]:
-    """``(object, label)`` from a dict, JSON text/bytes or a path; the label names it in errors."""
+def load_json(obj_or_path, label: str | None = None) -> tuple[dict, str]:
+    """``(object, label)`` from a dict, JSON text/bytes or a path; the label (default: the
+    file name) names it in errors."""
     if isinstance(obj_or_path, dict):
-        return obj_or_path, "JSON-stat"
+        return obj_or_path, label or "JSON-stat"
     if isinstance(obj_or_path, (bytes, bytearray)):
-        text, label = bytes(obj_or_path).decode("utf-8-sig", errors="replace"), "response"
+        text, label = bytes(obj_or_path).decode("utf-8-sig", errors="replace"), label or "response"
     elif isinstance(obj_or_path, str) and obj_or_path.lstrip().startswith(("{", "[")):
-        text, label = obj_or_path, "response"
+        text, label = obj_or_path, label or "response"
     else:
         path = Path(obj_or_path)
-        label = path.name
+        label = label or path.name
         if not path.is_file():
             raise ImportDataError(f"{path}: file not found")
         text = path.read_bytes().decode("utf-8-sig", errors="replace")
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportDataError(f"{label}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        raise ImportDataError(f"{label}: malformed JSON, not JSON-stat2 ({exc.msg} at line {exc.lineno} "
+                              f"column {exc.colno}; cut off or not a JSON file?)") from None
     if not isinstance(obj, dict):
         raise ImportDataError(f"{label}: not JSON-stat2: the top level is a {type(obj).__name__}, not an object")
     return obj, label
@@ -163,10 +165,10 @@ def _categories(dim_id: str, spec, label: str) -> tuple[list[str], dict[str, str
     return codes, {str(k): str(v) for k, v in labels.items()}
 
 
-def metadata_dimensions(obj_or_path) -> tuple[list[str], dict[str, list[str]]]:
+def metadata_dimensions(obj_or_path, label: str | None = None) -> tuple[list[str], dict[str, list[str]]]:
     """Dimension ids and category codes of a JSON-stat2 dataset, values not needed
     (PxWebApi v2's ``/tables/{id}/metadata?outputFormat=json-stat2``)."""
-    obj, label = load_json(obj_or_path)
+    obj, label = load_json(obj_or_path, label)
     ids = obj.get("id")
     dims = obj.get("dimension")
     if not isinstance(ids, list) or not isinstance(dims, dict):
@@ -189,8 +191,7 @@ def parse_jsonstat2(obj_or_path, table: str | None = None, label: str | None = N
     name used in messages), ``dims``, ``labels`` (dimension -> code -> label), ``roles``
     and ``updated``.
     """
-    obj, name = load_json(obj_or_path)
-    name = label or name
+    obj, name = load_json(obj_or_path, label)
     if "dataset" in obj and "class" not in obj:
         raise ImportDataError(f"{name}: not JSON-stat2: looks like JSON-stat 1 (a top-level 'dataset'); "
                               "download with format json-stat2")
@@ -577,9 +578,14 @@ def _expand_regions(work: pd.DataFrame, resolver: RegionResolver, name: str,
     """``work`` (columns ``_code``, ``year``, ``value``, ...) with each row repeated for each
     2024 code of its region (column ``region``) and ``value`` times its share; non-municipal
     rows dropped (returned as notes). ``col`` names the dimension in messages."""
-    uniq = work[["_code", "year"]].drop_duplicates()
-    mapping, bad, dropped = {}, {}, set()
-    for r, y in zip(uniq["_code"], uniq["year"]):
+    empty = work["value"].fillna(0.0).eq(0.0).groupby([work["_code"], work["year"]]).all()
+    retired = resolver.RG._retired("municipality")
+    mapping, bad, dropped, gone = {}, {}, set(), set()
+    for (r, y), is_empty in empty.items():
+        code = re.sub(r"^(K-|F-)", "", str(r))
+        if code in retired and int(y) >= retired[code] and is_empty:
+            gone.add(r)  # a code after its last year: SSB fills it with '.', null or 0
+            continue
         try:
             t = resolver.resolve(r, int(y))
         except KeyError as exc:
@@ -600,6 +606,8 @@ def _expand_regions(work: pd.DataFrame, resolver: RegionResolver, name: str,
     out["value"] = out["value"] * out["_share"]
     notes = [f"{name}: dropped non-municipal region(s) {', '.join(sorted(dropped)[:10])}"
              + (" ..." if len(dropped) > 10 else "")] if dropped else []
+    if gone:
+        notes.append(f"{name}: dropped the empty cells of {len(gone)} historical code(s) after their last year")
     return out.drop(columns=["_code", "_share"]), notes
 
 
@@ -652,7 +660,7 @@ def population_from_jsonstat(frame: pd.DataFrame, regions: D.Regions | None = No
                               "(07459 is read by one-year age 000..105+)")
     work = pd.DataFrame({"_code": frame[rc].astype(str).to_numpy(), "year": year.to_numpy(dtype=np.int64),
                          "sex": sex.to_numpy(), "age": age.map(lambda a: a[0]).to_numpy(dtype=np.int64),
-                         "value": frame["value"].to_numpy()})
+                         "value": frame["value"].to_numpy(), "status": _status_col(frame)})
     resolver = RegionResolver(regions, _latest_totals(work))
     long, new_notes = _expand_regions(work, resolver, name, rc)
     if notes is not None:
@@ -661,8 +669,10 @@ def population_from_jsonstat(frame: pd.DataFrame, regions: D.Regions | None = No
     if cells.isna().any():
         r, y, s, a = cells.index[np.flatnonzero(cells.isna().to_numpy())[0]]
         n = int(cells.isna().sum())
-        raise ImportDataError(f"{name}: dimension {rc!r}: code {r!r}: suppressed or missing value for "
-                              f"year {y}, {s}, age {a}" + (f" (and {n - 1} more cells)" if n > 1 else ""))
+        src = long[(long["region"] == r) & (long["year"] == y) & (long["sex"] == s) & (long["age"] == a)]
+        raise ImportDataError(f"{name}: dimension {rc!r}: code {r!r}: {_missing_what(src)} for {tc}={y}, "
+                              f"{sc}={s}, {ac}={a}" + (f" (and {n - 1} more cells)" if n > 1 else "")
+                              + " (the population must have every cell)")
     if (cells < 0).any():
         r, y, s, a = cells.index[np.flatnonzero((cells < 0).to_numpy())[0]]
         raise ImportDataError(f"{name}: dimension {rc!r}: code {r!r}: negative value for year {y}, {s}, age {a}")
@@ -701,6 +711,15 @@ def population_from_jsonstat(frame: pd.DataFrame, regions: D.Regions | None = No
                              _merged_groups(expected, all_years, "municipality"))
 
 
+def _status_col(frame: pd.DataFrame) -> np.ndarray:
+    return frame["status"].to_numpy() if "status" in frame.columns else np.full(len(frame), "", dtype=object)
+
+
+def _missing_what(rows: pd.DataFrame) -> str:
+    symbols = [str(v) for v in rows.get("status", pd.Series(dtype=object)) if str(v) in SUPPRESSED]
+    return f"suppressed cell (status {symbols[0]!r})" if symbols else "missing value (null or empty)"
+
+
 def _latest_totals(work: pd.DataFrame) -> dict[str, float]:
     """Population by 2024 code (prefix dropped) in the latest year, to share out splits."""
     if not len(work):
@@ -730,7 +749,7 @@ def write_population_csv(history, path) -> None:
     if whole:
         for c in ("male", "female", "total"):
             out[c] = np.round(out[c]).astype(np.int64)
-    out.to_csv(path, index=False, float_format="%.10g")
+    out.to_csv(path, index=False)
 
 
 # --- projections (14288, 14746, SSB's long CSV) ---------------------------------------------
@@ -814,12 +833,13 @@ def projection_from_jsonstat(frame: pd.DataFrame, alternative: str = "MMMM", reg
                               weights)
     work = pd.DataFrame({"_code": frame[rc].astype(str).to_numpy(), "year": year.to_numpy(dtype=np.int64),
                          "lo": [a[0] for a in age], "hi": [a[1] for a in age],
-                         "sex": sex.to_numpy(dtype=object), "value": frame["value"].to_numpy()})
+                         "sex": sex.to_numpy(dtype=object), "value": frame["value"].to_numpy(),
+                         "status": _status_col(frame)})
     long, notes = _expand_regions(work, resolver, name, rc)
     if long["value"].isna().any():
         r = long.loc[long["value"].isna()].iloc[0]
-        raise ImportDataError(f"{name}: dimension {rc!r}: code {r['region']!r}: suppressed or missing value for "
-                              f"year {r['year']}, age group {r['lo']}-{r['hi']}")
+        raise ImportDataError(f"{name}: dimension {rc!r}: code {r['region']!r}: {_missing_what(long.loc[[r.name]])} "
+                              f"for {tc}={r['year']}, {ac}={r['lo']}-{r['hi']} (a projection must have every cell)")
     if (long["value"] < 0).any():
         r = long.loc[long["value"] < 0].iloc[0]
         raise ImportDataError(f"{name}: dimension {rc!r}: code {r['region']!r}: negative value in year {r['year']}")
@@ -926,7 +946,7 @@ def read_projection_csv(path, regions: D.Regions | None = None, base=None, alter
 def write_projection(long: pd.DataFrame, path) -> None:
     """Write the driver's long format (``region, year, sex, age, value``), as read by
     :func:`helsemod_py.scenario.driver.read_population_projection`."""
-    long[["region", "year", "sex", "age", "value"]].to_csv(path, index=False, float_format="%.10g")
+    long[["region", "year", "sex", "age", "value"]].to_csv(path, index=False)
 
 
 def long_table(frame: pd.DataFrame) -> pd.DataFrame:
