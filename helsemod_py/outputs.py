@@ -31,6 +31,19 @@ def long_table(projection: Projection, variables=RESULT_VARIABLES) -> pd.DataFra
     return pd.concat(frames, ignore_index=True)
 
 
+def population_by_age(projection: Projection) -> pd.DataFrame:
+    """Population by sex and age for the nation and each county in the first and last year."""
+    years = [int(projection.years[0]), int(projection.years[-1])]
+    frames = []
+    for level in ("county", "nation"):
+        agg = projection.aggregate(level)
+        da = agg.population.sel(year=years)
+        df = da.to_dataframe(name="value").reset_index()[["region", "year", "sex", "age", "value"]]
+        df.insert(1, "region_level", level)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
 def manifest(projection: Projection, scenario_hash: str | None = None, seed: int | None = None,
              command: list[str] | None = None, extra: dict | None = None) -> dict:
     """What is needed to reproduce a result: data, scenario, seed, versions, command line."""
@@ -103,6 +116,8 @@ def write_results(projection: Projection, out_dir, force: bool = False, fmt: str
         writers["results.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.6g")
     else:
         raise HelsemodError(f"format {fmt!r}: allowed csv, parquet, xlsx")
+    pyramid = population_by_age(projection)
+    writers["population_by_age.csv"] = lambda p: pyramid.to_csv(p, index=False, float_format="%.6g")
     for name, frame in (extra_tables or {}).items():
         writers[name] = lambda p, f=frame: f.to_csv(p, index=False, float_format="%.6g")
     man = manifest(projection, scenario_hash=scenario_hash, seed=seed, extra=manifest_extra)

@@ -172,7 +172,8 @@ def test_waterfall_adds_up_and_folder_rows_match(runs, folders):
 def test_plots_from_folders(tmp_path, folders):
     run_dir, compare_dir = folders
     paths = plots_from_folder(run_dir, tmp_path / "run", lang="nb")
-    assert [p.name for p in paths] == ["supply_demand_nb.png", "gap_by_county_nb.png", "gap_heatmap_nb.png"]
+    assert [p.name for p in paths] == ["supply_demand_nb.png", "gap_by_county_nb.png", "gap_heatmap_nb.png",
+                                       "population_pyramids_nb.png"]  # from population_by_age.csv
     paths = plots_from_folder(compare_dir, lang="en")  # default: <folder>/plots
     names = [p.name for p in paths]
     assert "scenario_comparison_en.png" in names and "attribution_waterfall_en.png" in names
@@ -246,7 +247,7 @@ def test_html_report_from_folders(tmp_path, folders, runs):
     out = report_from_folder(run_dir, tmp_path / "run.html", lang="en")
     text = out.read_text(encoding="utf-8")
     _self_contained(text)
-    assert text.count("data:image/png;base64,") == 3
+    assert text.count("data:image/png;base64,") == 4  # supply/demand, counties, heat map, pyramids
     assert "Gap by county" in text and "per 1,000 inh." in text  # results carry the population
     out = report_from_folder(compare_dir, lang="nb")  # default: <folder>/report_nb.html
     assert out == compare_dir / "report_nb.html"

@@ -172,7 +172,8 @@ def metadata_dimensions(obj_or_path, label: str | None = None) -> tuple[list[str
     ids = obj.get("id")
     dims = obj.get("dimension")
     if not isinstance(ids, list) or not isinstance(dims, dict):
-        raise ImportDataError(f"{label}: not JSON-stat2 metadata: missing {'id' if not isinstance(ids, list) else 'dimension'!r}")
+        missing = "id" if not isinstance(ids, list) else "dimension"
+        raise ImportDataError(f"{label}: not JSON-stat2 metadata: missing {missing!r}")
     out = {}
     for d in ids:
         if d not in dims:
@@ -266,7 +267,8 @@ def _values(raw, n: int, name: str) -> np.ndarray:
             continue
         out[i] = float(v)
     if bad:
-        raise ImportDataError([f"{name}: 'value' entry {i}: {v!r} is not a number or null" for i, v in bad[:_MAX_SHOWN]])
+        raise ImportDataError([f"{name}: 'value' entry {i}: {v!r} is not a number or null"
+                               for i, v in bad[:_MAX_SHOWN]])
     return out
 
 
@@ -437,7 +439,8 @@ class RegionResolver:
             bad = [c for c in out if c not in self.known]
             if bad:
                 note = self.RG.retired_code_note(code)
-                raise KeyError("not a 2024 municipality" + (f"; {note}" if note else ""))
+                raise KeyError(f"not a 2024 municipality; {note}" if note else
+                               f"not among the {len(self.known)} municipalities of the list given")
         return out
 
 
@@ -506,27 +509,52 @@ def _dim(frame: pd.DataFrame, code: str, name: str, required: bool = True) -> st
     return None
 
 
-def _map_unique(frame: pd.DataFrame, col: str, fn, name: str, what: str) -> pd.Series:
-    """Apply ``fn`` to each distinct value of ``col``; unknown ones are errors, one line each."""
-    uniq = pd.unique(frame[col])
-    out, bad = {}, []
+def _map_unique(frame: pd.DataFrame, col: str, fn, name: str, what: str) -> np.ndarray:
+    """``fn`` of each value of ``col`` (computed once per distinct value), as an object
+    array; unknown values are errors, one line each."""
+    codes, uniq = pd.factorize(frame[col], use_na_sentinel=False)
+    out, bad = [], []
     for v in uniq:
         try:
-            out[v] = fn(v)
+            out.append(fn(v))
         except KeyError as exc:
+            out.append(None)
             bad.append(f"{name}: dimension {col!r}: unknown code {v!r} ({exc.args[0] if exc.args else what})")
     if bad:
         raise ImportDataError(bad[:_MAX_SHOWN] + ([f"{name}: dimension {col!r}: ... and {len(bad) - _MAX_SHOWN} "
                                                    "more unknown codes"] if len(bad) > _MAX_SHOWN else []))
-    return frame[col].map(out)
+    table = np.empty(len(out), dtype=object)
+    table[:] = out
+    return table[codes]
 
 
-def _years(frame: pd.DataFrame, col: str, name: str) -> pd.Series:
-    y = pd.to_numeric(frame[col].astype(str).str.strip(), errors="coerce")
-    bad = pd.unique(frame.loc[y.isna() | (y != y.round()), col])
-    if len(bad):
+def _ages(frame: pd.DataFrame, col: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """First and last one-year age (:func:`parse_age`) of each row's ``col``; -1 for a total
+    (to be skipped). Unknown codes are errors, one line each."""
+    codes, uniq = pd.factorize(frame[col], use_na_sentinel=False)
+    lo, hi = np.full(len(uniq), -1, dtype=np.int64), np.full(len(uniq), -1, dtype=np.int64)
+    bad = []
+    for i, v in enumerate(uniq):
+        try:
+            span = parse_age(v)
+        except KeyError as exc:
+            bad.append(f"{name}: dimension {col!r}: unknown code {v!r} ({exc.args[0]})")
+            continue
+        if span is not None:
+            lo[i], hi[i] = span
+    if bad:
+        raise ImportDataError(bad[:_MAX_SHOWN] + ([f"{name}: dimension {col!r}: ... and {len(bad) - _MAX_SHOWN} "
+                                                   "more unknown codes"] if len(bad) > _MAX_SHOWN else []))
+    return lo[codes], hi[codes]
+
+
+def _years(frame: pd.DataFrame, col: str, name: str) -> np.ndarray:
+    codes, uniq = pd.factorize(frame[col].astype(str), use_na_sentinel=False)
+    y = pd.to_numeric(pd.Series(uniq).str.strip(), errors="coerce").to_numpy(dtype=float)
+    bad = [u for u, v in zip(uniq, y) if not np.isfinite(v) or v != np.round(v)]
+    if bad:
         raise ImportDataError([f"{name}: dimension {col!r}: {v!r} is not a year" for v in bad[:_MAX_SHOWN]])
-    return y.astype(int)
+    return y.astype(np.int64)[codes]
 
 
 def _check_duplicates(frame: pd.DataFrame, keys: list[str], name: str) -> None:
@@ -646,20 +674,18 @@ def population_from_jsonstat(frame: pd.DataFrame, regions: D.Regions | None = No
     _check_duplicates(frame, [c for c in (rc, sc, ac, cc, tc) if c], name)
     year = _years(frame, tc, name)
     if years is not None:
-        _check_years(year.to_numpy(), years, name, tc)
-        keep = year.isin(list(years)).to_numpy()
+        _check_years(year, years, name, tc)
+        keep = np.isin(year, list(years))
         frame, year = frame[keep], year[keep]
     sex = _map_unique(frame, sc, parse_sex, name, "sex")
-    age = _map_unique(frame, ac, parse_age, name, "age")
-    keep = sex.notna().to_numpy() & age.notna().to_numpy()
-    frame, year, sex, age = frame[keep], year[keep], sex[keep], age[keep]
-    one_year = age.map(lambda a: a[0] == a[1])
-    if not one_year.all():
-        bad = pd.unique(frame.loc[~one_year.to_numpy(), ac])
-        raise ImportDataError(f"{name}: dimension {ac!r}: age group {bad[0]!r} is not a one-year age "
+    lo, hi = _ages(frame, ac, name)
+    keep = (sex != None) & (lo >= 0)  # noqa: E711 - elementwise
+    frame, year, sex, lo, hi = frame[keep], year[keep], sex[keep], lo[keep], hi[keep]
+    if (lo != hi).any():
+        bad = frame[ac].to_numpy()[np.flatnonzero(lo != hi)[0]]
+        raise ImportDataError(f"{name}: dimension {ac!r}: age group {bad!r} is not a one-year age "
                               "(07459 is read by one-year age 000..105+)")
-    work = pd.DataFrame({"_code": frame[rc].astype(str).to_numpy(), "year": year.to_numpy(dtype=np.int64),
-                         "sex": sex.to_numpy(), "age": age.map(lambda a: a[0]).to_numpy(dtype=np.int64),
+    work = pd.DataFrame({"_code": frame[rc].astype(str).to_numpy(), "year": year, "sex": sex, "age": lo,
                          "value": frame["value"].to_numpy(), "status": _status_col(frame)})
     resolver = RegionResolver(regions, _latest_totals(work))
     long, new_notes = _expand_regions(work, resolver, name, rc)
@@ -676,11 +702,12 @@ def population_from_jsonstat(frame: pd.DataFrame, regions: D.Regions | None = No
     if (cells < 0).any():
         r, y, s, a = cells.index[np.flatnonzero((cells < 0).to_numpy())[0]]
         raise ImportDataError(f"{name}: dimension {rc!r}: code {r!r}: negative value for year {y}, {s}, age {a}")
-    all_years = np.array(sorted(set(int(y) for y in cells.index.get_level_values("year"))))
+    idx = cells.index
+    all_years = np.array(sorted(int(y) for y in idx.levels[idx.names.index("year")]))
     if years is None:
         _check_years(all_years, None, name, tc)
     if regions is not None:
-        present = set(cells.index.get_level_values("region"))
+        present = set(idx.levels[idx.names.index("region")])
         missing = [c for c in regions.codes if c not in present]
         if missing:
             raise ImportDataError([f"{name}: dimension {rc!r}: no data for municipality {c!r} "
@@ -689,15 +716,14 @@ def population_from_jsonstat(frame: pd.DataFrame, regions: D.Regions | None = No
                                       "municipalities missing"] if len(missing) > _MAX_SHOWN else []))
         expected = regions
     else:
-        codes = tuple(sorted(set(cells.index.get_level_values("region"))))
+        codes = tuple(sorted(idx.levels[idx.names.index("region")]))
         expected = D.Regions(codes, codes, tuple(c[:2] for c in codes), {})
     shape = (len(all_years), len(expected), len(D.SEXES), len(D.AGES))
     pos_r = {c: i for i, c in enumerate(expected.codes)}
-    idx = cells.index
-    flat = np.ravel_multi_index((np.searchsorted(all_years, idx.get_level_values("year").to_numpy(dtype=int)),
-                                 idx.get_level_values("region").map(pos_r).to_numpy(dtype=np.int64),
-                                 idx.get_level_values("sex").map(D.SEXES.index).to_numpy(dtype=np.int64),
-                                 idx.get_level_values("age").to_numpy(dtype=np.int64)), shape)
+    flat = np.ravel_multi_index((_level(idx, "year", lambda y: int(np.searchsorted(all_years, int(y)))),
+                                 _level(idx, "region", pos_r.__getitem__),
+                                 _level(idx, "sex", D.SEXES.index),
+                                 _level(idx, "age", int)), shape)
     have = np.zeros(int(np.prod(shape)), dtype=bool)
     have[flat] = True
     if not have.all():
@@ -718,6 +744,13 @@ def _status_col(frame: pd.DataFrame) -> np.ndarray:
 def _missing_what(rows: pd.DataFrame) -> str:
     symbols = [str(v) for v in rows.get("status", pd.Series(dtype=object)) if str(v) in SUPPRESSED]
     return f"suppressed cell (status {symbols[0]!r})" if symbols else "missing value (null or empty)"
+
+
+def _level(idx: pd.MultiIndex, name: str, fn) -> np.ndarray:
+    """``fn`` of a MultiIndex level's values, per row (computed once per distinct value)."""
+    k = idx.names.index(name)
+    table = np.array([fn(v) for v in idx.levels[k]], dtype=np.int64)
+    return table[idx.codes[k]]
 
 
 def _latest_totals(work: pd.DataFrame) -> dict[str, float]:
@@ -821,20 +854,18 @@ def projection_from_jsonstat(frame: pd.DataFrame, alternative: str = "MMMM", reg
         frame = frame[frame[alt_col] == code]
     _check_duplicates(frame, [c for c in (rc, sc, ac, tc) if c], name)
     year = _years(frame, tc, name)
-    age = _map_unique(frame, ac, parse_age, name, "age")
-    sex = _map_unique(frame, sc, parse_sex, name, "sex") if sc else pd.Series([None] * len(frame), index=frame.index)
-    keep = age.notna().to_numpy() & (sex.notna().to_numpy() if sc else np.ones(len(frame), bool))
-    frame, year, age, sex = frame[keep], year[keep], age[keep], sex[keep]
-    groups = sorted(set(age))
+    lo, hi = _ages(frame, ac, name)
+    sex = _map_unique(frame, sc, parse_sex, name, "sex") if sc else np.full(len(frame), None, dtype=object)
+    keep = (lo >= 0) & ((sex != None) if sc else True)  # noqa: E711 - elementwise
+    frame, year, lo, hi, sex = frame[keep], year[keep], lo[keep], hi[keep], sex[keep]
+    groups = sorted(set(zip(lo.tolist(), hi.tolist())))
     _check_age_cover(groups, name, ac)
     base_pop, base_codes = _base_array(base, base_year)
     weights = {c: float(base_pop[i].sum()) for i, c in enumerate(base_codes)} if base is not None else None
     resolver = RegionResolver(regions if regions is not None else (base.regions if base is not None else None),
                               weights)
-    work = pd.DataFrame({"_code": frame[rc].astype(str).to_numpy(), "year": year.to_numpy(dtype=np.int64),
-                         "lo": [a[0] for a in age], "hi": [a[1] for a in age],
-                         "sex": sex.to_numpy(dtype=object), "value": frame["value"].to_numpy(),
-                         "status": _status_col(frame)})
+    work = pd.DataFrame({"_code": frame[rc].astype(str).to_numpy(), "year": year, "lo": lo, "hi": hi,
+                         "sex": sex, "value": frame["value"].to_numpy(), "status": _status_col(frame)})
     long, notes = _expand_regions(work, resolver, name, rc)
     if long["value"].isna().any():
         r = long.loc[long["value"].isna()].iloc[0]
@@ -954,6 +985,6 @@ def long_table(frame: pd.DataFrame) -> pd.DataFrame:
     model does not convert (KOSTRA, employment)."""
     out = frame.drop(columns=[c for c in ("_file",) if c in frame.columns]).copy()
     for d, labels in frame.attrs.get("labels", {}).items():
-        if d in out.columns and labels:
+        if d in out.columns and labels and any(str(k) != str(v) for k, v in labels.items()):
             out.insert(out.columns.get_loc(d) + 1, f"{d}_label", out[d].map(labels))
     return out

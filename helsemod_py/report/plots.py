@@ -64,6 +64,7 @@ class ResultSet:
     manifest: dict = field(default_factory=dict)
     projection: Projection | None = None
     county_of: dict = field(default_factory=dict)
+    population_by_age: pd.DataFrame | None = None  # population_by_age.csv of a results folder
 
     # --- construction -------------------------------------------------------------------
     @classmethod
@@ -287,6 +288,10 @@ def load_folder(results_dir) -> FolderResults:
         att = pd.read_csv(path / "attribution.csv", dtype={"scenario": str, "region": str, "measure": str})
     if (path / "cost_effectiveness.csv").exists():
         ce = pd.read_csv(path / "cost_effectiveness.csv", dtype={"scenario": str, "measure": str})
+    if (path / "population_by_age.csv").exists():
+        pa = pd.read_csv(path / "population_by_age.csv", dtype={"region": str, "region_level": str, "sex": str})
+        for r in results:
+            r.population_by_age = pa
     qt = None
     if (path / "quantiles.csv").exists():
         qt = pd.read_csv(path / "quantiles.csv", dtype={"scenario": str, "level": str, "region": str, "group": str,
@@ -630,14 +635,25 @@ def plot_population_pyramids(result, years=None, lang: str = "nb", region: str |
     L.check_lang(lang)
     rs = _as_rs(result)
     proj = rs.projection
-    if proj is None or "population" not in proj.data:
-        raise HelsemodError("population pyramids need the population by sex and age: pass a Projection")
+    has_table = rs.population_by_age is not None
+    if (proj is None or "population" not in proj.data) and not has_table:
+        raise HelsemodError("population pyramids need the population by sex and age: pass a Projection "
+                            "or a results folder with population_by_age.csv")
     y0, y1 = (rs.base_year, rs.horizon) if years is None else (int(years[0]), int(years[1]))
     for y in (y0, y1):
         rs.check_year(y)
     code = rs.resolve_region(region)
     level = str(rs.long.loc[rs.long["region"] == code, "region_level"].iloc[0])
-    pop = proj.aggregate(level).data["population"].sel(region=code)
+    if proj is not None and "population" in proj.data:
+        pop = proj.aggregate(level).data["population"].sel(region=code)
+    else:
+        import xarray as xr
+
+        tab = rs.population_by_age
+        sub = tab[tab["region"] == code]
+        if sub.empty:
+            raise HelsemodError(f"population_by_age.csv has no rows for region {code!r} (nation and counties only)")
+        pop = xr.DataArray.from_series(sub.set_index(["year", "sex", "age"])["value"])
     edges, agelabels = _age_bins()
     ages = pop["age"].values
     idx = np.searchsorted(edges, ages, side="right") - 1
@@ -871,7 +887,9 @@ def figures(result, lang: str = "nb", baseline=None, attribution=None, region: s
         out.append(("gap_by_county", "fig_county", plot_gap_by_county(rs, year=year, lang=lang)))
     if "municipality" in rs.levels:
         out.append(("gap_heatmap", "fig_heat", plot_gap_heatmap(rs, year=year, lang=lang)))
-    if rs.projection is not None and "population" in rs.projection.data:
+    pyramid_region_ok = rs.population_by_age is not None and (
+        region is None or rs.resolve_region(region) in set(rs.population_by_age["region"]))
+    if (rs.projection is not None and "population" in rs.projection.data) or pyramid_region_ok:
         out.append(("population_pyramids", "fig_pyramid", plot_population_pyramids(rs, lang=lang, region=region)))
     if baseline is not None:
         comp = [_as_rs(o) for o in others] if others else [rs]
