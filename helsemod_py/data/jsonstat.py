@@ -247,6 +247,8 @@ def _values(raw, n: int, name: str) -> np.ndarray:
     if isinstance(raw, list):
         if len(raw) != n:
             raise ImportDataError(f"{name}: 'value' has {len(raw)} entries, expected {n} (product of size)")
+        if all(type(v) in (int, float, type(None)) for v in raw):  # the usual case, vectorised
+            return np.array(raw, dtype=float) if n else np.zeros(0)
         items = enumerate(raw)
         out = np.full(n, np.nan)
     elif isinstance(raw, dict):
@@ -357,7 +359,8 @@ def read_ssb_csv(path) -> pd.DataFrame:
 
 # --- regions -------------------------------------------------------------------------------
 def _norm(name: str) -> str:
-    return re.sub(r"\s+", " ", str(name)).strip().casefold()
+    text = re.sub(r"\s*-\s*", "-", str(name))
+    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 class RegionResolver:
@@ -378,10 +381,12 @@ class RegionResolver:
         self.weights = dict(weights or {})
         self.known = set(regions.codes) if regions is not None else None
         self.names: dict[str, list[str]] = {}
+        self.aliases: dict[str, list[str]] = {}  # parts of bilingual names ("Oslo-Oslove")
         if regions is not None:
             for c, n in zip(regions.codes, regions.names):
-                for alias in {n, *re.split(r"\s+-\s+|-", n)} if _bilingual(n) else {n}:
-                    self.names.setdefault(_norm(alias), []).append(c)
+                self.names.setdefault(_norm(n), []).append(c)
+                for part in re.split(r"\s*-\s*", n) if "-" in n else []:
+                    self.aliases.setdefault(_norm(part), []).append(c)
         self.old_names: dict[str, list[tuple[str, int]]] = {}  # name -> (code, last year in use)
         retired = RG._retired("municipality")
         all_names: dict[str, str] = {}
@@ -410,6 +415,10 @@ class RegionResolver:
         pm = re.match(r"^(.*?)\s*\((\d{4})?\s*-\s*(\d{4})?\)\s*$", text)
         if pm:
             name, period = pm.group(1), (pm.group(2), pm.group(3))
+        county = None
+        qm = re.match(r"^(.*?)\s*\(([^()\d]+)\)$", name)  # "Herøy (Nordland)": a county to tell names apart
+        if qm:
+            name, county = qm.group(1), _norm(qm.group(2))
         key = _norm(name)
         if key in NATION_NAMES:
             return None
@@ -419,16 +428,27 @@ class RegionResolver:
             if len(olds) == 1:
                 return self._code(olds[0], last, harmonised=False)
         hits = self.names.get(key, [])
-        if len(hits) == 1:
-            return {hits[0]: 1.0}
+        if county is not None and self.regions is not None:
+            hits = [c for c in hits if county in self._county_keys(c)]
         if len(hits) > 1:
             raise KeyError(f"name matches several municipalities ({', '.join(hits)})")
+        if hits:
+            return {hits[0]: 1.0}
         if key in self.county_names:
             return None
+        hits = self.aliases.get(key, [])
+        if len(hits) == 1:  # one half of a bilingual name ("Oslo" for "Oslo-Oslove")
+            return {hits[0]: 1.0}
         if self.regions is None and key in self.old_names and len(self.old_names[key]) == 1:
             code, until = self.old_names[key][0]
             return self._code(code, until, harmonised=False)
         raise KeyError("unknown name" + (" (give the municipality list)" if self.regions is None else ""))
+
+    def _county_keys(self, code: str) -> set[str]:
+        """The county name of a municipality, whole and each half of a bilingual name."""
+        county = self.regions.county_codes[self.regions.codes.index(code)]
+        full = _norm(self.regions.county_names.get(county, ""))
+        return {full, *full.split("-")}
 
     def _code(self, code: str, year: int, harmonised: bool) -> dict[str, float]:
         if harmonised:
@@ -442,12 +462,6 @@ class RegionResolver:
                 raise KeyError(f"not a 2024 municipality; {note}" if note else
                                f"not among the {len(self.known)} municipalities of the list given")
         return out
-
-
-def _bilingual(name: str) -> bool:
-    # SSB writes bilingual names with " - " (e.g. "Kautokeino - Guovdageaidnu") or a hyphen
-    # between two names; single names with hyphens ("Midt-Telemark") are kept whole as well.
-    return "-" in name
 
 
 # --- ages and sexes ---------------------------------------------------------------------------
@@ -877,9 +891,10 @@ def projection_from_jsonstat(frame: pd.DataFrame, alternative: str = "MMMM", reg
     needs_split = (long["lo"] != long["hi"]).any() or not sc
     if needs_split and base is None:
         example = next((g for g in groups if g[0] != g[1]), None)
-        what = f"age groups such as {example[0]}-{example[1]}" if example else "no sex"
-        raise ImportDataError(f"{name}: dimension {ac if example else REGION!r}: {what}: splitting into one-year "
-                              "ages and sexes needs a base population (import a 07459 population file with it)")
+        what = (f"dimension {ac!r}: age groups such as {example[0]}-{example[1]}" if example
+                else f"no dimension {SEX!r} (sex)")
+        raise ImportDataError(f"{name}: {what}: splitting into one-year ages and sexes needs a base population "
+                              "(import a 07459 population file with it)")
     out = _split(long, base_pop, base_codes, name) if needs_split else long.rename(columns={"lo": "age"})[
         ["region", "year", "sex", "age", "value"]]
     out = out.groupby(["region", "year", "sex", "age"], sort=False, as_index=False)["value"].sum()
