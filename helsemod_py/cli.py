@@ -628,7 +628,7 @@ def info(data_dir):
 
 @main.group(context_settings=CONTEXT)
 def data():
-    """Dataset tools: write the default dataset, check a dataset folder.
+    """Dataset tools: fetch and import SSB tables, build, write and check dataset folders.
 
     \b
     Example:
@@ -652,10 +652,62 @@ def data_default(out_dir, force):
     click.echo(f"wrote {out_dir}")
 
 
+@data.command("fetch", context_settings=CONTEXT)
+@click.option("--tables", default="07459,14288", show_default=True,
+              help="Comma-separated SSB table ids (`all` for every table the model knows).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default="ssb-cache", show_default=True,
+              help="Folder for the raw responses, their queries and download dates.")
+@click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True)
+@_handle_errors
+def data_fetch(tables, cache_dir, retries):
+    """Download SSB tables through the PxWebApi (JSON-stat2) into a cache folder.
+
+    Then `helsemod data import CACHE/*/*.json --out imported` and `helsemod data build`.
+
+    \b
+    Example:
+        helsemod data fetch --tables 07459,14288 --cache ssb-cache
+    """
+    from .data.fetch import TABLES, fetch
+
+    ids = list(TABLES) if tables.strip() == "all" else [t.strip() for t in tables.split(",") if t.strip()]
+    unknown = [t for t in ids if t not in TABLES]
+    if unknown:
+        raise HelsemodError([f"--tables {t!r}: unknown table (allowed: {', '.join(TABLES)}, all)" for t in unknown])
+    for path in fetch(ids, cache_dir, retries=retries):
+        click.echo(f"wrote {path}")
+
+
+@data.command("import", context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
+@click.option("--municipalities", type=click.Path(dir_okay=False), default=None,
+              help="SSB municipality list CSV (kommuner_2024.csv) for names and counties.")
+@click.option("--alternatives", default="MMMM", show_default=True,
+              help="Projection alternatives to keep (comma-separated, or `all`).")
+@click.option("--force", is_flag=True, help="Overwrite an existing folder.")
+@_handle_errors
+def data_import(files, out_dir, municipalities, alternatives, force):
+    """Convert SSB files downloaded by hand or by `fetch` (JSON-stat2 or SSB CSV) to an import folder.
+
+    \b
+    Example:
+        helsemod data import 07459.json kostra_care_panel_2015_2023.csv --municipalities kommuner_2024.csv \\
+            --out imported && helsemod data build --from-import imported --out norway
+    """
+    from .data.fetch import import_files
+
+    alts = "all" if alternatives.strip() == "all" else tuple(a.strip() for a in alternatives.split(","))
+    path = import_files(files, out_dir, force=force, municipalities=municipalities, alternatives=alts)
+    click.echo(f"wrote {path}")
+
+
 @data.command("build", context_settings=CONTEXT)
-@click.option("--population", "population_csv", type=click.Path(dir_okay=False), required=True,
+@click.option("--from-import", "import_dir", type=click.Path(file_okay=False), default=None,
+              help="An import folder written by `helsemod data import` (instead of --population/--municipalities).")
+@click.option("--population", "population_csv", type=click.Path(dir_okay=False), default=None,
               help="SSB population CSV (kommune_nr, year, age, male, female, total).")
-@click.option("--municipalities", "municipalities_csv", type=click.Path(dir_okay=False), required=True,
+@click.option("--municipalities", "municipalities_csv", type=click.Path(dir_okay=False), default=None,
               help="SSB municipality list CSV (kommune_nr, kommune_navn, fylke_nr, fylke_navn, ...).")
 @click.option("--base-year", type=int, default=None, help="Base year (default: last year in the file).")
 @click.option("--from-year", "first_year", type=int, default=None,
@@ -667,7 +719,8 @@ def data_default(out_dir, force):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing folder.")
 @_handle_errors
-def data_build(population_csv, municipalities_csv, base_year, first_year, kostra_csv, kostra_year, out_dir, force):
+def data_build(import_dir, population_csv, municipalities_csv, base_year, first_year, kostra_csv, kostra_year,
+               out_dir, force):
     """Build a dataset for the real municipalities from SSB population files.
 
     \b
@@ -678,7 +731,15 @@ def data_build(population_csv, municipalities_csv, base_year, first_year, kostra
     """
     from .data.ssb import dataset_from_ssb
 
-    ds = dataset_from_ssb(population_csv, municipalities_csv, base_year=base_year, first_year=first_year)
+    if import_dir:
+        from .data.fetch import build_dataset
+
+        ds = build_dataset(import_dir, municipalities=municipalities_csv, base_year=base_year, first_year=first_year,
+                           kostra_year=kostra_year)
+    elif population_csv and municipalities_csv:
+        ds = dataset_from_ssb(population_csv, municipalities_csv, base_year=base_year, first_year=first_year)
+    else:
+        raise click.UsageError("give --from-import DIR, or both --population and --municipalities")
     if kostra_csv:
         from .data.kostra import calibrate_from_file
 

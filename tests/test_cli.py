@@ -292,3 +292,23 @@ def test_run_regions_groups_and_json(runner, tmp_path):
     res = runner.invoke(main, ["run", "--regions", "Finnmrk", "--groups", "nurce"])
     assert res.exit_code == 1
     assert "did you mean Finnmark?" in res.output and "--groups 'nurce': unknown group" not in res.output
+
+
+def test_data_import_and_build_from_import(runner, tmp_path):
+    ssb = Path(__file__).parents[1] / ".." / "shared" / "data" / "ssb"
+    res = runner.invoke(main, ["data", "fetch", "--tables", "99999"])
+    assert res.exit_code == 1 and "--tables '99999': unknown table" in res.output
+    res = runner.invoke(main, ["data", "build", "--out", str(tmp_path / "x")])
+    assert res.exit_code == 2 and "--from-import" in res.output
+    if not ssb.is_dir():
+        pytest.skip(f"{ssb} not found")
+    imp = tmp_path / "imp"
+    res = runner.invoke(main, ["data", "import", str(ssb / "population_kommune_age_sex_2015_2024.csv"),
+                               str(ssb / "projection_telemark_ssb13600_2022-2050.csv"),
+                               "--municipalities", str(ssb / "kommuner_2024.csv"), "--out", str(imp)])
+    assert res.exit_code == 0, res.output
+    assert (imp / "population.csv").is_file() and (imp / "projection_13600_MMMM.csv").is_file()
+    out = tmp_path / "nor"
+    res = runner.invoke(main, ["data", "build", "--from-import", str(imp), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "population 5,550,203" in res.output
