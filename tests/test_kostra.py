@@ -249,8 +249,10 @@ def test_calibrate_small_dataset(tmp_path):
     gs = [D.GROUPS.index(g) for g in KO.NURSE_GROUPS]
     ks = [D.SERVICES.index(s) for s in KO.NURSE_SERVICES]
     mask = np.ones(cal["base_demand_fte"].shape, dtype=bool)
-    mask[np.ix_(range(len(CODES)), ks, gs)] = False
+    mask[:, :, gs] = False  # nurse groups: municipal care from KOSTRA, other services take the difference
     np.testing.assert_array_equal(cal["base_demand_fte"][mask], ds["base_demand_fte"][mask])
+    np.testing.assert_allclose(cal["base_demand_fte"][:, :, gs].sum(axis=(0, 1)),
+                               ds["base_demand_fte"][:, :, gs].sum(axis=(0, 1)))
     # home-care users per age group follow the KOSTRA rates (equal for all rows here)
     hc = D.SERVICES.index("home_care")
     rates = KO.estimate_user_rates(panel, (2018, 2019), regions=CODES)["home_care"]
@@ -408,3 +410,26 @@ def test_calibrate_from_file_takes_the_last_year_up_to_the_base_year(tmp_path):
     bad.loc[0, "Y_5_ialt"] = "n/a"
     with pytest.raises(ImportDataError, match="'n/a' is not a number"):
         KO.calibrate_from_file(_dataset(), _write(tmp_path, bad, "bad.csv"))
+
+
+def test_calibration_keeps_national_nurse_demand_and_moves_supply_with_it():
+    """After calibration each municipality's base-year nurse gap is its share of the national vacancies."""
+    SSB = SSB_DIR
+    if not (SSB / PANEL_FILE).is_file():
+        pytest.skip(f"SSB data not found at {SSB}")
+    import helsemod_py as hm
+    from helsemod_py.data.ssb import dataset_from_ssb
+
+    ds = dataset_from_ssb(SSB / "population_kommune_age_sex_2015_2024.csv", SSB / "kommuner_2024.csv")
+    cal = KO.calibrate_from_file(ds, SSB / "kostra_care_panel_2015_2023.csv")
+    before = hm.project(ds, end_year=2025)
+    after = hm.project(cal, end_year=2025)
+    for group in ("nurse", "specialist_nurse"):
+        g = D.GROUPS.index(group)
+        assert cal["base_demand_fte"][:, :, g].sum() == pytest.approx(ds["base_demand_fte"][:, :, g].sum())
+        assert cal["stock"][:, g].sum() == pytest.approx(ds["stock"][:, g].sum())
+        nat_gap = float(after.gap.sel(year=2024, group=group).sum())
+        assert nat_gap == pytest.approx(float(before.gap.sel(year=2024, group=group).sum()), rel=1e-9)
+        demand = after.demand_fte.sel(year=2024, group=group).sum("service")
+        share = demand / demand.sum()
+        assert np.allclose(after.gap.sel(year=2024, group=group).values, nat_gap * share.values, atol=1e-6)

@@ -559,11 +559,46 @@ def calibrate_dataset(dataset: Dataset, panel: pd.DataFrame, year: int, rate_yea
     for a, kk in enumerate(ks):
         for b, g in enumerate(gs):
             base_new[:, kk, g] = fte * vacancy_factor * split[:, a] * group_share[a, b]
+    supply_arrays = _rebalance(dataset, base_old, base_new, ks, gs, name)
     meta = _calibrated_meta(dataset, name, rates, rate_years, year, k, vacancy_factor,
                             from_county, shared_fte)
+    meta.setdefault("calibration", {}).setdefault("kostra", {})["rebalanced"] = (
+        "each nurse group's national base demand is kept (supply + vacancies of the national facts): "
+        "services outside municipal care take the difference, and the group's stock, graduates and "
+        "immigrants follow its new regional demand")
     return Dataset(dataset.regions, dataset.base_year, {**dataset.arrays, "user_rate": new_rate,
-                                                        "base_demand_fte": base_new},
+                                                        "base_demand_fte": base_new, **supply_arrays},
                    dict(dataset.scalars), dataset.name, dataset.version, meta).validate()
+
+
+def _rebalance(dataset: Dataset, base_old, base_new, ks, gs, name) -> dict:
+    """Keep each calibrated group's national demand and move its supply to where demand now is.
+
+    KOSTRA fixes the nurse groups' demand in municipal care per municipality; the national
+    total of each group stays that of the dataset (the national facts: supply plus vacancies),
+    so the other services of the group are scaled to take the difference (in ``base_new``, in
+    place). The group's stock, graduates and immigrants are spread over municipalities like
+    its new base demand, keeping the national age structure, so the base-year gap of every
+    municipality is its share of the national vacancies. Returns the new supply arrays.
+    """
+    other = [kk for kk in range(base_old.shape[1]) if kk not in ks]
+    stock = dataset["stock"].copy()
+    grad_share = dataset["graduate_region_share"].copy()
+    imm_share = dataset["immigrant_region_share"].copy()
+    for g in gs:
+        total = base_old[:, :, g].sum()
+        care = base_new[:, ks, g].sum()
+        rest_old = base_old[:, other, g].sum()
+        if care >= total or rest_old <= 0:
+            raise ImportDataError(f"{name}: column '{NURSE_FTE}': nurse FTEs in municipal care ({care:,.0f}) are not "
+                                  f"below the dataset's national demand for {D.GROUPS[g]} ({total:,.0f}); "
+                                  "check the year and the dataset")
+        base_new[:, other, g] = base_old[:, other, g] * (total - care) / rest_old
+        share = base_new[:, :, g].sum(axis=1) / base_new[:, :, g].sum()
+        stock[:, g] = share[:, None, None] * dataset["stock"][:, g].sum(axis=0)[None]
+        grad_share[:, g] = share
+        imm_share[:, g] = share
+    return {"stock": stock, "graduate_region_share": grad_share, "immigrant_region_share": imm_share}
 
 
 def _calibrated_meta(dataset, name, rates, rate_years, year, k, vacancy_factor, fte_from_county, shared_fte) -> dict:
