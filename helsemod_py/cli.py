@@ -476,10 +476,10 @@ def intake(group, data_dir, target_year, start_year, level, scenario_file, chann
 
 
 BENCHMARKS = {
-    "core": "bench_core.py",
-    "ensemble": "bench_ensemble.py",
-    "backtest": "backtest_population.py",
-    "demand": "backtest_demand.py",
+    "core": ["bench_core.py"],
+    "ensemble": ["bench_ensemble.py"],
+    "backtest": ["backtest_population.py"],
+    "demand": ["backtest_demand.py", "--choose-k"],
 }
 
 
@@ -502,13 +502,14 @@ def bench(which, bench_dir):
 
     candidates = [Path(bench_dir)] if bench_dir else [Path(__file__).resolve().parents[1] / "benchmarks",
                                                       Path.cwd() / "benchmarks"]
-    folder = next((c for c in candidates if (c / BENCHMARKS["core"]).is_file()), None)
+    folder = next((c for c in candidates if (c / BENCHMARKS["core"][0]).is_file()), None)
     if folder is None:
         raise HelsemodError("benchmarks/ not found: run `helsemod bench` in a source checkout of helsemod_py "
                             "or give --dir")
     for name in which or ("core", "ensemble"):
-        click.echo(f"== {name}: {folder / BENCHMARKS[name]}", err=True)
-        proc = subprocess.run([sys.executable, str(folder / BENCHMARKS[name])], cwd=folder.parent)
+        script, *args = BENCHMARKS[name]
+        click.echo(f"== {name}: {folder / script}", err=True)
+        proc = subprocess.run([sys.executable, str(folder / script), *args], cwd=folder.parent)
         if proc.returncode:
             raise HelsemodError(f"benchmark {name} failed (exit {proc.returncode})")
 
