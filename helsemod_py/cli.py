@@ -151,19 +151,12 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
 
 def _select_regions(ds, spec: str) -> list[str]:
     """Municipality codes for comma-separated municipality/county codes or names (did you mean…)."""
-    import difflib
-
-    from .scenario.core import _resolve_region
-
     codes: list[str] = []
     problems = []
     for item in [x.strip() for x in spec.split(",") if x.strip()]:
-        hit = _resolve_region(item, ds.regions)
+        hit = ds.regions.lookup(item)
         if hit is None:
-            choices = [*ds.regions.codes, *ds.regions.names, *ds.regions.county_names.values()]
-            near = difflib.get_close_matches(item, choices, n=3)
-            problems.append(f"--regions {item!r}: no municipality or county with that code or name"
-                            + (f"; did you mean {', '.join(near)}?" if near else ""))
+            problems.append(ds.regions.unknown_message(item, "--regions"))
         elif hit[0] == "municipality":
             codes.append(hit[1])
         else:
@@ -565,23 +558,16 @@ def list_(what, data_dir, county, scenario_dir):
 
 
 def _region_view(res, ds, region):
+    """The projection of one municipality or county (code or name), or of the nation."""
     if region is None:
         return res.aggregate("nation"), "Norge"
-    key = region.strip().lower()
-    for level, proj in (("municipality", res), ("county", res.aggregate("county"))):
-        codes = [str(c) for c in proj.data["region"].values]
-        names = [str(n) for n in proj.data["region_name"].values]
-        for c, n in zip(codes, names):
-            if key in (c.lower(), n.lower()):
-                return proj.data.sel(region=[c]).pipe(lambda d: type(proj)(d, proj.scenario, level,
-                                                                           proj.dataset_name,
-                                                                           proj.dataset_hash)), f"{n} ({c})"
-    import difflib
-
-    choices = [*ds.regions.codes, *ds.regions.names, *ds.regions.county_names.values()]
-    near = difflib.get_close_matches(region, choices, n=3)
-    hint = f"; did you mean {', '.join(near)}?" if near else ""
-    raise HelsemodError(f"--region {region!r}: no municipality or county with that code or name{hint}")
+    hit = ds.regions.lookup(region)
+    if hit is None:
+        raise HelsemodError(ds.regions.unknown_message(region, "--region"))
+    level, code = hit
+    proj = res if level == "municipality" else res.aggregate("county")
+    view = type(proj)(proj.data.sel(region=[code]), proj.scenario, level, proj.dataset_name, proj.dataset_hash)
+    return view, f"{ds.regions.name_of(code)} ({code})"
 
 
 def _gap_table(proj, label) -> str:

@@ -175,6 +175,37 @@ class Regions:
             return self.county_names[code]
         return self.names[self.codes.index(code)]
 
+    def lookup(self, text: str) -> tuple[str, str] | None:
+        """``("municipality", code)`` or ``("county", code)`` for a code or a name (any case);
+        None if unknown. Municipalities win when a municipality and a county share a name."""
+        c = str(text).strip()
+        if c in self.codes:
+            return ("municipality", c)
+        if c in self.counties:
+            return ("county", c)
+        low = c.lower()
+        for code, name in zip(self.codes, self.names):
+            if name.lower() == low:
+                return ("municipality", code)
+        for code, name in self.county_names.items():
+            if name.lower() == low:
+                return ("county", code)
+        return None
+
+    def suggestions(self, text: str, n: int = 3) -> list[str]:
+        """Codes or names close to ``text`` (for "did you mean ...?")."""
+        import difflib
+
+        choices = [*self.codes, *self.names, *self.county_names.values(), *self.counties]
+        return difflib.get_close_matches(str(text), choices, n=n)
+
+    def unknown_message(self, text: str, what: str) -> str:
+        """``<what> '<text>': no municipality or county with that code or name; did you mean …?``"""
+        near = self.suggestions(text)
+        hint = f"; did you mean {', '.join(near)}?" if near else (
+            f" (allowed: municipality or county codes or names of the dataset, e.g. {', '.join(self.counties[:3])})")
+        return f"{what} {text!r}: no municipality or county with that code or name{hint}"
+
     def subset(self, codes) -> "Regions":
         """The regions with the given municipality codes, in dataset order."""
         wanted = set(codes)

@@ -6,7 +6,6 @@ A scenario is a function from baseline model inputs to new inputs, applied to a 
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -122,16 +121,12 @@ class Scenario:
         label = self.source or "<scenario>"
         for i, m in enumerate(self.measures):
             for j, code in enumerate(m.target.regions or ()):
-                if _resolve_region(code, dataset.regions) is None:
+                if dataset.regions.lookup(code) is None:
                     line = self.lines.get(("measures", i, "target", "regions", j),
                                           self.lines.get(("measures", i), 1))
-                    choices = [*dataset.regions.codes, *dataset.regions.names, *dataset.regions.county_names.values(),
-                               *dataset.regions.counties]
-                    near = difflib.get_close_matches(code, choices, n=3)
-                    hint = f"; did you mean {', '.join(near)}?" if near else \
-                        " (allowed: municipality or county codes or names of the dataset, e.g. " \
-                        f"{', '.join(dataset.regions.counties[:3])})"
-                    out.append(f"{label}:{line}: measures[{i}].target.regions[{j}]: unknown region {code!r}{hint}")
+                    msg = dataset.regions.unknown_message(code, "unknown region").replace(
+                        ": no municipality or county with that code or name", "")
+                    out.append(f"{label}:{line}: measures[{i}].target.regions[{j}]: {msg}")
         if self.end_year is not None and self.end_year <= dataset.base_year:
             out.append(f"{label}:{self.lines.get(('assumptions', 'end_year'), 1)}: assumptions.end_year: "
                        f"{self.end_year} must be after the base year {dataset.base_year}")
@@ -179,23 +174,6 @@ def _load(path: Path, stack: tuple) -> Scenario:
     return Scenario(model.name, tuple(measures), assumptions, model.description, label, lines, tuple(uncertainty))
 
 
-def _resolve_region(code: str, regions: D.Regions):
-    """('municipality', code) or ('county', code) for a code or name; None if unknown."""
-    c = str(code).strip()
-    if c in regions.codes:
-        return ("municipality", c)
-    if c in regions.counties:
-        return ("county", c)
-    low = c.lower()
-    for mc, name in zip(regions.codes, regions.names):
-        if name.lower() == low:
-            return ("municipality", mc)
-    for cc, name in regions.county_names.items():
-        if name.lower() == low:
-            return ("county", cc)
-    return None
-
-
 def region_mask(codes, regions: D.Regions) -> np.ndarray:
     """Boolean mask over the dataset's municipalities for target codes/names (None = all)."""
     if codes is None:
@@ -203,7 +181,7 @@ def region_mask(codes, regions: D.Regions) -> np.ndarray:
     mask = np.zeros(len(regions), dtype=bool)
     cc = np.array(regions.county_codes)
     for code in codes:
-        hit = _resolve_region(code, regions)
+        hit = regions.lookup(code)
         if hit is None:
             raise ScenarioError(f"unknown region {code!r}")
         if hit[0] == "municipality":
