@@ -5,11 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import os
 import platform
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +14,7 @@ import pandas as pd
 from . import __version__
 from . import dims as D
 from .errors import HelsemodError
+from ._atomic import write_atomic_dir  # noqa: F401  (re-exported: outputs.write_atomic_dir)
 from .results import Projection
 
 MANIFEST = "manifest.json"
@@ -67,33 +65,6 @@ def manifest(projection: Projection, scenario_hash: str | None = None, seed: int
     }
     out.update(extra or {})
     return out
-
-
-def write_atomic_dir(out_dir, files: dict[str, callable], force: bool = False) -> Path:
-    """Create ``out_dir`` with ``files`` (name -> writer(path)) all at once.
-
-    Everything is written into a temporary sibling folder and renamed into place only when
-    complete: a failure leaves any previous results untouched and no half-written folder.
-    An existing ``out_dir`` is replaced only with ``force``.
-    """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not force:
-        raise HelsemodError(f"{out_dir}: already exists; use --force to overwrite")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        for name, writer in files.items():
-            writer(tmp / name)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.replace(out_dir, old / "x")
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
 
 
 def write_results(projection: Projection, out_dir, force: bool = False, fmt: str = "csv",

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import helsemod_py as hm
-from helsemod_py import dims as D
 from helsemod_py.errors import ScenarioError
 from helsemod_py.uncertainty import _prepare, project_ensemble, quantile_table, run_draws, sample, sensitivity
 

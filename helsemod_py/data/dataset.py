@@ -16,9 +16,6 @@ Every problem found on load is reported as one line naming the file, column and 
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +24,7 @@ import pandas as pd
 import yaml
 
 from .. import dims as D
+from .._atomic import write_atomic_dir
 from ..errors import DatasetError
 from .schema import PARAMETERS, SCALARS, ParamSpec, coords, shape
 
@@ -173,38 +171,26 @@ class Dataset:
         path = Path(path)
         if path.exists() and not force:
             raise DatasetError(f"{path}: exists; use force=True (--force) to overwrite")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
-            pd.DataFrame({
-                "region": self.regions.codes,
-                "name": self.regions.names,
-                "county": self.regions.county_codes,
-                "county_name": [self.regions.county_names.get(c, c) for c in self.regions.county_codes],
-            }).to_csv(tmp / REGIONS_FILE, index=False)
-            params_meta = {}
-            for name, spec in PARAMETERS.items():
-                frame = _to_long(spec, self.arrays[name], self.regions.codes)
-                frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.17g")
-                pm = dict(self.meta.get("parameters", {}).get(name, {}))
-                pm.update(file=f"{name}.csv", unit=spec.unit)
-                params_meta[name] = pm
-            meta = {k: v for k, v in self.meta.items() if k != "parameters"}
-            meta.update(format=FORMAT, name=self.name, version=self.version, base_year=int(self.base_year),
-                        scalars={k: float(v) for k, v in self.scalars.items()}, parameters=params_meta)
-            (tmp / META_FILE).write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True),
-                                         encoding="utf-8")
-            if path.exists():
-                old = path.with_name(f".{path.name}.old")
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(path, old)
-                os.replace(tmp, path)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, path)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return path
+        regions = pd.DataFrame({
+            "region": self.regions.codes,
+            "name": self.regions.names,
+            "county": self.regions.county_codes,
+            "county_name": [self.regions.county_names.get(c, c) for c in self.regions.county_codes],
+        })
+        writers = {REGIONS_FILE: lambda p: regions.to_csv(p, index=False)}
+        params_meta = {}
+        for name, spec in PARAMETERS.items():
+            writers[f"{name}.csv"] = lambda p, n=name, sp=spec: _to_long(sp, self.arrays[n], self.regions.codes).to_csv(
+                p, index=False, float_format="%.17g")
+            pm = dict(self.meta.get("parameters", {}).get(name, {}))
+            pm.update(file=f"{name}.csv", unit=spec.unit)
+            params_meta[name] = pm
+        meta = {k: v for k, v in self.meta.items() if k != "parameters"}
+        meta.update(format=FORMAT, name=self.name, version=self.version, base_year=int(self.base_year),
+                    scalars={k: float(v) for k, v in self.scalars.items()}, parameters=params_meta)
+        writers[META_FILE] = lambda p: p.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True),
+                                                    encoding="utf-8")
+        return write_atomic_dir(path, writers, force=True)
 
     @classmethod
     def load(cls, path) -> "Dataset":

@@ -360,8 +360,6 @@ class Distribution(Strict):
         if self.type == "normal":
             return stats.norm(self.mean, self.sd)
         if self.type == "lognormal":
-            import math
-
             return stats.lognorm(self.sd_log, scale=self.median)
         if self.type == "uniform":
             return stats.uniform(self.low, self.high - self.low)
