@@ -11,23 +11,45 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .data.dataset import Dataset
 from .errors import DatasetError, HelsemodError, ImportDataError, ScenarioError
-from .model import DEFAULT_END_YEAR, MAX_END_YEAR, ModelInputs, build_inputs, project
-from .results import Projection
-from .scenario import Measure, Scenario
+
+# The rest loads on first use (PEP 562), so `helsemod --help` and `--version` start fast.
+_LAZY = {
+    "Dataset": ".data.dataset",
+    "DEFAULT_END_YEAR": ".model",
+    "MAX_END_YEAR": ".model",
+    "ModelInputs": ".model",
+    "build_inputs": ".model",
+    "project": ".model",
+    "Projection": ".results",
+    "Measure": ".scenario",
+    "Scenario": ".scenario",
+}
 
 
-def load_dataset(path=None) -> Dataset:
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def load_dataset(path=None):
     """Load a dataset folder, or the embedded default dataset when ``path`` is None.
 
     The default is Norway-like: national facts are real and cited, municipalities are
     synthetic (see ``Dataset.meta``). Raises :class:`DatasetError` listing every problem.
+    Returns a :class:`~helsemod_py.data.dataset.Dataset`.
     """
     if path is None:
         from .data.default import default_dataset
 
         return default_dataset()
+    from .data.dataset import Dataset
+
     return Dataset.load(path)
 
 

@@ -66,21 +66,26 @@ class Attribution:
         """Contribution of each measure to the change in the gap in ``year`` (FTE), with cost.
 
         Columns: region, measure, gap_change_fte, cost_nok, nok_per_fte. One row per measure
-        plus ``total`` per region; summed over ``groups`` (default all groups).
+        plus ``total`` per region; summed over ``groups`` (default all groups). Costs are
+        national amounts: below nation level ``cost_nok`` and ``nok_per_fte`` are left empty
+        (NaN), since a measure's budget is not split by region.
         """
         groups = list(groups) if groups is not None else list(D.GROUPS)
         con = self._level(self.contributions.sel(year=year, group=groups).sum("group"), level)
         tot = self._level(self.total.sel(year=year, group=groups).sum("group"), level)
         cost = self.costs.sel(year=year)
+        national = level == "nation"
+
+        def row(r, m, fte, c):
+            if not national:
+                return (r, m, fte, np.nan, np.nan)
+            return (r, m, fte, c, c / fte if fte > 0 and c > 0 else np.nan)
+
         rows = []
         for r in con["region"].values:
             for m in con["measure"].values:
-                fte = float(con.sel(region=r, measure=m))
-                c = float(cost.sel(measure=m))
-                rows.append((r, m, fte, c, c / fte if fte > 0 and c > 0 else np.nan))
-            c = float(cost.sum())
-            fte = float(tot.sel(region=r))
-            rows.append((r, "total", fte, c, c / fte if fte > 0 and c > 0 else np.nan))
+                rows.append(row(r, m, float(con.sel(region=r, measure=m)), float(cost.sel(measure=m))))
+            rows.append(row(r, "total", float(tot.sel(region=r)), float(cost.sum())))
         return pd.DataFrame(rows, columns=["region", "measure", "gap_change_fte", "cost_nok", "nok_per_fte"])
 
     def cost_effectiveness(self, year: int, groups=None) -> pd.DataFrame:

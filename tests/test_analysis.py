@@ -69,6 +69,15 @@ def test_interaction_is_shared_evenly(ds):
                        0.5 * (vx - v0) + 0.5 * (vxy - vy), atol=1e-8)
 
 
+def test_costs_are_national_only(ds):
+    a = attribute(ds, SCN, end_year=2028)
+    county = a.waterfall(2028, level="county")
+    assert county.cost_nok.isna().all() and county.nok_per_fte.isna().all()
+    assert county.gap_change_fte.notna().all()
+    nation = a.waterfall(2028)
+    assert nation.set_index("measure").loc["torn", "cost_nok"] == pytest.approx(40e6)
+
+
 def test_cost_effectiveness(ds):
     a = attribute(ds, SCN, end_year=2030)
     ce = a.cost_effectiveness(2030).set_index("measure")
