@@ -521,22 +521,10 @@ def _model_section(model) -> list[str]:
 
 
 def _uncertain_rules():
-    """For each uncertain parameter: its unit and the target keys it may be drawn per (probed)."""
-    from helsemod_py.scenario.schema import UNCERTAIN, Target, Uncertain
+    """For each uncertain parameter: the unit of its draws and the target keys it is drawn per."""
+    from helsemod_py.scenario.schema import UNCERTAIN, UNCERTAIN_TARGETS
 
-    dist = {"type": "uniform", "low": 0.9, "high": 1.1}
-    out = {}
-    for p in UNCERTAIN:
-        unit = next(u for u in ("/1", "/1 per year") if _valid(Uncertain, dict(
-            id="x", parameter=p, unit=u, distribution=dist)))
-        keys = []
-        for key in Target.model_fields:
-            value = {"ages": [20, 30], "sexes": ["male"], "regions": ["03"], "groups": ["nurse"],
-                     "services": ["home_care"], "transitions": ["nurse>aks"]}[key]
-            if _valid(Uncertain, dict(id="x", parameter=p, unit=unit, distribution=dist, target={key: value})):
-                keys.append(key)
-        out[p] = (unit, keys)
-    return out
+    return {p: ("/1 per year" if p == "standard_growth" else "/1", list(UNCERTAIN_TARGETS[p])) for p in UNCERTAIN}
 
 
 def _valid(model, data) -> bool:

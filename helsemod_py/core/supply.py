@@ -22,7 +22,7 @@ and, for the stock at every 1 January::
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, types
+from numba import njit, prange, types
 
 from ._types import BOOL, cin, idx, out
 
@@ -323,3 +323,80 @@ def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans
                           c(participation), c(share_in_health_care), c(avg_fte), c(sick_leave), c(recruits),
                           bool(keep_stock), stock, flows, totals)
     return stock, flows, totals
+
+
+# --- Monte Carlo ensemble (see helsemod_py.core.ensemble) --------------------------------
+#: Columns of the nation/county outputs.
+ENSEMBLE_VARIABLES = ("supply_fte", "demand_fte", "gap")
+
+
+@njit(parallel=True, cache=True)
+def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
+                    graduates, graduate_dist, immigrants, immigrant_dist,
+                    participation, share_in_health_care, avg_fte, sick_leave, recruits,
+                    fac, wfac, tfac, wtr, users_ratio, base_fte, intensity, mix, dfac, wdem,
+                    county_index, noisy, seed, draw_ids, mun_years, out_nation, out_county, out_mun):
+    """Fill ``out_nation[d, t, g, v]``, ``out_county[d, t, c, g, v]`` and ``out_mun[d, y, r, g]``.
+
+    fac: [D, R, G, len(FACTORS)]; wfac: [T+1, len(FACTORS)]; tfac: [D, R, K]; wtr: [T+1];
+    users_ratio: [T+1, R, S_k]; base_fte: [R, S_k, G]; intensity [T+1, R, S_k] and mix
+    [T+1, R, S_k, G] may be compact (any axis of length 1 means "the same for all");
+    dfac: [D, R, S_k, 2]; wdem: [T+1]; county_index: [R] int; noisy: [R] bool; seed: int;
+    draw_ids: [D] global draw numbers (the noise of draw d is seeded with ``seed + draw_ids[d]``);
+    mun_years: year indices [Y] for ``out_mun`` (gap, FTE). Other inputs as in the supply kernel.
+    """
+    n_draws = fac.shape[0]
+    n_reg, n_grp, n_sex, n_age = stock0.shape
+    n_years = wfac.shape[0]  # inputs may be compact along time
+    n_steps = n_years - 1
+    n_srv = base_fte.shape[1]
+    n_cty = out_county.shape[2]
+    any_noise = False
+    for r in range(n_reg):
+        if noisy[r]:
+            any_noise = True
+    for d in prange(n_draws):
+        if any_noise:
+            np.random.seed(seed + draw_ids[d])
+        stock = np.empty((1, n_reg, n_grp, n_sex, n_age))
+        flows = np.empty((n_steps, n_reg, n_grp, 9))
+        totals = np.empty((n_years, n_reg, n_grp, 4))
+        dem = np.empty(n_grp)
+        _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
+                    graduates, graduate_dist, immigrants, immigrant_dist,
+                    participation, share_in_health_care, avg_fte, sick_leave, recruits,
+                    fac[d], wfac, tfac[d], wtr, noisy, False, stock, flows, totals)
+        for t in range(n_years):
+            for g in range(n_grp):
+                out_nation[d, t, g, 0] = 0.0
+                out_nation[d, t, g, 1] = 0.0
+                out_nation[d, t, g, 2] = 0.0
+                for c in range(n_cty):
+                    out_county[d, t, c, g, 0] = 0.0
+                    out_county[d, t, c, g, 1] = 0.0
+                    out_county[d, t, c, g, 2] = 0.0
+            for r in range(n_reg):
+                c = county_index[r]
+                for g in range(n_grp):
+                    dem[g] = 0.0
+                it, ir, ik = _at(intensity, t), _at(intensity, r, 1), 0
+                mt, mr = _at(mix, t), _at(mix, r, 1)
+                for k in range(n_srv):
+                    ik = k if intensity.shape[2] > 1 else 0
+                    mk = k if mix.shape[2] > 1 else 0
+                    f = users_ratio[t, r, k] * intensity[it, ir, ik] * (1.0 + wdem[t] * (dfac[d, r, k, 0] - 1.0))
+                    if dfac[d, r, k, 1] != 1.0:
+                        f *= dfac[d, r, k, 1] ** t
+                    for g in range(n_grp):
+                        dem[g] += base_fte[r, k, g] * mix[mt, mr, mk, g if mix.shape[3] > 1 else 0] * f
+                for g in range(n_grp):
+                    sup = totals[t, r, g, 3]
+                    out_nation[d, t, g, 0] += sup
+                    out_nation[d, t, g, 1] += dem[g]
+                    out_nation[d, t, g, 2] += sup - dem[g]
+                    out_county[d, t, c, g, 0] += sup
+                    out_county[d, t, c, g, 1] += dem[g]
+                    out_county[d, t, c, g, 2] += sup - dem[g]
+                    for y in range(mun_years.shape[0]):
+                        if mun_years[y] == t:
+                            out_mun[d, y, r, g] = sup - dem[g]

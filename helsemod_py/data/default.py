@@ -336,6 +336,10 @@ def _metadata(facts) -> dict:
         "synthetic": True,
         "facts_file": f"helsemod_py/data/{FACTS_FILE}",
         "parameters": params,
+        "scalar_sources": {
+            "sex_ratio_at_birth": facts["population"]["sex_ratio_at_birth"]["reference"],
+            "workforce_migration_factor": "assumption: the workforce moves like the population of its age and sex",
+        },
     }
 
 

@@ -386,6 +386,12 @@ class Distribution(Strict):
 #: and standard_growth (drawn as a yearly rate).
 UNCERTAIN = ("exit_rate", "avg_fte", "participation", "share_in_health_care", "sick_leave", "graduates",
              "immigrants", "transition_rate", "fte_per_user", "standard_growth")
+#: The target keys each uncertain parameter is drawn per (regions x groups by default).
+UNCERTAIN_TARGETS = {p: ("regions", "groups") for p in UNCERTAIN} | {
+    "standard_growth": ("regions", "services"),
+    "fte_per_user": ("regions", "services"),
+    "transition_rate": ("regions", "transitions"),
+}
 
 
 class Uncertain(Strict):
@@ -411,8 +417,7 @@ class Uncertain(Strict):
         want = "/1 per year" if self.parameter == "standard_growth" else "/1"
         if self.unit != want:
             raise ValueError(f"unit: {self.unit!r} is not the unit of this draw (allowed: {want!r})")
-        allowed = {"standard_growth": ("regions", "services"), "fte_per_user": ("regions", "services"),
-                   "transition_rate": ("regions", "transitions")}.get(self.parameter, ("regions", "groups"))
+        allowed = UNCERTAIN_TARGETS[self.parameter]
         for key in Target.model_fields:
             if getattr(self.target, key) is not None and key not in allowed:
                 raise ValueError(f"target.{key}: not drawn per {key} for {self.parameter} "
