@@ -25,10 +25,12 @@ from .plots import (
     ResultSet,
     load_folder,
     plot_attribution_waterfall,
+    plot_fan,
     plot_gap_by_county,
     plot_gap_heatmap,
     plot_population_pyramids,
     plot_scenario_comparison,
+    plot_sensitivity,
     plot_supply_demand,
     plots_from_folder,
     save_plots,
@@ -37,7 +39,8 @@ from .plots import (
 __all__ = [
     "LANGS", "ResultSet", "FolderResults", "ReportTable", "load_folder",
     "plot_supply_demand", "plot_gap_by_county", "plot_gap_heatmap", "plot_population_pyramids",
-    "plot_scenario_comparison", "plot_attribution_waterfall", "save_plots", "plots_from_folder",
+    "plot_scenario_comparison", "plot_attribution_waterfall", "plot_fan", "plot_sensitivity", "save_plots",
+    "plots_from_folder",
     "report_tables", "write_html_report", "report_from_folder",
     "write_excel", "write_excel_report", "excel_from_folder",
 ]
