@@ -22,6 +22,7 @@ import functools
 import numpy as np
 
 from .. import dims as D
+from ..core.supply import compact
 from ..errors import ScenarioError
 from .core import OPERATION_ORDER, region_mask
 from .schema import LEVERS, Lever, Measure
@@ -137,24 +138,31 @@ def _apply_measure(m: Measure, inp, dataset):
     if op == "shift":
         _shift(m, inp, dataset, w)
         return
-    arr = inp.writable(lever.field)
+    # Work on the compact form (years and regions of length 1 where nothing varies) and keep the
+    # result as a broadcast view: a measure for all regions never copies 357 identical blocks.
+    current = getattr(inp, lever.field)
+    arr = compact(current)
     nd = arr.ndim - 1
-    wt = _time(w, nd)
+    wt = _time(w if np.ptp(w) > 0 else w[:1], nd)
     national = lever.field in ("graduates", "immigrants", "recruits")
     if national and op in ("add", "set"):
         spread = _spread_national(lever, m, dataset, inp)[None]
         if op == "add":
-            arr += wt * v * spread
+            new = arr + wt * v * spread
         else:  # set the national total of each targeted group, keep the regional spread
-            arr += wt * (spread > 0) * (v * spread - arr)
-        return
-    mask = _mask(lever, m, dataset.regions)[None]
-    if op == "multiply":
-        arr *= 1.0 + wt * (v - 1.0) * mask
-    elif op == "add":
-        arr += wt * v * mask
-    elif op == "set":
-        arr += wt * mask * (v - arr)
+            new = arr + wt * (spread > 0) * (v * spread - arr)
+    else:
+        mask = _mask(lever, m, dataset.regions)
+        if (mask == mask[:1]).all():  # the same in every region
+            mask = mask[:1]
+        mask = mask[None]
+        if op == "multiply":
+            new = arr * (1.0 + wt * (v - 1.0) * mask)
+        elif op == "add":
+            new = arr + wt * v * mask
+        else:  # set
+            new = arr + wt * mask * (v - arr)
+    setattr(inp, lever.field, np.broadcast_to(new, current.shape))
 
 
 def _shift(m: Measure, inp, dataset, w):
@@ -208,7 +216,7 @@ def _check_ranges(inp, touched, scenario):
 
     for param, idx in touched.items():
         lever = LEVERS[param]
-        arr = np.asarray(getattr(inp, lever.field))
+        arr = compact(getattr(inp, lever.field), leading=np.ndim(getattr(inp, lever.field)))
         lo, hi = (0.0, np.inf) if param in ("fte_per_user", "staff_mix", "task_shift", "user_rate") else (
             lever.lo, lever.hi)
         if param == "user_rate":
