@@ -42,7 +42,7 @@ def kernels(inputs, impl):
     pop, _ = impl.project_population(inputs.population0, inputs.fertility, inputs.mortality, inputs.net_migration,
                                      inputs.male_share_at_birth)
     src, dst = D.transition_index()
-    impl.project_supply(inputs.stock0, inputs.mortality[..., w0:w1], inputs.net_migration[..., w0:w1],
+    impl.project_supply(inputs.stock0, inputs.mortality[..., w0:w1], inputs.workforce_migration(),
                         inputs.exit_rate, src, dst, inputs.transition_rate, inputs.graduates,
                         inputs.graduate_age_dist, inputs.immigrants, inputs.immigrant_age_dist,
                         inputs.participation, inputs.share_in_health_care, inputs.avg_fte, inputs.sick_leave,

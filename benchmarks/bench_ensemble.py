@@ -47,7 +47,7 @@ def numpy_draw(prep, values_row, ref):
     tr = np.minimum(1.0, inp.transition_rate * (1.0 + wtr[:steps, None, None] * (tfac[0][None] - 1.0))[..., None, None])
     src, dst = D.transition_index()
     _, _, totals = ref.project_supply(
-        inp.stock0, inp.mortality[..., w0:w1], inp.net_migration[..., w0:w1], exit_rate, src, dst, tr,
+        inp.stock0, inp.mortality[..., w0:w1], inp.workforce_migration(), exit_rate, src, dst, tr,
         inp.graduates * f(5)[:steps], inp.graduate_age_dist, inp.immigrants * f(6)[:steps], inp.immigrant_age_dist,
         np.minimum(1.0, inp.participation * f(2)[..., None, None]),
         np.minimum(1.0, inp.share_in_health_care * f(3)[..., None, None]),

@@ -31,7 +31,7 @@ def _evaluate(dataset, scenario, end_year, progress=None) -> np.ndarray:
     """Gap FTE ``[years, regions, groups]`` of a scenario (municipality level)."""
     inputs = build_inputs(dataset, end_year)
     if scenario is not None:
-        inputs = scenario.apply(inputs.copy(), dataset)
+        inputs = scenario.apply(inputs, dataset)
     out = run_kernels(inputs)
     if progress:
         progress()

@@ -67,6 +67,12 @@ class ModelInputs:
         """A shallow copy: arrays are shared until :meth:`writable` replaces one."""
         return dataclasses.replace(self, notes=list(self.notes))
 
+    def workforce_migration(self) -> np.ndarray:
+        """Net migration rate of the workforce ``[T, R, S, Aw]``: the population's at working
+        ages times ``workforce_migration_factor``."""
+        rate = self.net_migration[..., _W0:_W1]
+        return rate * self.workforce_migration_factor if self.workforce_migration_factor != 1.0 else rate
+
     def writable(self, name: str) -> np.ndarray:
         """Replace field ``name`` by a full writable copy and return it (for scenario edits)."""
         arr = np.array(getattr(self, name), dtype=np.float64, copy=True)
@@ -135,11 +141,8 @@ def run_kernels(inp: ModelInputs, keep_stock: bool = False) -> dict[str, np.ndar
                                         inp.male_share_at_birth)
     driver = pop if inp.external_population is None else np.asarray(inp.external_population, dtype=np.float64)
     src, dst = D.transition_index()
-    wf_migration = inp.net_migration[..., _W0:_W1]
-    if inp.workforce_migration_factor != 1.0:
-        wf_migration = wf_migration * inp.workforce_migration_factor
     stock, flows, totals = project_supply(
-        inp.stock0, inp.mortality[..., _W0:_W1], wf_migration, inp.exit_rate, src, dst, inp.transition_rate,
+        inp.stock0, inp.mortality[..., _W0:_W1], inp.workforce_migration(), inp.exit_rate, src, dst, inp.transition_rate,
         inp.graduates, inp.graduate_age_dist, inp.immigrants, inp.immigrant_age_dist,
         inp.participation, inp.share_in_health_care, inp.avg_fte, inp.sick_leave, keep_stock=keep_stock,
         recruits=inp.recruits)
@@ -175,7 +178,7 @@ def project(dataset: Dataset, scenario=None, end_year: int | None = None, *,
     inputs = build_inputs(dataset, end_year, external_population)
     name = "baseline"
     if scenario is not None:
-        inputs = scenario.apply(inputs.copy(), dataset)
+        inputs = scenario.apply(inputs, dataset)  # returns a changed copy
         name = getattr(scenario, "name", "scenario")
     arrays = run_kernels(inputs, keep_stock=keep_stock)
     return Projection.from_arrays(arrays, years=inputs.years, regions=dataset.regions, scenario=name,

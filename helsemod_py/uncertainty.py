@@ -21,9 +21,10 @@ from .core.supply import FACTORS, compact
 from .data.dataset import Dataset
 from .errors import HelsemodError
 from .model import DEFAULT_END_YEAR, ModelInputs, build_inputs
-from .core import project_population
+from .core import project_demand, project_population
 from .scenario import Scenario, region_mask
-from .scenario.schema import Uncertain
+from .scenario.apply import standard_growth
+from .scenario.schema import Assumptions, Uncertain
 
 DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 DEFAULT_CHUNK = 32
@@ -47,21 +48,13 @@ class _Prepared:
 def _prepare(dataset: Dataset, scenario: Scenario | None, end_year: int, noise: bool) -> _Prepared:
     inputs = build_inputs(dataset, end_year)
     if scenario is not None:
-        inputs = scenario.apply(inputs.copy(), dataset)
+        inputs = scenario.apply(inputs, dataset)
     pop, _ = project_population(inputs.population0, inputs.fertility, inputs.mortality, inputs.net_migration,
                                 inputs.male_share_at_birth)
     driver = pop if inputs.external_population is None else inputs.external_population
-    users = np.einsum("trsa,trksa->trk", driver, np.broadcast_to(inputs.user_rate, driver.shape[:2] +
-                                                                  inputs.user_rate.shape[2:]))
+    users, _ = project_demand(driver, inputs.user_rate, inputs.base_demand_fte, inputs.intensity, inputs.staff_mix)
     ratio = np.divide(users, users[0], out=np.ones_like(users), where=users[0] > 0)
-    growth = np.array(dataset["standard_growth"], dtype=float)
-    sg = scenario.assumptions.standard_growth if scenario is not None else None
-    if sg is not None:
-        for k, val in (sg.items() if isinstance(sg, dict) else [("all", sg)]):
-            if k == "all":
-                growth[:] = val.value
-            else:
-                growth[D.SERVICES.index(k)] = val.value
+    growth = standard_growth(scenario.assumptions if scenario is not None else Assumptions(), dataset)
     small = dataset["population"].sum(axis=(1, 2)) < SMALL_MUNICIPALITY
     return _Prepared(inputs, ratio, dataset.regions.county_index(), small & noise, growth, dataset,
                      tuple(scenario.uncertainty) if scenario is not None else ())
@@ -158,9 +151,7 @@ def run_draws(prep: _Prepared, draws, seed: int, mun_years, values: dict | None 
     n_reg, n_grp = len(prep.dataset.regions), len(D.GROUPS)
     n_cty = len(prep.dataset.regions.counties)
     w0, w1 = D.WORK_AGE_MIN, D.WORK_AGE_MAX + 1
-    migration = inp.net_migration[..., w0:w1]
-    if inp.workforce_migration_factor != 1.0:
-        migration = migration * inp.workforce_migration_factor
+    migration = inp.workforce_migration()
     src, dst = D.transition_index()
     nation = np.empty((n, n_years, n_grp, len(ENSEMBLE_VARIABLES)))
     county = np.empty((n, n_years, n_cty, n_grp, len(ENSEMBLE_VARIABLES)))

@@ -100,7 +100,8 @@ class Dataset:
         unknown = [c for c in codes if c not in self.regions.codes]
         if unknown:
             raise DatasetError([f"unknown region code {c!r}" for c in unknown])
-        idx = np.array([i for i, c in enumerate(self.regions.codes) if c in set(codes)])
+        wanted = set(codes)
+        idx = np.array([i for i, c in enumerate(self.regions.codes) if c in wanted])
         arrays = {}
         for name, arr in self.arrays.items():
             spec = PARAMETERS[name]

@@ -91,17 +91,23 @@ def _apply_assumptions(asm, inp, dataset):
         inp.external_population = read_population_projection(driver.file, dataset, inp.years)
     if asm.standard_growth is None:
         return
-    growth = np.array(dataset["standard_growth"], dtype=float)
-    sg = asm.standard_growth
-    for k, val in (sg.items() if isinstance(sg, dict) else [("all", sg)]):
-        if k == "all":
-            growth[:] = val.value
-        else:
-            growth[D.SERVICES.index(k)] = val.value
+    growth = standard_growth(asm, dataset)
     base = (1.0 + dataset["standard_growth"])[None, :] ** np.arange(len(inp.years))[:, None]
     new = (1.0 + growth)[None, :] ** np.arange(len(inp.years))[:, None]
     arr = inp.writable("intensity")
     arr *= (new / base)[:, None, :]
+
+
+def standard_growth(asm, dataset) -> np.ndarray:
+    """Standard growth per service (/1 per year): the dataset's, overridden by the assumptions."""
+    growth = np.array(dataset["standard_growth"], dtype=float)
+    sg = asm.standard_growth
+    for k, val in (sg.items() if isinstance(sg, dict) else [("all", sg)] if sg is not None else []):
+        if k == "all":
+            growth[:] = val.value
+        else:
+            growth[D.SERVICES.index(k)] = val.value
+    return growth
 
 
 def _spread_national(lever: Lever, m: Measure, dataset, inp) -> np.ndarray:
