@@ -97,8 +97,8 @@ def _scenario(path):
               help="Monte Carlo draws of the scenario's uncertainty (0: deterministic only).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws (reproducible).")
 @click.option("--noise", is_flag=True, help="Poisson noise on flows of small municipalities in draws.")
-@click.option("--dask", "scheduler", default=None, metavar="ADDRESS|local",
-              help="Run chunks of draws on a Dask cluster (scheduler address, or 'local').")
+@click.option("--dask", "--scheduler", "scheduler", default=None, metavar="ADDRESS|local",
+              help="Run chunks of draws on a Dask cluster (scheduler address, or 'local' for a LocalCluster).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
 def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions, groups, as_json, draws, seed, noise,

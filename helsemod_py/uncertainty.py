@@ -17,7 +17,7 @@ from scipy.stats import norm
 
 from . import dims as D
 from .core.ensemble import ENSEMBLE_VARIABLES, ensemble_kernel
-from .core.supply import FACTORS, compact
+from .core.supply import FACTORS, LANES, compact
 from .data.dataset import Dataset
 from .errors import HelsemodError
 from .model import DEFAULT_END_YEAR, ModelInputs, build_inputs
@@ -27,7 +27,15 @@ from .scenario.apply import standard_growth
 from .scenario.schema import Assumptions, Uncertain
 
 DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-DEFAULT_CHUNK = 32
+#: Blocks of ``LANES`` draws per kernel call and thread (a call runs its blocks in parallel).
+BLOCKS_PER_THREAD = 2
+
+
+def default_chunk() -> int:
+    """Draws per kernel call: enough blocks of ``LANES`` draws to keep every numba thread busy."""
+    import numba
+
+    return LANES * BLOCKS_PER_THREAD * max(1, numba.get_num_threads())
 #: Municipalities under this population get Poisson noise on flows when ``noise`` is on.
 SMALL_MUNICIPALITY = 20_000
 
@@ -38,6 +46,7 @@ class _Prepared:
 
     inputs: ModelInputs
     users_ratio: np.ndarray
+    demand0: np.ndarray  # [T+1, R, K, G] FTE demand before draw factors
     county_index: np.ndarray
     noisy: np.ndarray
     base_growth: np.ndarray  # [K] standard growth of the dataset/scenario
@@ -55,8 +64,10 @@ def _prepare(dataset: Dataset, scenario: Scenario | None, end_year: int, noise: 
     users, _ = project_demand(driver, inputs.user_rate, inputs.base_demand_fte, inputs.intensity, inputs.staff_mix)
     ratio = np.divide(users, users[0], out=np.ones_like(users), where=users[0] > 0)
     growth = standard_growth(scenario.assumptions if scenario is not None else Assumptions(), dataset)
+    demand0 = np.ascontiguousarray(inputs.base_demand_fte[None] * (ratio * inputs.intensity)[..., None]
+                                   * inputs.staff_mix)
     small = dataset["population"].sum(axis=(1, 2)) < SMALL_MUNICIPALITY
-    return _Prepared(inputs, ratio, dataset.regions.county_index(), small & noise, growth, dataset,
+    return _Prepared(inputs, ratio, demand0, dataset.regions.county_index(), small & noise, growth, dataset,
                      tuple(scenario.uncertainty) if scenario is not None else ())
 
 
@@ -81,14 +92,13 @@ def sample(u: Uncertain, index: int, draws, cells: np.ndarray, seed: int) -> np.
     """
     n = int(cells.sum())
     rho = u.correlation
-    out = np.empty((len(draws), n))
+    zc = np.empty((len(draws), n))
     for i, d in enumerate(draws):
         rng = np.random.default_rng([seed, index, int(d)])
         z0 = rng.standard_normal()
         z = rng.standard_normal(n) if rho < 1.0 else np.zeros(n)
-        zc = np.sqrt(rho) * z0 + np.sqrt(1.0 - rho) * z
-        out[i] = u.distribution.ppf(norm.cdf(zc))
-    return out
+        zc[i] = np.sqrt(rho) * z0 + np.sqrt(1.0 - rho) * z
+    return u.distribution.ppf(norm.cdf(zc))  # elementwise: one call for all draws
 
 
 def _weights(u: Uncertain, years) -> np.ndarray:
@@ -143,6 +153,17 @@ def factor_arrays(prep: _Prepared, draws, seed: int, values: dict | None = None)
     return fac, wfac, tfac, wtr, dfac, wdem
 
 
+def varying_factors(prep: _Prepared) -> np.ndarray:
+    """``[G, len(FACTORS)]`` bool: the group factors some uncertainty entry draws (the kernel
+    takes a cheaper path for the others)."""
+    out = np.zeros((len(D.GROUPS), len(FACTORS)), dtype=bool)
+    for u in prep.uncertain:
+        if u.parameter in FACTORS:
+            cells, _ = _cells(u, prep.dataset)
+            out[:, FACTORS.index(u.parameter)] |= cells.any(axis=0)
+    return out
+
+
 def run_draws(prep: _Prepared, draws, seed: int, mun_years, values: dict | None = None):
     """Run the ensemble kernel for some draws; returns (nation, county, municipality) arrays."""
     inp = prep.inputs
@@ -160,8 +181,8 @@ def run_draws(prep: _Prepared, draws, seed: int, mun_years, values: dict | None 
     ensemble_kernel(c(inp.stock0, 0), c(inp.mortality[..., w0:w1]), c(migration), c(inp.exit_rate), src, dst,
                     c(inp.transition_rate), c(inp.graduates), c(inp.graduate_age_dist, 0), c(inp.immigrants),
                     c(inp.immigrant_age_dist, 0), c(inp.participation), c(inp.share_in_health_care),
-                    c(inp.avg_fte), c(inp.sick_leave), c(inp.recruits), fac, wfac, tfac, wtr, prep.users_ratio,
-                    np.ascontiguousarray(inp.base_demand_fte), c(inp.intensity, 3), c(inp.staff_mix, 4), dfac, wdem,
+                    c(inp.avg_fte), c(inp.sick_leave), c(inp.recruits), fac, wfac, tfac, wtr, varying_factors(prep),
+                    prep.demand0, dfac, wdem,
                     prep.county_index, prep.noisy, int(seed), np.asarray(draws, dtype=np.int64),
                     np.asarray(mun_years, dtype=np.int64), nation, county, mun)
     return nation, county, mun
@@ -196,14 +217,15 @@ class Ensemble:
 
 def project_ensemble(dataset: Dataset, scenario: Scenario | None = None, draws: int = 100, seed: int = 0,
                      end_year: int | None = None, quantiles=DEFAULT_QUANTILES, noise: bool = False,
-                     keep_draws: bool = False, chunk: int = DEFAULT_CHUNK, municipality_years=None,
+                     keep_draws: bool = False, chunk: int | None = None, municipality_years=None,
                      scheduler=None, progress=None) -> Ensemble:
     """Run ``draws`` Monte Carlo draws of a scenario and summarise them by quantiles.
 
     Parameters: ``noise`` adds Poisson noise to flows of municipalities under
     :data:`SMALL_MUNICIPALITY` inhabitants; ``keep_draws`` keeps every draw of the national
-    and county results; ``chunk`` draws go to the kernel at once (memory grows with the chunk,
-    not with ``draws``, beyond the per-draw aggregates); ``scheduler`` is a Dask
+    and county results; ``chunk`` draws go to the kernel at once (default :func:`default_chunk`;
+    memory grows with the chunk, not with ``draws``, beyond the per-draw aggregates; the kernel
+    runs draws in blocks of ``LANES``, so a chunk that is a multiple of it wastes nothing); ``scheduler`` is a Dask
     ``distributed.Client`` (or address, or ``"local"``) to spread chunks over a cluster —
     the result is identical to the local run for the same seed.
     """
@@ -214,6 +236,9 @@ def project_ensemble(dataset: Dataset, scenario: Scenario | None = None, draws: 
     years = prep.inputs.years
     mun_years = [len(years) - 1] if municipality_years is None else [int(y) - int(years[0]) for y in
                                                                       municipality_years]
+    chunk = chunk or default_chunk()
+    if chunk < 1:
+        raise HelsemodError(f"chunk {chunk}: must be at least 1")
     chunks = [list(range(i, min(i + chunk, draws))) for i in range(0, draws, chunk)]
     if scheduler is not None:
         parts = _run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, scheduler)
@@ -330,8 +355,9 @@ def sensitivity(dataset: Dataset, scenario: Scenario, params=None, method: str =
     prep = _prepare(dataset, scenario, end_year, noise=False)
     t = int(year) - int(prep.inputs.years[0])
     y = np.empty(len(u))
-    for start in range(0, len(u), DEFAULT_CHUNK):
-        idx = list(range(start, min(start + DEFAULT_CHUNK, len(u))))
+    chunk = default_chunk()
+    for start in range(0, len(u), chunk):
+        idx = list(range(start, min(start + chunk, len(u))))
         nation, _, _ = run_draws(prep, idx, seed, [t], values={k: v[idx] for k, v in values.items()})
         gap = nation[:, t, :, 2]
         y[idx] = gap[:, D.GROUPS.index(group)] if group else gap.sum(axis=1)

@@ -74,6 +74,16 @@ def test_reproducible_for_a_seed_whatever_the_chunks_and_threads(ds):
     assert np.array_equal(n1.draws_county.values, n2.draws_county.values)
 
 
+def test_project_with_draws_is_the_ensemble(ds):
+    via_project = hm.project(ds, SCN, end_year=2028, draws=5, seed=3, keep_draws=True)
+    direct = project_ensemble(ds, SCN, draws=5, seed=3, end_year=2028, keep_draws=True)
+    assert np.array_equal(via_project.draws_county.values, direct.draws_county.values)
+    with pytest.raises(hm.HelsemodError, match="keep_stock"):
+        hm.project(ds, SCN, draws=5, keep_stock=True)
+    with pytest.raises(TypeError, match="noise"):
+        hm.project(ds, SCN, noise=True)
+
+
 def test_noise_changes_small_municipalities_only_and_keeps_stocks_whole(ds):
     quiet = project_ensemble(ds, None, draws=4, seed=1, end_year=2027, keep_draws=True)
     noisy = project_ensemble(ds, None, draws=4, seed=1, end_year=2027, noise=True, keep_draws=True)

@@ -48,8 +48,9 @@ def _at(arr, i, axis=0):
 def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                 graduates, graduate_dist, immigrants, immigrant_dist,
                 participation, share_in_health_care, avg_fte, sick_leave, recruits,
-                fac, wfac, tfac, wtr, noisy, keep_stock, stock_out, flows_out, totals_out):
-    """The supply projection of one draw (shared by the deterministic and ensemble kernels).
+                fac, wfac, tfac, wtr, noisy, regions, keep_stock, stock_out, flows_out, totals_out):
+    """The supply projection of one draw for ``regions`` (indices; the deterministic kernel and
+    the noisy municipalities of the ensemble).
 
     Inputs are compact (see :func:`compact`): a leading year or region axis of length 1
     means "the same for all". ``fac[r, g, j]`` are multiplicative factors on exit_rate, avg_fte, participation,
@@ -67,7 +68,8 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
     xbuf = np.empty((n_grp, n_sex, n_age))  # stayers after deaths, exits and migration
     orate = np.empty((n_grp, n_sex, n_age))  # sum of transition rates out of each cell
     inflow = np.empty((n_grp, n_sex, n_age))  # persons moved into each cell by transitions
-    for r in range(n_reg):
+    for ri in range(regions.shape[0]):
+        r = regions[ri]
         noise = noisy[r]
         for g in range(n_grp):
             for s in range(n_sex):
@@ -262,7 +264,7 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
     _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                 graduates, graduate_dist, immigrants, immigrant_dist,
                 participation, share_in_health_care, avg_fte, sick_leave, recruits,
-                fac, wfac, tfac, wtr, noisy, keep_stock, stock_out, flows_out, totals_out)
+                fac, wfac, tfac, wtr, noisy, np.arange(n_reg), keep_stock, stock_out, flows_out, totals_out)
 
 
 def compact(arr, leading: int = 2) -> np.ndarray:
@@ -328,75 +330,315 @@ def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans
 # --- Monte Carlo ensemble (see helsemod_py.core.ensemble) --------------------------------
 #: Columns of the nation/county outputs.
 ENSEMBLE_VARIABLES = ("supply_fte", "demand_fte", "gap")
+#: Draws projected side by side, one per lane of the innermost loops (a multiple of the
+#: SIMD width, so every lane runs the same vector instructions: a draw's result does not
+#: depend on its neighbours or on where a chunk starts).
+LANES = 32
+
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _fte_pass(cur, pa_b, sh_b, fe_b, f, vary, acc):
+    """``acc[w]``: FTE of one group's stock ``cur[s, a, w]`` before sick leave and average position.
+
+    ``f[j, w]``: this year's factors of lane w; ``vary``: participation or share in health
+    care differ between draws (else one FTE per person serves every lane).
+    Separate small functions keep each loop nest simple enough for LLVM to vectorise.
+    """
+    n_sex, n_age, nw = cur.shape
+    for w in range(nw):
+        acc[w] = 0.0
+    if vary:
+        for s in range(n_sex):
+            for a in range(n_age):
+                pa = pa_b[s, a]
+                sh = sh_b[s, a]
+                fe = fe_b[s, a]
+                for w in range(nw):
+                    acc[w] += cur[s, a, w] * min(1.0, pa * f[2, w]) * min(1.0, sh * f[3, w]) * fe
+    else:
+        for s in range(n_sex):
+            for a in range(n_age):
+                per = min(1.0, pa_b[s, a]) * min(1.0, sh_b[s, a]) * fe_b[s, a]
+                for w in range(nw):
+                    acc[w] += cur[s, a, w] * per
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _stay_pass(cur, q_b, ex_b, m_b, f, vary, xbuf):
+    """``xbuf[s, a, w]``: one group's stayers after deaths, exits and net migration.
+
+    ``vary``: exit rates differ between draws (else one staying share serves every lane).
+    """
+    n_sex, n_age, nw = cur.shape
+    if vary:
+        for s in range(n_sex):
+            for a in range(n_age):
+                q = q_b[s, a]
+                ev = ex_b[s, a]
+                mg = m_b[s, a]
+                for w in range(nw):
+                    n = cur[s, a, w]
+                    d = n * q
+                    ex = (n - d) * min(1.0, ev * f[0, w])
+                    stay = n - d - ex
+                    xbuf[s, a, w] = stay + stay * mg
+    else:
+        for s in range(n_sex):
+            for a in range(n_age):
+                keep = (1.0 - q_b[s, a]) * (1.0 - min(1.0, ex_b[s, a])) * (1.0 + m_b[s, a])
+                for w in range(nw):
+                    xbuf[s, a, w] = cur[s, a, w] * keep
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
+                  graduates, graduate_dist, immigrants, immigrant_dist,
+                  participation, share_in_health_care, avg_fte, sick_leave, recruits,
+                  fac, wfac, tfac, wtr, varies, d0, nd, regions, fte_out):
+    """Supply FTE of the draws ``d0 .. d0+nd-1`` side by side: ``fte_out[t, r, g, w]`` for ``regions``.
+
+    ``varies[g, j]``: factor j of group g differs from 1 in some draw of the run (a property of
+    the scenario, never of the block, so a draw's arithmetic does not depend on its neighbours).
+
+    The equations of :func:`_supply_run` (without noise and without flows), with the state
+    ``[group, sex, age, lane]`` so the innermost loops run over the lanes (draws) and every
+    input is read once for all of them. ``fte_out.shape[3]`` lanes (``LANES``; lanes from
+    ``nd`` on are padding with factor 1). The lane count is a run-time value on purpose: a
+    loop of constant length is unrolled before numba's loop vectoriser can see it.
+    """
+    n_steps = fte_out.shape[0] - 1
+    nw = fte_out.shape[3]
+    n_grp, n_sex, n_age = stock0.shape[1:]
+    n_tr = trans_src.shape[0]
+    n_fac = wfac.shape[1]
+    has_out = np.zeros(n_grp, dtype=np.bool_)
+    has_in = np.zeros(n_grp, dtype=np.bool_)
+    for k in range(n_tr):
+        has_out[trans_src[k]] = True
+        has_in[trans_dst[k]] = True
+    cur = np.empty((n_grp, n_sex, n_age, nw))
+    nxt = np.empty((n_grp, n_sex, n_age, nw))
+    xbuf = np.empty((n_grp, n_sex, n_age, nw))  # stayers after deaths, exits and migration
+    orate = np.zeros((n_grp, n_sex, n_age, nw))  # sum of transition rates out of each cell
+    inflow = np.zeros((n_grp, n_sex, n_age, nw))  # persons moved into each cell by transitions
+    f = np.empty((n_grp, n_fac, nw))  # this year's factor of each draw on each parameter
+    fdelta = np.empty((n_grp, n_fac, nw))  # factor - 1 of each draw (0 in padding lanes)
+    tdelta = np.empty((n_tr, nw))
+    ftr = np.empty((n_tr, nw))
+    acc = np.empty(nw)
+    for ri in range(regions.shape[0]):
+        r = regions[ri]
+        for g in range(n_grp):
+            for s in range(n_sex):
+                for a in range(n_age):
+                    v = stock0[r, g, s, a]
+                    for w in range(nw):
+                        cur[g, s, a, w] = v
+        for g in range(n_grp):
+            for j in range(n_fac):
+                for w in range(nw):
+                    fdelta[g, j, w] = fac[d0 + w, r, g, j] - 1.0 if w < nd else 0.0
+        for k in range(n_tr):
+            for w in range(nw):
+                tdelta[k, w] = tfac[d0 + w, r, k] - 1.0 if w < nd else 0.0
+        for t in range(n_steps + 1):
+            for g in range(n_grp):
+                for j in range(n_fac):
+                    wt = wfac[t, j]
+                    for w in range(nw):
+                        f[g, j, w] = 1.0 + wt * fdelta[g, j, w]
+            # totals of the stock on 1 January of year t (FTE only)
+            pa_b = participation[_at(participation, t), _at(participation, r, 1)]
+            sh_b = share_in_health_care[_at(share_in_health_care, t), _at(share_in_health_care, r, 1)]
+            fe_b = avg_fte[_at(avg_fte, t), _at(avg_fte, r, 1)]
+            sk_b = sick_leave[_at(sick_leave, t), _at(sick_leave, r, 1)]
+            for g in range(n_grp):
+                _fte_pass(cur[g], pa_b[g], sh_b[g], fe_b[g], f[g], varies[g, 2] or varies[g, 3], acc)
+                sk = sk_b[g]
+                for w in range(nw):
+                    fte_out[t, r, g, w] = acc[w] * f[g, 1, w] * (1.0 - min(1.0, sk * f[g, 4, w]))
+            if t == n_steps:
+                break
+            q_b = mortality[_at(mortality, t), _at(mortality, r, 1)]
+            m_b = net_migration[_at(net_migration, t), _at(net_migration, r, 1)]
+            ex_b = exit_rate[_at(exit_rate, t), _at(exit_rate, r, 1)]
+            tr_b = trans_rate[_at(trans_rate, t), _at(trans_rate, r, 1)]
+            gr_b = graduates[_at(graduates, t), _at(graduates, r, 1)]
+            im_b = immigrants[_at(immigrants, t), _at(immigrants, r, 1)]
+            rc_b = recruits[_at(recruits, t), _at(recruits, r, 1)]
+            # 1. deaths, exits and net migration
+            for g in range(n_grp):
+                _stay_pass(cur[g], q_b, ex_b[g], m_b, f[g], varies[g, 0], xbuf[g])
+            # 2. transitions between groups at the same sex and age
+            for k in range(n_tr):
+                wt = wtr[t]
+                for w in range(nw):
+                    ftr[k, w] = 1.0 + wt * tdelta[k, w]
+            for g in range(n_grp):
+                if has_out[g]:
+                    orate[g] = 0.0
+                if has_in[g]:
+                    inflow[g] = 0.0
+            for k in range(n_tr):
+                src = trans_src[k]
+                dst = trans_dst[k]
+                for s in range(n_sex):
+                    for a in range(n_age):
+                        tv = tr_b[k, s, a]
+                        for w in range(nw):
+                            rate = min(1.0, tv * ftr[k, w])
+                            orate[src, s, a, w] += rate
+                            inflow[dst, s, a, w] += xbuf[src, s, a, w] * rate
+            # 3. one year older, plus entrants at their age on the next 1 January
+            for g in range(n_grp):
+                gr = gr_b[g]
+                im = im_b[g]
+                ho = has_out[g]
+                hi = has_in[g]
+                for s in range(n_sex):
+                    gd = graduate_dist[g, s, 0] * gr
+                    idd = immigrant_dist[g, s, 0] * im
+                    rc = rc_b[g, s, 0]
+                    for w in range(nw):
+                        nxt[g, s, 0, w] = gd * f[g, 5, w] + idd * f[g, 6, w] + rc
+                    for a in range(1, n_age):
+                        gd = graduate_dist[g, s, a] * gr
+                        idd = immigrant_dist[g, s, a] * im
+                        rc = rc_b[g, s, a]
+                        if ho and hi:
+                            for w in range(nw):
+                                nxt[g, s, a, w] = (xbuf[g, s, a - 1, w] * max(0.0, 1.0 - orate[g, s, a - 1, w])
+                                                   + inflow[g, s, a - 1, w] + gd * f[g, 5, w] + idd * f[g, 6, w] + rc)
+                        elif ho:
+                            for w in range(nw):
+                                nxt[g, s, a, w] = (xbuf[g, s, a - 1, w] * max(0.0, 1.0 - orate[g, s, a - 1, w])
+                                                   + gd * f[g, 5, w] + idd * f[g, 6, w] + rc)
+                        elif hi:
+                            for w in range(nw):
+                                nxt[g, s, a, w] = (xbuf[g, s, a - 1, w] + inflow[g, s, a - 1, w]
+                                                   + gd * f[g, 5, w] + idd * f[g, 6, w] + rc)
+                        else:
+                            for w in range(nw):
+                                nxt[g, s, a, w] = xbuf[g, s, a - 1, w] + gd * f[g, 5, w] + idd * f[g, 6, w] + rc
+            cur, nxt = nxt, cur
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _aggregate_block(fte, demand0, dfac, wdem, d0, nd, county_index, mun_years, out_nation, out_county, out_mun):
+    """Demand of the block's draws and the sums of supply, demand and gap to county and nation.
+
+    fte: supply FTE [T+1, R, G, lanes]; demand0: FTE before draw factors [T+1, R, K, G].
+    Demand of draw d: ``demand0 * (1 + wdem[t] (dfac[d, r, k, 0] - 1)) * dfac[d, r, k, 1] ** t``.
+    """
+    n_years, n_reg, n_grp, nw = fte.shape
+    n_srv = demand0.shape[2]
+    n_cty = out_county.shape[2]
+    cty = np.zeros((n_years, n_cty, n_grp, 3, nw))
+    dem = np.empty((n_grp, nw))
+    fd = np.empty((n_srv, nw))
+    f_use = np.empty((n_srv, nw))
+    f_growth = np.empty((n_srv, nw))
+    growth_t = np.empty((n_srv, nw))  # f_growth ** t
+    for r in range(n_reg):
+        c = county_index[r]
+        for k in range(n_srv):
+            for w in range(nw):
+                d = d0 + min(w, nd - 1)  # padding lanes repeat the last draw
+                f_use[k, w] = dfac[d, r, k, 0] - 1.0
+                f_growth[k, w] = dfac[d, r, k, 1]
+                growth_t[k, w] = 1.0
+        for t in range(n_years):
+            for k in range(n_srv):
+                for w in range(nw):
+                    fd[k, w] = (1.0 + wdem[t] * f_use[k, w]) * growth_t[k, w]
+                    growth_t[k, w] *= f_growth[k, w]
+            dem[:] = 0.0
+            for k in range(n_srv):
+                for g in range(n_grp):
+                    base = demand0[t, r, k, g]
+                    if base != 0.0:
+                        for w in range(nw):
+                            dem[g, w] += base * fd[k, w]
+            for g in range(n_grp):
+                for w in range(nw):
+                    sup = fte[t, r, g, w]
+                    cty[t, c, g, 0, w] += sup
+                    cty[t, c, g, 1, w] += dem[g, w]
+                    cty[t, c, g, 2, w] += sup - dem[g, w]
+            for y in range(mun_years.shape[0]):
+                if mun_years[y] == t:
+                    for g in range(n_grp):
+                        for w in range(nd):
+                            out_mun[d0 + w, y, r, g] = fte[t, r, g, w] - dem[g, w]
+    for w in range(nd):
+        d = d0 + w
+        for t in range(n_years):
+            for g in range(n_grp):
+                for v in range(3):
+                    total = 0.0
+                    for c in range(n_cty):
+                        total += cty[t, c, g, v, w]
+                        out_county[d, t, c, g, v] = cty[t, c, g, v, w]
+                    out_nation[d, t, g, v] = total
 
 
 @njit(parallel=True, cache=True)
 def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                     graduates, graduate_dist, immigrants, immigrant_dist,
                     participation, share_in_health_care, avg_fte, sick_leave, recruits,
-                    fac, wfac, tfac, wtr, users_ratio, base_fte, intensity, mix, dfac, wdem,
+                    fac, wfac, tfac, wtr, varies, demand0, dfac, wdem,
                     county_index, noisy, seed, draw_ids, mun_years, out_nation, out_county, out_mun):
     """Fill ``out_nation[d, t, g, v]``, ``out_county[d, t, c, g, v]`` and ``out_mun[d, y, r, g]``.
 
+    Draws run in blocks of ``LANES`` side by side (:func:`_supply_block`), blocks in parallel.
     fac: [D, R, G, len(FACTORS)]; wfac: [T+1, len(FACTORS)]; tfac: [D, R, K]; wtr: [T+1];
-    users_ratio: [T+1, R, S_k]; base_fte: [R, S_k, G]; intensity [T+1, R, S_k] and mix
-    [T+1, R, S_k, G] may be compact (any axis of length 1 means "the same for all");
-    dfac: [D, R, S_k, 2]; wdem: [T+1]; county_index: [R] int; noisy: [R] bool; seed: int;
-    draw_ids: [D] global draw numbers (the noise of draw d is seeded with ``seed + draw_ids[d]``);
-    mun_years: year indices [Y] for ``out_mun`` (gap, FTE). Other inputs as in the supply kernel.
+    varies: [G, len(FACTORS)] bool, factors that differ from 1 in some draw;
+    demand0: FTE demand before draw factors [T+1, R, S_k, G]; dfac: [D, R, S_k, 2];
+    wdem: [T+1]; county_index: [R] int; noisy: [R] bool; seed: int; draw_ids: [D] global
+    draw numbers (the noise of draw d is seeded with ``seed + draw_ids[d]``; noisy
+    municipalities run one draw at a time through :func:`_supply_run`); mun_years: year
+    indices [Y] for ``out_mun`` (gap, FTE). Other inputs as in the supply kernel.
     """
     n_draws = fac.shape[0]
     n_reg, n_grp, n_sex, n_age = stock0.shape
-    n_years = wfac.shape[0]  # inputs may be compact along time
-    n_steps = n_years - 1
-    n_srv = base_fte.shape[1]
-    n_cty = out_county.shape[2]
-    any_noise = False
+    n_years = wfac.shape[0]
+    n_loud = 0
     for r in range(n_reg):
         if noisy[r]:
-            any_noise = True
-    for d in prange(n_draws):
-        if any_noise:
-            np.random.seed(seed + draw_ids[d])
-        stock = np.empty((1, n_reg, n_grp, n_sex, n_age))
-        flows = np.empty((n_steps, n_reg, n_grp, 9))
-        totals = np.empty((n_years, n_reg, n_grp, 4))
-        dem = np.empty(n_grp)
-        _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
-                    graduates, graduate_dist, immigrants, immigrant_dist,
-                    participation, share_in_health_care, avg_fte, sick_leave, recruits,
-                    fac[d], wfac, tfac[d], wtr, noisy, False, stock, flows, totals)
-        for t in range(n_years):
-            for g in range(n_grp):
-                out_nation[d, t, g, 0] = 0.0
-                out_nation[d, t, g, 1] = 0.0
-                out_nation[d, t, g, 2] = 0.0
-                for c in range(n_cty):
-                    out_county[d, t, c, g, 0] = 0.0
-                    out_county[d, t, c, g, 1] = 0.0
-                    out_county[d, t, c, g, 2] = 0.0
-            for r in range(n_reg):
-                c = county_index[r]
-                for g in range(n_grp):
-                    dem[g] = 0.0
-                it, ir, ik = _at(intensity, t), _at(intensity, r, 1), 0
-                mt, mr = _at(mix, t), _at(mix, r, 1)
-                for k in range(n_srv):
-                    ik = k if intensity.shape[2] > 1 else 0
-                    mk = k if mix.shape[2] > 1 else 0
-                    f = users_ratio[t, r, k] * intensity[it, ir, ik] * (1.0 + wdem[t] * (dfac[d, r, k, 0] - 1.0))
-                    if dfac[d, r, k, 1] != 1.0:
-                        f *= dfac[d, r, k, 1] ** t
-                    for g in range(n_grp):
-                        dem[g] += base_fte[r, k, g] * mix[mt, mr, mk, g if mix.shape[3] > 1 else 0] * f
-                for g in range(n_grp):
-                    sup = totals[t, r, g, 3]
-                    out_nation[d, t, g, 0] += sup
-                    out_nation[d, t, g, 1] += dem[g]
-                    out_nation[d, t, g, 2] += sup - dem[g]
-                    out_county[d, t, c, g, 0] += sup
-                    out_county[d, t, c, g, 1] += dem[g]
-                    out_county[d, t, c, g, 2] += sup - dem[g]
-                    for y in range(mun_years.shape[0]):
-                        if mun_years[y] == t:
-                            out_mun[d, y, r, g] = sup - dem[g]
+            n_loud += 1
+    quiet = np.empty(n_reg - n_loud, dtype=np.int64)
+    loud = np.empty(n_loud, dtype=np.int64)
+    i = 0
+    j = 0
+    for r in range(n_reg):
+        if noisy[r]:
+            loud[j] = r
+            j += 1
+        else:
+            quiet[i] = r
+            i += 1
+    n_blocks = (n_draws + LANES - 1) // LANES
+    for b in prange(n_blocks):
+        d0 = b * LANES
+        nd = min(LANES, n_draws - d0)
+        fte = np.zeros((n_years, n_reg, n_grp, LANES))
+        _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
+                      graduates, graduate_dist, immigrants, immigrant_dist,
+                      participation, share_in_health_care, avg_fte, sick_leave, recruits,
+                      fac, wfac, tfac, wtr, varies, d0, nd, quiet, fte)
+        if n_loud > 0:
+            stock = np.empty((1, n_reg, n_grp, n_sex, n_age))
+            flows = np.empty((n_years - 1, n_reg, n_grp, 9))
+            totals = np.empty((n_years, n_reg, n_grp, 4))
+            for w in range(nd):
+                np.random.seed(seed + draw_ids[d0 + w])
+                _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
+                            graduates, graduate_dist, immigrants, immigrant_dist,
+                            participation, share_in_health_care, avg_fte, sick_leave, recruits,
+                            fac[d0 + w], wfac, tfac[d0 + w], wtr, noisy, loud, False, stock, flows, totals)
+                for t in range(n_years):
+                    for li in range(n_loud):
+                        for g in range(n_grp):
+                            fte[t, loud[li], g, w] = totals[t, loud[li], g, 3]
+        _aggregate_block(fte, demand0, dfac, wdem, d0, nd, county_index, mun_years, out_nation, out_county, out_mun)
