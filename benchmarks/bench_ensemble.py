@@ -8,7 +8,8 @@ All figures come from one run on this machine, side by side:
 - the same draws' equations in the plain-numpy reference (``core.reference``) and in a
   straightforward pure-Python loop (timed on a few municipalities, scaled per cell-year);
 - scaling with draws, municipalities and years; peak memory (RSS) for 100 vs N draws;
-- an estimate of the machine's limit from a measured multiply-add rate and memory bandwidth.
+- a roofline estimate of the machine's limit: measured matrix-product flop rate and cache
+  bandwidth against the kernel's operations and state traffic counted from its loops.
 """
 
 from __future__ import annotations
@@ -105,44 +106,60 @@ def python_draw(prep, n_regions):
     return out
 
 
-def machine_rates() -> tuple[float, float]:
-    """Attainable floating-point rate (a large float64 matrix product through BLAS on every
-    core: fused multiply-adds at close to the CPU's peak) and memory bandwidth (numpy copy)."""
+def machine_rates() -> tuple[float, float, float]:
+    """Attainable floating-point rate (a large float64 matrix product through BLAS on every core:
+    fused multiply-adds at close to the CPU's peak), memory bandwidth (copying 400 MB) and cache
+    bandwidth of one core (copying an array of the size of the kernel's state, 1.3 MB), in
+    flop/s and bytes/s (read + write)."""
     n = 2000
     a = np.random.default_rng(0).random((n, n))
     a @ a
-    t = min(_timed(lambda: a @ a)[0] for _ in range(3))
-    flops = 2.0 * n**3 / t
-    big = np.ones(50_000_000)
-    dst = np.empty_like(big)
-    np.copyto(dst, big)
-    t, _ = _timed(lambda: np.copyto(dst, big))
-    bandwidth = 2 * big.nbytes / t
-    return flops, bandwidth
+    flops = 2.0 * n**3 / min(_timed(lambda: a @ a)[0] for _ in range(3))
+    rates = []
+    for size, reps in ((50_000_000, 1), (160_000, 2000)):
+        src, dst = np.ones(size), np.empty(size)
+        np.copyto(dst, src)
+
+        def copy():
+            for _ in range(reps):
+                np.copyto(dst, src)
+        rates.append(2 * src.nbytes * reps / min(_timed(copy)[0] for _ in range(3)))
+    return flops, rates[0], rates[1]
 
 
-#: Floating-point operations per draw and cell-year of the lane kernel (``core.supply._supply_block``),
-#: counted from its loops: (factor drawn, factor shared by all draws).
+#: Work of the lane kernel (``core.supply._supply_block``) per draw and sex x age cell of a group
+#: and year, counted from its loops. Floating-point operations: (factor drawn, factor shared by
+#: all draws).
 FLOPS_TOTALS = (8, 2)  # FTE per person: two capped factors, products, sum
 FLOPS_STAY = (9, 1)  # deaths, capped exits, migration
 FLOPS_AGEING = 5  # one year older plus graduates, immigrants, recruits
 FLOPS_TRANSITION = 5  # per transition cell: capped rate, rate sum, moved persons
 FLOPS_TRANSITION_AGEING = 4  # cells of groups with transitions: share staying, inflow
+#: Bytes of state read and written (the inputs are read once per block of draws).
+BYTES_TOTALS = 8  # read the stock
+BYTES_STAY = 16  # read the stock, write the stayers
+BYTES_AGEING = 16  # read the stayers, write next year's stock
+BYTES_PER_TRANSITION_ARRAY = 16  # groups with transitions: zero and read the rate sum or the inflow
+BYTES_TRANSITION = 40  # per transition cell: read stayers, update rate sum and inflow
 
 
-def kernel_flops(varies, n_reg: int, n_steps: int) -> float:
-    """Floating-point operations of one draw's supply for the factors a scenario draws."""
+def kernel_work(varies, n_reg: int, n_steps: int) -> tuple[float, float]:
+    """Floating-point operations and bytes of cache traffic of one draw's supply."""
     from helsemod_py import dims as D
 
     n_cells = 2 * len(D.WORK_AGES)
     src, dst = D.transition_index()
-    per_year = 0.0
+    flops = nbytes = 0.0
     for g in range(len(D.GROUPS)):
-        per_year += FLOPS_TOTALS[0 if varies[g, 2] or varies[g, 3] else 1]
-        per_year += FLOPS_STAY[0 if varies[g, 0] else 1]
-        per_year += FLOPS_AGEING + (FLOPS_TRANSITION_AGEING if g in src or g in dst else 0)
-    per_year += FLOPS_TRANSITION * len(src)
-    return per_year * n_cells * n_reg * n_steps
+        flops += FLOPS_TOTALS[0 if varies[g, 2] or varies[g, 3] else 1]
+        flops += FLOPS_STAY[0 if varies[g, 0] else 1]
+        flops += FLOPS_AGEING + (FLOPS_TRANSITION_AGEING if g in src or g in dst else 0)
+        nbytes += BYTES_TOTALS + BYTES_STAY + BYTES_AGEING
+        nbytes += BYTES_PER_TRANSITION_ARRAY * ((g in src) + (g in dst))
+    flops += FLOPS_TRANSITION * len(src)
+    nbytes += BYTES_TRANSITION * len(src)
+    scale = n_cells * n_reg * n_steps
+    return flops * scale, nbytes * scale
 
 
 def every_factor_uncertain():
@@ -253,10 +270,12 @@ def main() -> None:
     scale_rows.append(("draws", args.draws, t_all / args.draws))
     scale_rows += supply_seconds_by_groups(prep, batch, (4, 8, 17))
     rss_small, rss_big = peak_rss(100), peak_rss(args.draws)
-    flops, bandwidth = machine_rates()
-    work = kernel_flops(varying_factors(prep), n_reg, n_steps)
-    work_worst = kernel_flops(np.ones((17, 7), dtype=bool), n_reg, n_steps)
-    limit = work / flops
+    flops, bandwidth, cache = machine_rates()
+    work, traffic = kernel_work(varying_factors(prep), n_reg, n_steps)
+    work_worst, _ = kernel_work(np.ones((17, 7), dtype=bool), n_reg, n_steps)
+    limit_compute = work / flops
+    limit_cache = traffic / (cache * threads)
+    limit = max(limit_compute, limit_cache)
     lines = [
         "# Monte Carlo ensemble speed",
         "",
@@ -290,14 +309,18 @@ def main() -> None:
         f"Peak memory (RSS of a fresh process): 100 draws {rss_small:.0f} MB, {args.draws} draws {rss_big:.0f} MB "
         "(per draw only the national and county aggregates and the municipal gap of the last year are kept).",
         "",
-        f"Machine limit estimate: a float64 matrix product (BLAS, {threads} cores) reaches "
-        f"{flops / 1e9:.1f} GFLOP/s, and copying reaches {bandwidth / 1e9:.1f} GB/s. Inputs are read once per "
-        "block of 32 draws and a municipality's state (5 arrays of 17 x 2 x 59 x 32 doubles, 1.3 MB) stays in "
-        "L2/L3 cache through all years, so the kernel is bound by arithmetic, not memory. Counted from the "
-        f"kernel's loops it does {work / 1e6:.0f} M floating-point operations per draw for this scenario "
-        f"({work_worst / 1e6:.0f} M when every factor is drawn): a limit of {limit * 1e3:.1f} ms per draw "
-        f"against {per_numba * 1e3:.1f} ms measured (**{per_numba / limit:.1f}x the limit**; the matrix "
-        "product is all fused multiply-adds, the kernel mostly is not, so part of the gap cannot be closed).",
+        f"Machine limit estimate (roofline): a float64 matrix product (BLAS, {threads} cores) reaches "
+        f"{flops / 1e9:.1f} GFLOP/s; copying reaches {bandwidth / 1e9:.1f} GB/s from memory and "
+        f"{cache / 1e9:.1f} GB/s per core within cache (1.3 MB, the size of a municipality's state in the "
+        "kernel: 5 arrays of 17 x 2 x 59 x 32 doubles, which stays in L2/L3 through all years while the "
+        "inputs are read once per block of 32 draws). Counted from the kernel's loops, one draw does "
+        f"{work / 1e6:.0f} M floating-point operations for this scenario ({work_worst / 1e6:.0f} M when every "
+        f"factor is drawn) and moves {traffic / 1e6:.0f} MB of state through the cache: "
+        f"{limit_compute * 1e3:.1f} ms at the arithmetic peak, {limit_cache * 1e3:.1f} ms at the cache "
+        f"bandwidth of {threads} cores. The kernel is bound by "
+        f"{'cache bandwidth' if limit_cache > limit_compute else 'arithmetic'}; measured "
+        f"{per_numba * 1e3:.1f} ms per draw is **{per_numba / limit:.1f}x the limit** "
+        f"({per_numba / limit_compute:.1f}x the arithmetic peak alone).",
         "",
         "Targets (issue 6): 1 000 draws under 10 s; numba >= 5x the numpy reference; within 4x of the "
         f"machine limit. Measured: {t_all:.1f} s for {args.draws} draws ({t_worst:.1f} s with every factor "

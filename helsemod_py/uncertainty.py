@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
-from scipy.stats import norm
 
 from . import dims as D
 from .core.ensemble import ENSEMBLE_VARIABLES, ensemble_kernel
@@ -98,7 +97,7 @@ def sample(u: Uncertain, index: int, draws, cells: np.ndarray, seed: int) -> np.
         z0 = rng.standard_normal()
         z = rng.standard_normal(n) if rho < 1.0 else np.zeros(n)
         zc[i] = np.sqrt(rho) * z0 + np.sqrt(1.0 - rho) * z
-    return u.distribution.ppf(norm.cdf(zc))  # elementwise: one call for all draws
+    return u.distribution.from_standard_normal(zc)  # elementwise: one call for all draws
 
 
 def _weights(u: Uncertain, years) -> np.ndarray:

@@ -107,6 +107,22 @@ def test_quantiles_are_taken_after_aggregation(ds):
     assert np.isfinite(table.value).all()
 
 
+@pytest.mark.parametrize("dist", [
+    {"type": "normal", "mean": 1.0, "sd": 0.1},
+    {"type": "lognormal", "median": 1.0, "sd_log": 0.2},
+    {"type": "normal", "mean": 1.0, "sd": 0.5, "truncate": [0.9, 1.1]},
+    {"type": "uniform", "low": 0.8, "high": 1.2},
+    {"type": "triangular", "low": 0.9, "mode": 1.0, "high": 1.3},
+    {"type": "beta", "alpha": 2.0, "beta": 5.0, "low": 0.5, "high": 1.5},
+])
+def test_values_from_standard_normals_are_the_copula_transform(dist):
+    from scipy.stats import norm
+
+    d = hm.Scenario("s", uncertainty=[_u("x", "exit_rate", dist)]).uncertainty[0].distribution
+    z = np.random.default_rng(0).standard_normal(2000)
+    assert np.allclose(d.from_standard_normal(z), d.ppf(norm.cdf(z)), rtol=1e-9)
+
+
 def test_sampling_follows_distribution_truncation_and_correlation():
     scn = hm.Scenario("s", uncertainty=[
         _u("n", "exit_rate", {"type": "normal", "mean": 1.0, "sd": 0.1}, correlation=0.0),

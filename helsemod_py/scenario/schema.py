@@ -381,6 +381,18 @@ class Distribution(Strict):
             raise ValueError("truncate range has no probability mass")
         return np.clip(dist.ppf(a + (b - a) * np.asarray(u)), *self.truncate)
 
+    def from_standard_normal(self, z):
+        """Values with this distribution from standard normal ``z``: ``ppf(Φ(z))``, in closed form
+        for untruncated normal (``mean + sd z``) and lognormal (``median exp(sd_log z)``) draws."""
+        import numpy as np
+        from scipy.special import ndtr
+
+        if self.truncate is None and self.type == "normal":
+            return self.mean + self.sd * np.asarray(z)
+        if self.truncate is None and self.type == "lognormal":
+            return self.median * np.exp(self.sd_log * np.asarray(z))
+        return self.ppf(ndtr(z))
+
 
 #: Levers a draw can scale by a factor per region and group (or service / transition),
 #: and standard_growth (drawn as a yearly rate).
