@@ -336,7 +336,6 @@ ENSEMBLE_VARIABLES = ("supply_fte", "demand_fte", "gap")
 LANES = 32
 
 
-
 @njit(cache=True, nogil=True, fastmath=True)
 def _fte_pass(cur, pa_b, sh_b, fe_b, f, vary, acc):
     """``acc[w]``: FTE of one group's stock ``cur[s, a, w]`` before sick leave and average position.
