@@ -64,14 +64,18 @@ def test_reproducible_for_a_seed_whatever_the_chunks_and_threads(ds):
     assert np.array_equal(a.draws_county.values, b.draws_county.values)
     c = project_ensemble(ds, SCN, draws=20, seed=6, end_year=2030, keep_draws=True)
     assert not np.array_equal(a.draws_county.values, c.draws_county.values)
+    many = project_ensemble(ds, SCN, draws=70, seed=5, end_year=2030, chunk=70, keep_draws=True)  # 3 blocks
     n1 = project_ensemble(ds, SCN, draws=12, seed=2, end_year=2028, noise=True, chunk=12, keep_draws=True)
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
         n2 = project_ensemble(ds, SCN, draws=12, seed=2, end_year=2028, noise=True, chunk=5, keep_draws=True)
+        one = project_ensemble(ds, SCN, draws=70, seed=5, end_year=2030, chunk=33, keep_draws=True)
     finally:
         numba.set_num_threads(threads)
     assert np.array_equal(n1.draws_county.values, n2.draws_county.values)
+    assert np.array_equal(many.draws_county.values, one.draws_county.values)
+    assert np.array_equal(many.draws_county.values[:20], a.draws_county.values)
 
 
 def test_project_with_draws_is_the_ensemble(ds):
