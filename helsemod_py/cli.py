@@ -97,7 +97,7 @@ def _scenario(path):
               help="Monte Carlo draws of the scenario's uncertainty (0: deterministic only).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws (reproducible).")
 @click.option("--noise", is_flag=True, help="Poisson noise on flows of small municipalities in draws.")
-@click.option("--dask", "--scheduler", "scheduler", default=None, metavar="ADDRESS|local",
+@click.option("--scheduler", "--dask", "scheduler", default=None, metavar="ADDRESS|local",
               help="Run chunks of draws on a Dask cluster (scheduler address, or 'local' for a LocalCluster).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
@@ -227,9 +227,12 @@ def _band_table(ens) -> str:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write sensitivity.csv, a tornado plot and manifest.json here.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
+@click.option("--scheduler", "--dask", "scheduler", default=None, metavar="ADDRESS|local",
+              help="Run chunks of design points on a Dask cluster (scheduler address, or 'local').")
 @_lang_option_factory()
 @_handle_errors
-def sensitivity(scenario_file, data_dir, params, method, samples, year, group, seed, out_dir, force, lang):
+def sensitivity(scenario_file, data_dir, params, method, samples, year, group, seed, out_dir, force, scheduler,
+                lang):
     """Global sensitivity (SALib Sobol or Morris) of the national gap to uncertain parameters.
 
     \b
@@ -248,7 +251,7 @@ def sensitivity(scenario_file, data_dir, params, method, samples, year, group, s
     runs = samples * (k + 2) if method == "sobol" else samples * (k + 1)
     with click.progressbar(length=runs, label=f"{method}: {runs} runs", file=sys.stderr) as bar:
         table = run_sensitivity(ds, scn, params=names, method=method, samples=samples, seed=seed, year=year,
-                                group=group, progress=bar.update)
+                                group=group, progress=bar.update, scheduler=scheduler)
     a = table.attrs
     click.echo(f"{method} sensitivity of the national gap {a['year']} ({a['group']}), {a['runs']} runs; "
                f"mean {a['output_mean']:,.0f} FTE, sd {a['output_sd']:,.0f}")

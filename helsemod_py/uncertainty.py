@@ -278,13 +278,14 @@ def project_ensemble(dataset: Dataset, scenario: Scenario | None = None, draws: 
     return out
 
 
-def _chunk_task(dataset, scenario, end_year, noise, draws, seed, mun_years):
+def _chunk_task(dataset, scenario, end_year, noise, draws, seed, mun_years, values=None):
     prep = _prepare(dataset, scenario, end_year, noise)
-    return run_draws(prep, draws, seed, mun_years)
+    return run_draws(prep, draws, seed, mun_years, values=values)
 
 
-def _run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, scheduler):
-    """Run chunks of draws as Dask tasks; results come back in draw order."""
+def _run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, scheduler, values=None):
+    """Run chunks of draws as Dask tasks; results come back in draw order. ``values``: one
+    dict of design values per chunk (sensitivity) or None."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - optional dependency
@@ -299,8 +300,9 @@ def _run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, sched
             client = Client(scheduler)
     try:
         ds_f = client.scatter(dataset, broadcast=True)
-        futures = [client.submit(_chunk_task, ds_f, scenario, end_year, noise, ch, seed, mun_years, pure=False)
-                   for ch in chunks]
+        futures = [client.submit(_chunk_task, ds_f, scenario, end_year, noise, ch, seed, mun_years,
+                                 None if values is None else values[i], pure=False)
+                   for i, ch in enumerate(chunks)]
         return client.gather(futures)
     finally:
         if own is not None:
@@ -310,15 +312,17 @@ def _run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, sched
 
 def sensitivity(dataset: Dataset, scenario: Scenario, params=None, method: str = "sobol", samples: int = 64,
                 seed: int = 0, year: int | None = None, group: str | None = None, end_year: int | None = None,
-                progress=None):
+                progress=None, scheduler=None):
     """Global sensitivity (SALib) of the national gap in ``year`` to the scenario's uncertain
     parameters (``params``: ids of ``uncertainty`` entries; default all).
 
     Each sample sets every chosen entry to one value for all its cells (the entry's quantile
     of a uniform design point), the others to their median. ``method``: ``sobol`` (Saltelli
     design with ``samples`` base points; first-order S1 and total ST with confidence) or
-    ``morris`` (``samples`` trajectories; mu_star and sigma). Returns a DataFrame, one row per
-    parameter, sorted by importance, and the number of model runs in ``attrs["runs"]``.
+    ``morris`` (``samples`` trajectories; mu_star and sigma). ``scheduler``: as in
+    :func:`project_ensemble` (the design points are split into chunks run on the cluster, with
+    the same result). Returns a DataFrame, one row per parameter, sorted by importance, and the
+    number of model runs in ``attrs["runs"]``.
     """
     import pandas as pd
 
@@ -355,9 +359,13 @@ def sensitivity(dataset: Dataset, scenario: Scenario, params=None, method: str =
     t = int(year) - int(prep.inputs.years[0])
     y = np.empty(len(u))
     chunk = default_chunk()
-    for start in range(0, len(u), chunk):
-        idx = list(range(start, min(start + chunk, len(u))))
-        nation, _, _ = run_draws(prep, idx, seed, [t], values={k: v[idx] for k, v in values.items()})
+    chunks = [list(range(start, min(start + chunk, len(u)))) for start in range(0, len(u), chunk)]
+    chunk_values = [{k: v[idx] for k, v in values.items()} for idx in chunks]
+    if scheduler is not None:
+        parts = _run_dask(dataset, scenario, end_year, False, chunks, seed, [t], scheduler, chunk_values)
+    else:
+        parts = (run_draws(prep, idx, seed, [t], values=vals) for idx, vals in zip(chunks, chunk_values))
+    for idx, (nation, _, _) in zip(chunks, parts):
         gap = nation[:, t, :, 2]
         y[idx] = gap[:, D.GROUPS.index(group)] if group else gap.sum(axis=1)
         if progress:

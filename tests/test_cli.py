@@ -1,5 +1,6 @@
 """The helsemod command: output, files, errors without tracebacks."""
 
+import importlib.util
 import json
 
 import numpy as np
@@ -258,6 +259,12 @@ def test_run_with_draws_and_sensitivity(runner, tmp_path):
     assert (out / "quantiles.csv").read_bytes() == (again / "quantiles.csv").read_bytes()
     res = runner.invoke(main, ["plot", str(out), "--lang", "en"])
     assert res.exit_code == 0 and (out / "plots" / "fan_chart_en.png").read_bytes()[:4] == b"\x89PNG"
+    if importlib.util.find_spec("distributed"):  # the same draws on a local Dask cluster of 2 processes
+        cluster = tmp_path / "mc3"
+        res = runner.invoke(main, ["run", str(SCEN / "uncertainty.yaml"), "--end-year", "2028", "--draws", "12",
+                                   "--seed", "3", "--scheduler", "local", "--out", str(cluster), "-q"])
+        assert res.exit_code == 0, res.output
+        assert (out / "quantiles.csv").read_bytes() == (cluster / "quantiles.csv").read_bytes()
     sens = tmp_path / "sens"
     res = runner.invoke(main, ["sensitivity", str(SCEN / "uncertainty.yaml"), "--samples", "8", "--year", "2028",
                                "--out", str(sens), "--lang", "en"])

@@ -177,5 +177,8 @@ def test_dask_local_cluster_gives_the_local_result(ds):
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         remote = project_ensemble(ds, SCN, draws=10, seed=4, end_year=2028, chunk=4, scheduler=client)
+        sens_remote = sensitivity(ds, SCN, method="morris", samples=4, seed=2, end_year=2028, scheduler=client)
+    sens_local = sensitivity(ds, SCN, method="morris", samples=4, seed=2, end_year=2028)
+    assert sens_local.equals(sens_remote)
     assert np.array_equal(local.county.values, remote.county.values)
     assert np.array_equal(local.municipality.values, remote.municipality.values)
