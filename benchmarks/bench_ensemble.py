@@ -35,26 +35,32 @@ def _timed(fn):
 
 
 def numpy_draw(prep, values_row, ref):
-    """One draw with the numpy reference: apply the draw's factors to full arrays, then project."""
+    """One draw with the numpy reference: apply the draw's factors to full arrays, then project
+    population (with the draw's net migration), supply and demand."""
     from helsemod_py import dims as D
     from helsemod_py.uncertainty import factor_arrays
 
     inp = prep.inputs
-    fac, wfac, tfac, wtr, dfac, wdem = factor_arrays(prep, [0], 0, values_row)
+    fac, wfac, tfac, wtr, dfac, wdem, mfac, wmig = factor_arrays(prep, [0], 0, values_row)
     f = lambda j: 1.0 + wfac[:, j][:, None, None] * (fac[0, :, :, j][None] - 1.0)  # noqa: E731  [T1, R, G]
     w0, w1 = D.WORK_AGE_MIN, D.WORK_AGE_MAX + 1
     steps = len(inp.years) - 1
+    f_mig = (1.0 + wmig[:steps, None] * (mfac[0][None] - 1.0))[..., None, None]  # [T, R, 1, 1]
+    pop, _ = ref.project_population(inp.population0, inp.fertility, inp.mortality, inp.net_migration * f_mig,
+                                    inp.male_share_at_birth)
+    users, _ = ref.project_demand(pop, inp.user_rate, inp.base_demand_fte, inp.intensity, inp.staff_mix)
+    users_ratio = np.divide(users, users[0], out=np.ones_like(users), where=users[0] > 0)
     exit_rate = np.minimum(1.0, inp.exit_rate * f(0)[:steps, :, :, None, None])
     tr = np.minimum(1.0, inp.transition_rate * (1.0 + wtr[:steps, None, None] * (tfac[0][None] - 1.0))[..., None, None])
     src, dst = D.transition_index()
     _, _, totals = ref.project_supply(
-        inp.stock0, inp.mortality[..., w0:w1], inp.workforce_migration(), exit_rate, src, dst, tr,
+        inp.stock0, inp.mortality[..., w0:w1], inp.workforce_migration() * f_mig, exit_rate, src, dst, tr,
         inp.graduates * f(5)[:steps], inp.graduate_age_dist, inp.immigrants * f(6)[:steps], inp.immigrant_age_dist,
         np.minimum(1.0, inp.participation * f(2)[..., None, None]),
         np.minimum(1.0, inp.share_in_health_care * f(3)[..., None, None]),
         inp.avg_fte * f(1)[..., None, None], np.minimum(1.0, inp.sick_leave * f(4)), recruits=inp.recruits)
     t = np.arange(len(inp.years))[:, None, None]
-    dem_f = prep.users_ratio * inp.intensity * (1.0 + wdem[:, None, None] * (dfac[0, :, :, 0][None] - 1.0)) * \
+    dem_f = users_ratio * inp.intensity * (1.0 + wdem[:, None, None] * (dfac[0, :, :, 0][None] - 1.0)) * \
         dfac[0, :, :, 1][None] ** t
     demand = (inp.base_demand_fte[None] * inp.staff_mix * dem_f[..., None]).sum(axis=2)
     return totals[..., 3] - demand
@@ -163,13 +169,16 @@ def kernel_work(varies, n_reg: int, n_steps: int) -> tuple[float, float]:
 
 
 def every_factor_uncertain():
-    """A scenario drawing every supply factor, transition rate and FTE per user in every group."""
+    """A scenario drawing every supply factor, transition rate, FTE per user, standard growth and
+    net migration in every group and municipality."""
     import helsemod_py as hm
     from helsemod_py.core.supply import FACTORS
 
     dist = {"type": "lognormal", "median": 1.0, "sd_log": 0.05}
     entries = [{"id": p, "parameter": p, "unit": "/1", "distribution": dist, "correlation": 0.5}
-               for p in (*FACTORS, "transition_rate", "fte_per_user")]
+               for p in (*FACTORS, "transition_rate", "fte_per_user", "net_migration")]
+    entries.append({"id": "standard_growth", "parameter": "standard_growth", "unit": "/1 per year",
+                    "distribution": {"type": "normal", "mean": 0.005, "sd": 0.004}})
     return hm.Scenario("every factor uncertain", uncertainty=entries)
 
 
@@ -181,7 +190,7 @@ def supply_seconds_by_groups(prep, batch, counts):
     from helsemod_py.uncertainty import factor_arrays, varying_factors
 
     inp = prep.inputs
-    fac, wfac, tfac, wtr, _, _ = factor_arrays(prep, batch[:LANES], 1)
+    fac, wfac, tfac, wtr, _, _, mfac, wmig = factor_arrays(prep, batch[:LANES], 1)
     varies = varying_factors(prep)
     src, dst = D.transition_index()
     w0, w1 = D.WORK_AGE_MIN, D.WORK_AGE_MAX + 1
@@ -195,8 +204,8 @@ def supply_seconds_by_groups(prep, batch, counts):
                 c(inp.graduates[:, :, g]), c(inp.graduate_age_dist[g], 0), c(inp.immigrants[:, :, g]),
                 c(inp.immigrant_age_dist[g], 0), c(inp.participation[:, :, g]), c(inp.share_in_health_care[:, :, g]),
                 c(inp.avg_fte[:, :, g]), c(inp.sick_leave[:, :, g]), c(inp.recruits[:, :, g]),
-                np.ascontiguousarray(fac[:, :, g]), wfac, np.ascontiguousarray(tfac[:, :, keep]), wtr,
-                np.ascontiguousarray(varies[g]), 0, LANES, np.arange(n_reg)]
+                np.ascontiguousarray(fac[:, :, g]), wfac, np.ascontiguousarray(tfac[:, :, keep]), wtr, mfac, wmig,
+                np.ascontiguousarray(varies[g]), False, 0, LANES, np.arange(n_reg)]
         fte = np.empty((n_years, n_reg, n, LANES))
         _supply_block(*args, fte)
         t = min(_timed(lambda: _supply_block(*args, fte))[0] for _ in range(2))
@@ -282,15 +291,16 @@ def main() -> None:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores ({threads} numba threads), Python "
         f"{platform.python_version()}, numba {numba.__version__}. Real-size Norway (default dataset): "
         f"{n_reg} municipalities x 17 groups x 2 sexes x 59 ages x {n_steps} years = "
-        f"{cells / 1e6:.1f} M supply cell-years per draw; scenario `scenarios/uncertainty.yaml` (4 uncertain "
-        "parameters). The kernel runs blocks of 32 draws side by side (one draw per SIMD lane) and the "
-        "blocks in parallel.",
+        f"{cells / 1e6:.1f} M supply cell-years per draw; scenario `scenarios/uncertainty.yaml` "
+        f"({len(scn.uncertainty)} uncertain parameters: {', '.join(u.parameter for u in scn.uncertainty)}; "
+        "with net migration drawn, each draw also projects its own population and users). The kernel runs "
+        "blocks of 32 draws side by side (one draw per SIMD lane) and the blocks in parallel.",
         "",
         "| what | seconds |",
         "|---|---:|",
         f"| {args.draws} draws, numba prange ({threads} threads), sampling and quantiles included | {t_all:.2f} |",
-        f"| {args.draws} draws, every supply factor, transition rate and FTE per user uncertain in every "
-        f"group | {t_worst:.2f} |",
+        f"| {args.draws} draws, every supply factor, transition rate, FTE per user, standard growth and net "
+        f"migration uncertain in every group and municipality | {t_worst:.2f} |",
         f"| per draw, numba, {threads} threads | {per_numba:.4f} |",
         f"| per draw, numba, 1 thread | {per_numba_1:.4f} |",
         f"| per draw, numpy reference (vectorised, same equations) | {per_numpy:.4f} |",

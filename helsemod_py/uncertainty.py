@@ -44,6 +44,7 @@ class _Prepared:
     """Deterministic inputs of the ensemble kernel for one scenario (shared by all draws)."""
 
     inputs: ModelInputs
+    users: np.ndarray  # [T+1, R, K] users of the deterministic projection
     users_ratio: np.ndarray
     demand0: np.ndarray  # [T+1, R, K, G] FTE demand before draw factors
     county_index: np.ndarray
@@ -66,7 +67,7 @@ def _prepare(dataset: Dataset, scenario: Scenario | None, end_year: int, noise: 
     demand0 = np.ascontiguousarray(inputs.base_demand_fte[None] * (ratio * inputs.intensity)[..., None]
                                    * inputs.staff_mix)
     small = dataset["population"].sum(axis=(1, 2)) < SMALL_MUNICIPALITY
-    return _Prepared(inputs, ratio, demand0, dataset.regions.county_index(), small & noise, growth, dataset,
+    return _Prepared(inputs, users, ratio, demand0, dataset.regions.county_index(), small & noise, growth, dataset,
                      tuple(scenario.uncertainty) if scenario is not None else ())
 
 
@@ -77,6 +78,8 @@ def _cells(u: Uncertain, dataset: Dataset) -> tuple[np.ndarray, list[str]]:
         labels, chosen = D.SERVICES, u.target.services
     elif u.parameter == "transition_rate":
         labels, chosen = D.TRANSITIONS, u.target.transitions
+    elif u.parameter == "net_migration":
+        labels, chosen = ["all"], None
     else:
         labels, chosen = D.GROUPS, u.target.groups
     xmask = np.array([chosen is None or x in chosen for x in labels])
@@ -107,7 +110,7 @@ def _weights(u: Uncertain, years) -> np.ndarray:
 
 
 def factor_arrays(prep: _Prepared, draws, seed: int, values: dict | None = None):
-    """Kernel factor arrays for some draws: (fac, wfac, tfac, wtr, dfac, wdem).
+    """Kernel factor arrays for some draws: (fac, wfac, tfac, wtr, dfac, wdem, mfac, wmig).
 
     ``values`` (entry id -> [len(draws)] values) replaces sampling, for sensitivity designs;
     such values apply to every targeted cell alike.
@@ -121,6 +124,8 @@ def factor_arrays(prep: _Prepared, draws, seed: int, values: dict | None = None)
     wtr = np.zeros(len(years))
     dfac = np.ones((n, n_reg, len(D.SERVICES), 2))
     wdem = np.zeros(len(years))
+    mfac = np.ones((n, n_reg))
+    wmig = np.zeros(len(years))
     paths: dict[str, np.ndarray] = {}
     for i, u in enumerate(prep.uncertain):
         cells, _ = _cells(u, ds)
@@ -145,11 +150,14 @@ def factor_arrays(prep: _Prepared, draws, seed: int, values: dict | None = None)
         elif u.parameter == "transition_rate":
             tfac *= full
             wtr[:] = w
+        elif u.parameter == "net_migration":
+            mfac *= full[..., 0]
+            wmig[:] = w
         else:
             j = FACTORS.index(u.parameter)
             fac[..., j] *= full
             wfac[:, j] = w
-    return fac, wfac, tfac, wtr, dfac, wdem
+    return fac, wfac, tfac, wtr, dfac, wdem, mfac, wmig
 
 
 def varying_factors(prep: _Prepared) -> np.ndarray:
@@ -166,7 +174,9 @@ def varying_factors(prep: _Prepared) -> np.ndarray:
 def run_draws(prep: _Prepared, draws, seed: int, mun_years, values: dict | None = None):
     """Run the ensemble kernel for some draws; returns (nation, county, municipality) arrays."""
     inp = prep.inputs
-    fac, wfac, tfac, wtr, dfac, wdem = factor_arrays(prep, draws, seed, values)
+    fac, wfac, tfac, wtr, dfac, wdem, mfac, wmig = factor_arrays(prep, draws, seed, values)
+    mig_varies = any(u.parameter == "net_migration" for u in prep.uncertain)
+    pop_varies = mig_varies and inp.external_population is None
     n, n_years = len(draws), len(inp.years)
     n_reg, n_grp = len(prep.dataset.regions), len(D.GROUPS)
     n_cty = len(prep.dataset.regions.counties)
@@ -180,8 +190,10 @@ def run_draws(prep: _Prepared, draws, seed: int, mun_years, values: dict | None 
     ensemble_kernel(c(inp.stock0, 0), c(inp.mortality[..., w0:w1]), c(migration), c(inp.exit_rate), src, dst,
                     c(inp.transition_rate), c(inp.graduates), c(inp.graduate_age_dist, 0), c(inp.immigrants),
                     c(inp.immigrant_age_dist, 0), c(inp.participation), c(inp.share_in_health_care),
-                    c(inp.avg_fte), c(inp.sick_leave), c(inp.recruits), fac, wfac, tfac, wtr, varying_factors(prep),
-                    prep.demand0, dfac, wdem,
+                    c(inp.avg_fte), c(inp.sick_leave), c(inp.recruits), fac, wfac, tfac, wtr, mfac, wmig,
+                    varying_factors(prep), mig_varies, prep.demand0, dfac, wdem,
+                    (c(inp.population0, 0), c(inp.fertility), c(inp.mortality), c(inp.net_migration), c(inp.user_rate),
+                     np.ascontiguousarray(prep.users)), float(inp.male_share_at_birth), pop_varies,
                     prep.county_index, prep.noisy, int(seed), np.asarray(draws, dtype=np.int64),
                     np.asarray(mun_years, dtype=np.int64), nation, county, mun)
     return nation, county, mun

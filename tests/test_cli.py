@@ -270,7 +270,8 @@ def test_run_with_draws_and_sensitivity(runner, tmp_path):
                                "--out", str(sens), "--lang", "en"])
     assert res.exit_code == 0, res.output
     table = pd.read_csv(sens / "sensitivity.csv")
-    assert set(table.parameter) == {"standard_growth", "exit_rates", "average_position", "nurse_graduates"}
+    assert set(table.parameter) == {"standard_growth", "exit_rates", "average_position", "nurse_graduates",
+                                    "net_migration"}
     assert (sens / "tornado_en.png").read_bytes()[:4] == b"\x89PNG"
     res = runner.invoke(main, ["sensitivity", str(SCEN / "baseline.yaml")])
     assert res.exit_code == 1 and "has no uncertainty entries" in res.output

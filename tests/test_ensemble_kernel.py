@@ -31,13 +31,16 @@ def _draw_factors(rng, n_draws, n_reg, n_t):
     wfac[0] = 0.0
     tfac = rng.uniform(0.5, 1.5, size=(n_draws, n_reg, NT))
     wtr = rng.uniform(0, 1, size=n_t + 1)
-    return fac, wfac, tfac, wtr, varies
+    mig = bool(rng.random() < 0.5)
+    mfac = rng.uniform(0.0, 2.0, size=(n_draws, n_reg)) if mig else np.ones((n_draws, n_reg))
+    wmig = rng.uniform(0, 1, size=n_t + 1)
+    return fac, wfac, tfac, wtr, varies, mfac, wmig, mig
 
 
-def _block(inputs, fac, wfac, tfac, wtr, varies, d0, nd, n_t):
+def _block(inputs, fac, wfac, tfac, wtr, varies, mfac, wmig, mig, d0, nd, n_t):
     n_reg = inputs[0].shape[0]
     fte = np.full((n_t + 1, n_reg, G, LANES), np.nan)
-    _supply_block(*inputs, fac, wfac, tfac, wtr, varies, d0, nd, np.arange(n_reg), fte)
+    _supply_block(*inputs, fac, wfac, tfac, wtr, mfac, wmig, varies, mig, d0, nd, np.arange(n_reg), fte)
     return fte
 
 
@@ -47,12 +50,14 @@ def test_every_lane_equals_the_one_draw_run(seed, n_reg, n_t, broadcast, n_draws
     rng = np.random.default_rng(seed)
     case = supply_case(rng, n_reg, n_t, broadcast)
     inputs = _inputs(case, n_t)
-    fac, wfac, tfac, wtr, varies = _draw_factors(rng, n_draws, n_reg, n_t)
-    fte = _block(inputs, fac, wfac, tfac, wtr, varies, 0, n_draws, n_t)
+    factors = _draw_factors(rng, n_draws, n_reg, n_t)
+    fac, wfac, tfac, wtr, _, mfac, wmig, _ = factors
+    fte = _block(inputs, *factors, 0, n_draws, n_t)
     n_sex, n_age = inputs[0].shape[2:]
     for d in range(n_draws):
         totals = np.empty((n_t + 1, n_reg, G, 4))
-        _supply_run(*inputs, fac[d], wfac, tfac[d], wtr, np.zeros(n_reg, dtype=bool), np.arange(n_reg), False,
+        _supply_run(*inputs, fac[d], wfac, tfac[d], wtr, mfac[d], wmig, np.zeros(n_reg, dtype=bool), np.arange(n_reg),
+                    False,
                     np.empty((1, n_reg, G, n_sex, n_age)), np.empty((n_t, n_reg, G, 9)), totals)
         assert_close(fte[..., d], totals[..., 3])
     assert np.isfinite(fte).all()  # padding lanes run with factor 1
@@ -65,10 +70,10 @@ def test_a_draw_does_not_depend_on_its_lane_or_neighbours(seed, n_t, shift):
     rng = np.random.default_rng(seed)
     case = supply_case(rng, 2, n_t)
     inputs = _inputs(case, n_t)
-    fac, wfac, tfac, wtr, varies = _draw_factors(rng, LANES, 2, n_t)
-    first = _block(inputs, fac, wfac, tfac, wtr, varies, 0, LANES, n_t)
+    factors = _draw_factors(rng, LANES, 2, n_t)
+    first = _block(inputs, *factors, 0, LANES, n_t)
     # the same draws, shifted: draw d sits in lane d - shift of a block that starts at `shift`
-    second = _block(inputs, fac, wfac, tfac, wtr, varies, shift, LANES - shift, n_t)
+    second = _block(inputs, *factors, shift, LANES - shift, n_t)
     assert np.array_equal(first[..., shift:], second[..., :LANES - shift])
 
 
@@ -76,11 +81,12 @@ def test_draws_without_varying_factors_take_the_shared_path_with_the_same_result
     rng = np.random.default_rng(3)
     case = supply_case(rng, 2, 3)
     inputs = _inputs(case, 3)
-    fac, wfac, tfac, wtr, _ = _draw_factors(rng, 4, 2, 3)
+    fac, wfac, tfac, wtr, _, mfac, wmig, _ = _draw_factors(rng, 4, 2, 3)
     fac[:] = 1.0
+    mfac[:] = 1.0
     none = np.zeros((G, NF), dtype=bool)
     every = np.ones((G, NF), dtype=bool)
-    shared = _block(inputs, fac, wfac, tfac, wtr, none, 0, 4, 3)
-    general = _block(inputs, fac, wfac, tfac, wtr, every, 0, 4, 3)
+    shared = _block(inputs, fac, wfac, tfac, wtr, none, mfac, wmig, False, 0, 4, 3)
+    general = _block(inputs, fac, wfac, tfac, wtr, every, mfac, wmig, True, 0, 4, 3)
     assert_close(shared[..., :4], general[..., :4])
     assert not np.array_equal(shared[..., :4], np.zeros_like(shared[..., :4]))

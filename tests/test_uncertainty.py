@@ -58,6 +58,31 @@ def test_a_draw_equals_the_same_change_as_a_measure(ds, lever, factor):
     assert np.allclose(county[0, :, :, :, 2], np.moveaxis(ref.gap.values, 1, 1), atol=1e-7)
 
 
+@settings(max_examples=5, deadline=None)
+@given(factor=st.floats(0.0, 3.0))
+def test_a_net_migration_draw_equals_the_projection_with_scaled_migration(ds, factor):
+    """Population, users, demand and the workforce all follow the drawn net migration."""
+    from helsemod_py.model import build_inputs, run_kernels
+    from helsemod_py.results import Projection
+
+    scn = hm.Scenario("mig", uncertainty=[_u("m", "net_migration", {"type": "uniform", "low": 0.0, "high": 3.0},
+                                             target={"regions": ["K3401", "K5601"]})])
+    prep = _prepare(ds, scn, 2029, noise=False)
+    nation, county, mun = run_draws(prep, [0], 0, [5], values={"m": np.array([factor])})
+    inputs = build_inputs(ds, 2029)
+    scaled = inputs.writable("net_migration")
+    rows = [ds.regions.codes.index(c) for c in ("K3401", "K5601")]
+    scaled[1:, rows] *= factor  # from the year after the base year, as the draw's default path
+    ref = Projection.from_arrays(run_kernels(inputs), years=inputs.years, regions=ds.regions, scenario="ref",
+                                 dataset_name=ds.name, dataset_hash=ds.hash)
+    assert np.allclose(county[0, :, :, :, 2], ref.aggregate("county").gap.values, rtol=1e-9, atol=1e-7)
+    assert np.allclose(mun[0, 0], ref.gap.sel(year=2029).values, rtol=1e-9, atol=1e-7)
+    if factor != 1.0:  # the drawn regions' demand moved, the others' did not
+        base = hm.project(ds, end_year=2029)
+        moved = ~np.isclose(ref.demand_fte.values, base.demand_fte.values, rtol=1e-12)
+        assert moved[:, rows].any() and not np.delete(moved, rows, axis=1).any()
+
+
 def test_reproducible_for_a_seed_whatever_the_chunks_and_threads(ds):
     a = project_ensemble(ds, SCN, draws=20, seed=5, end_year=2030, chunk=20, keep_draws=True)
     b = project_ensemble(ds, SCN, draws=20, seed=5, end_year=2030, chunk=3, keep_draws=True)

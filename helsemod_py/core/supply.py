@@ -48,7 +48,7 @@ def _at(arr, i, axis=0):
 def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                 graduates, graduate_dist, immigrants, immigrant_dist,
                 participation, share_in_health_care, avg_fte, sick_leave, recruits,
-                fac, wfac, tfac, wtr, noisy, regions, keep_stock, stock_out, flows_out, totals_out):
+                fac, wfac, tfac, wtr, mfac, wmig, noisy, regions, keep_stock, stock_out, flows_out, totals_out):
     """The supply projection of one draw for ``regions`` (indices; the deterministic kernel and
     the noisy municipalities of the ensemble).
 
@@ -56,7 +56,7 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
     means "the same for all". ``fac[r, g, j]`` are multiplicative factors on exit_rate, avg_fte, participation,
     share_in_health_care, sick_leave, graduates and immigrants (``FACTORS``), phased in by
     ``wfac[t, j]`` (factor ``1 + w (f - 1)``); ``tfac[r, k]`` with ``wtr[t]`` on transition
-    rates. Rates are capped at 1. ``noisy[r]`` draws deaths, exits, migration, transitions and
+    rates; ``mfac[r]`` with ``wmig[t]`` on net migration. Rates are capped at 1. ``noisy[r]`` draws deaths, exits, migration, transitions and
     entrants of region r as Poisson counts (seed numba's generator before calling).
     """
     n_steps = flows_out.shape[0]  # inputs may be compact along time
@@ -120,6 +120,7 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
             im_b = immigrants[_at(immigrants, t), _at(immigrants, r, 1)]
             rc_b = recruits[_at(recruits, t), _at(recruits, r, 1)]
             # 1. deaths, exits and net migration, cell by cell
+            f_mig = 1.0 + wmig[t] * (mfac[r] - 1.0)
             for g in range(n_grp):
                 f_exit = 1.0 + wfac[t, 0] * (fac[r, g, 0] - 1.0)
                 deaths = 0.0
@@ -137,7 +138,7 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                             d = min(n, float(np.random.poisson(n * qv[a])))
                             ex = min(n - d, float(np.random.poisson((n - d) * min(1.0, ev[a] * f_exit))))
                             stay = n - d - ex
-                            mig = stay * mgv[a]
+                            mig = stay * mgv[a] * f_mig
                             mig = float(np.random.poisson(mig)) if mig >= 0.0 else -min(
                                 stay, float(np.random.poisson(-mig)))
                             xv[a] = stay + mig
@@ -150,7 +151,7 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                             d = n * qv[a]
                             ex = (n - d) * min(1.0, ev[a] * f_exit)
                             stay = n - d - ex
-                            mig = stay * mgv[a]
+                            mig = stay * mgv[a] * f_mig
                             xv[a] = stay + mig
                             deaths += d
                             exits += ex
@@ -264,7 +265,8 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
     _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                 graduates, graduate_dist, immigrants, immigrant_dist,
                 participation, share_in_health_care, avg_fte, sick_leave, recruits,
-                fac, wfac, tfac, wtr, noisy, np.arange(n_reg), keep_stock, stock_out, flows_out, totals_out)
+                fac, wfac, tfac, wtr, np.ones(n_reg), np.zeros(n_years), noisy, np.arange(n_reg), keep_stock,
+                stock_out, flows_out, totals_out)
 
 
 def compact(arr, leading: int = 2) -> np.ndarray:
@@ -364,10 +366,11 @@ def _fte_pass(cur, pa_b, sh_b, fe_b, f, vary, acc):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _stay_pass(cur, q_b, ex_b, m_b, f, vary, xbuf):
+def _stay_pass(cur, q_b, ex_b, m_b, f, fm, vary, xbuf):
     """``xbuf[s, a, w]``: one group's stayers after deaths, exits and net migration.
 
-    ``vary``: exit rates differ between draws (else one staying share serves every lane).
+    ``fm[w]``: factor on net migration; ``vary``: exit rates or net migration differ between
+    draws (else one staying share serves every lane).
     """
     n_sex, n_age, nw = cur.shape
     if vary:
@@ -381,7 +384,7 @@ def _stay_pass(cur, q_b, ex_b, m_b, f, vary, xbuf):
                     d = n * q
                     ex = (n - d) * min(1.0, ev * f[0, w])
                     stay = n - d - ex
-                    xbuf[s, a, w] = stay + stay * mg
+                    xbuf[s, a, w] = stay + stay * mg * fm[w]
     else:
         for s in range(n_sex):
             for a in range(n_age):
@@ -394,11 +397,12 @@ def _stay_pass(cur, q_b, ex_b, m_b, f, vary, xbuf):
 def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                   graduates, graduate_dist, immigrants, immigrant_dist,
                   participation, share_in_health_care, avg_fte, sick_leave, recruits,
-                  fac, wfac, tfac, wtr, varies, d0, nd, regions, fte_out):
+                  fac, wfac, tfac, wtr, mfac, wmig, varies, mig_varies, d0, nd, regions, fte_out):
     """Supply FTE of the draws ``d0 .. d0+nd-1`` side by side: ``fte_out[t, r, g, w]`` for ``regions``.
 
-    ``varies[g, j]``: factor j of group g differs from 1 in some draw of the run (a property of
-    the scenario, never of the block, so a draw's arithmetic does not depend on its neighbours).
+    ``varies[g, j]``: factor j of group g differs from 1 in some draw of the run, and
+    ``mig_varies`` the net migration factor ``mfac[d, r]`` (phased in by ``wmig[t]``): properties of
+    the scenario, never of the block, so a draw's arithmetic does not depend on its neighbours.
 
     The equations of :func:`_supply_run` (without noise and without flows), with the state
     ``[group, sex, age, lane]`` so the innermost loops run over the lanes (draws) and every
@@ -425,6 +429,8 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
     fdelta = np.empty((n_grp, n_fac, nw))  # factor - 1 of each draw (0 in padding lanes)
     tdelta = np.empty((n_tr, nw))
     ftr = np.empty((n_tr, nw))
+    mdelta = np.empty(nw)
+    fm = np.empty(nw)
     acc = np.empty(nw)
     for ri in range(regions.shape[0]):
         r = regions[ri]
@@ -441,6 +447,8 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
         for k in range(n_tr):
             for w in range(nw):
                 tdelta[k, w] = tfac[d0 + w, r, k] - 1.0 if w < nd else 0.0
+        for w in range(nw):
+            mdelta[w] = mfac[d0 + w, r] - 1.0 if w < nd else 0.0
         for t in range(n_steps + 1):
             for g in range(n_grp):
                 for j in range(n_fac):
@@ -467,8 +475,10 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
             im_b = immigrants[_at(immigrants, t), _at(immigrants, r, 1)]
             rc_b = recruits[_at(recruits, t), _at(recruits, r, 1)]
             # 1. deaths, exits and net migration
+            for w in range(nw):
+                fm[w] = 1.0 + wmig[t] * mdelta[w]
             for g in range(n_grp):
-                _stay_pass(cur[g], q_b, ex_b[g], m_b, f[g], varies[g, 0], xbuf[g])
+                _stay_pass(cur[g], q_b, ex_b[g], m_b, f[g], fm, varies[g, 0] or mig_varies, xbuf[g])
             # 2. transitions between groups at the same sex and age
             for k in range(n_tr):
                 wt = wtr[t]
@@ -524,11 +534,78 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _aggregate_block(fte, demand0, dfac, wdem, d0, nd, county_index, mun_years, out_nation, out_county, out_mun):
+def _users_lanes(r, pop0, fertility, mortality, net_migration, male_share, user_rate, mfac, wmig, d0, nd,
+                 users_out):
+    """Users ``users_out[t, k, w]`` of region r with its net migration scaled for draw ``d0 + w``.
+
+    The cohort-component equations of :func:`helsemod_py.core.population.project_population_kernel`
+    with the population held as ``[sex, age, lane]``, then users as in the demand kernel
+    (``sum_{s,a} pop * user_rate``). Inputs are compact (see :func:`compact`); lanes from ``nd``
+    on are padding with factor 1.
+    """
+    n_years, n_srv, nw = users_out.shape
+    n_sex, n_age = pop0.shape[1:]
+    last = n_age - 1
+    pop = np.empty((n_sex, n_age, nw))
+    nxt = np.empty((n_sex, n_age, nw))
+    births = np.empty(nw)
+    mdelta = np.empty(nw)
+    fm = np.empty(nw)
+    for w in range(nw):
+        mdelta[w] = mfac[d0 + w, r] - 1.0 if w < nd else 0.0
+    for s in range(n_sex):
+        for a in range(n_age):
+            v = pop0[r, s, a]
+            for w in range(nw):
+                pop[s, a, w] = v
+    for t in range(n_years):
+        ur = user_rate[_at(user_rate, t), _at(user_rate, r, 1)]
+        for k in range(n_srv):
+            for w in range(nw):
+                users_out[t, k, w] = 0.0
+            for s in range(n_sex):
+                for a in range(n_age):
+                    c = ur[k, s, a]
+                    if c != 0.0:
+                        for w in range(nw):
+                            users_out[t, k, w] += pop[s, a, w] * c
+        if t == n_years - 1:
+            break
+        fe = fertility[_at(fertility, t), _at(fertility, r, 1)]
+        q_b = mortality[_at(mortality, t), _at(mortality, r, 1)]
+        m_b = net_migration[_at(net_migration, t), _at(net_migration, r, 1)]
+        for w in range(nw):
+            births[w] = 0.0
+            fm[w] = 1.0 + wmig[t] * mdelta[w]
+        for a in range(n_age):
+            fa = fe[a]
+            for w in range(nw):
+                births[w] += fa * pop[1, a, w]
+        nxt[:] = 0.0
+        for s in range(n_sex):
+            for a in range(n_age):
+                qa = q_b[s, a]
+                ma = m_b[s, a]
+                dst = a + 1 if a < last else last
+                for w in range(nw):
+                    surv = pop[s, a, w] - pop[s, a, w] * qa
+                    nxt[s, dst, w] += surv + surv * ma * fm[w]
+            share = male_share if s == 0 else 1.0 - male_share
+            q0 = q_b[s, 0]
+            for w in range(nw):
+                born = births[w] * share
+                nxt[s, 0, w] += born - born * 0.5 * q0
+        pop, nxt = nxt, pop
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county_index, mun_years, out_nation,
+                     out_county, out_mun):
     """Demand of the block's draws and the sums of supply, demand and gap to county and nation.
 
     fte: supply FTE [T+1, R, G, lanes]; demand0: FTE before draw factors [T+1, R, K, G].
-    Demand of draw d: ``demand0 * (1 + wdem[t] (dfac[d, r, k, 0] - 1)) * dfac[d, r, k, 1] ** t``.
+    Demand of draw d: ``demand0 * (1 + wdem[t] (dfac[d, r, k, 0] - 1)) * dfac[d, r, k, 1] ** t``,
+    times ``umult[t, r, k, lane]`` (the draw's users over the deterministic users) if ``pop_varies``.
     """
     n_years, n_reg, n_grp, nw = fte.shape
     n_srv = demand0.shape[2]
@@ -552,6 +629,9 @@ def _aggregate_block(fte, demand0, dfac, wdem, d0, nd, county_index, mun_years, 
                 for w in range(nw):
                     fd[k, w] = (1.0 + wdem[t] * f_use[k, w]) * growth_t[k, w]
                     growth_t[k, w] *= f_growth[k, w]
+                if pop_varies:
+                    for w in range(nw):
+                        fd[k, w] *= umult[t, r, k, w]
             dem[:] = 0.0
             for k in range(n_srv):
                 for g in range(n_grp):
@@ -586,14 +666,20 @@ def _aggregate_block(fte, demand0, dfac, wdem, d0, nd, county_index, mun_years, 
 def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                     graduates, graduate_dist, immigrants, immigrant_dist,
                     participation, share_in_health_care, avg_fte, sick_leave, recruits,
-                    fac, wfac, tfac, wtr, varies, demand0, dfac, wdem,
+                    fac, wfac, tfac, wtr, mfac, wmig, varies, mig_varies, demand0, dfac, wdem,
+                    population, male_share, pop_varies,
                     county_index, noisy, seed, draw_ids, mun_years, out_nation, out_county, out_mun):
     """Fill ``out_nation[d, t, g, v]``, ``out_county[d, t, c, g, v]`` and ``out_mun[d, y, r, g]``.
 
     Draws run in blocks of ``LANES`` side by side (:func:`_supply_block`), blocks in parallel.
     fac: [D, R, G, len(FACTORS)]; wfac: [T+1, len(FACTORS)]; tfac: [D, R, K]; wtr: [T+1];
-    varies: [G, len(FACTORS)] bool, factors that differ from 1 in some draw;
+    mfac: [D, R] factors on net migration, phased in by wmig: [T+1];
+    varies: [G, len(FACTORS)] bool, factors that differ from 1 in some draw; mig_varies: bool;
     demand0: FTE demand before draw factors [T+1, R, S_k, G]; dfac: [D, R, S_k, 2];
+    population: (pop0 [R, S, A], fertility [T, R, A], mortality, net_migration [T, R, S, A],
+    user_rate [T+1, R, S_k, S, A], users [T+1, R, S_k] of the deterministic projection), all ages,
+    compact; male_share: /1 of births; pop_varies: project each draw's population and users
+    (net migration drawn and demand driven by the projected population);
     wdem: [T+1]; county_index: [R] int; noisy: [R] bool; seed: int; draw_ids: [D] global
     draw numbers (the noise of draw d is seeded with ``seed + draw_ids[d]``; noisy
     municipalities run one draw at a time through :func:`_supply_run`); mun_years: year
@@ -625,7 +711,7 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
         _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                       graduates, graduate_dist, immigrants, immigrant_dist,
                       participation, share_in_health_care, avg_fte, sick_leave, recruits,
-                      fac, wfac, tfac, wtr, varies, d0, nd, quiet, fte)
+                      fac, wfac, tfac, wtr, mfac, wmig, varies, mig_varies, d0, nd, quiet, fte)
         if n_loud > 0:
             stock = np.empty((1, n_reg, n_grp, n_sex, n_age))
             flows = np.empty((n_years - 1, n_reg, n_grp, 9))
@@ -635,9 +721,27 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
                 _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                             graduates, graduate_dist, immigrants, immigrant_dist,
                             participation, share_in_health_care, avg_fte, sick_leave, recruits,
-                            fac[d0 + w], wfac, tfac[d0 + w], wtr, noisy, loud, False, stock, flows, totals)
+                            fac[d0 + w], wfac, tfac[d0 + w], wtr, mfac[d0 + w], wmig, noisy, loud, False, stock,
+                            flows, totals)
                 for t in range(n_years):
                     for li in range(n_loud):
                         for g in range(n_grp):
                             fte[t, loud[li], g, w] = totals[t, loud[li], g, 3]
-        _aggregate_block(fte, demand0, dfac, wdem, d0, nd, county_index, mun_years, out_nation, out_county, out_mun)
+        n_srv = demand0.shape[2]
+        if pop_varies:
+            pop0, fertility, mortality_all, migration_all, user_rate, users = population
+            umult = np.empty((n_years, n_reg, n_srv, LANES))
+            users_lane = np.empty((n_years, n_srv, LANES))
+            for r in range(n_reg):
+                _users_lanes(r, pop0, fertility, mortality_all, migration_all, male_share, user_rate, mfac, wmig,
+                             d0, nd, users_lane)
+                for t in range(n_years):
+                    for k in range(n_srv):
+                        u = users[t, r, k]
+                        for w in range(LANES):
+                            # base-year users of none: ratio 1 in every draw (as in the demand kernel)
+                            umult[t, r, k, w] = users_lane[t, k, w] / u if u > 0.0 and users[0, r, k] > 0.0 else 1.0
+        else:
+            umult = np.ones((1, 1, 1, 1))
+        _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county_index, mun_years, out_nation,
+                         out_county, out_mun)

@@ -394,15 +394,17 @@ class Distribution(Strict):
         return self.ppf(ndtr(z))
 
 
-#: Levers a draw can scale by a factor per region and group (or service / transition),
-#: and standard_growth (drawn as a yearly rate).
+#: Levers a draw can scale by a factor per region and group (or service / transition / region),
+#: and standard_growth (drawn as a yearly rate). net_migration scales the population's and the
+#: workforce's net migration rates of a region (population, users and demand follow per draw).
 UNCERTAIN = ("exit_rate", "avg_fte", "participation", "share_in_health_care", "sick_leave", "graduates",
-             "immigrants", "transition_rate", "fte_per_user", "standard_growth")
+             "immigrants", "transition_rate", "fte_per_user", "standard_growth", "net_migration")
 #: The target keys each uncertain parameter is drawn per (regions x groups by default).
 UNCERTAIN_TARGETS = {p: ("regions", "groups") for p in UNCERTAIN} | {
     "standard_growth": ("regions", "services"),
     "fte_per_user": ("regions", "services"),
     "transition_rate": ("regions", "transitions"),
+    "net_migration": ("regions",),
 }
 
 
