@@ -147,12 +147,25 @@ BYTES_STAY = 16  # read the stock, write the stayers
 BYTES_AGEING = 16  # read the stayers, write next year's stock
 BYTES_PER_TRANSITION_ARRAY = 16  # groups with transitions: zero and read the rate sum or the inflow
 BYTES_TRANSITION = 40  # per transition cell: read stayers, update rate sum and inflow
+#: A draw's own population and users (net migration drawn), per sex x age cell and year.
+FLOPS_POPULATION = 7  # survive, migrate, age; births from women
+FLOPS_USERS = 2  # per service: users += persons x user rate
+BYTES_POPULATION = 24  # read the population, add into next year's
+BYTES_USERS = 8  # per service: read the population
 
 
-def kernel_work(varies, n_reg: int, n_steps: int) -> tuple[float, float]:
-    """Floating-point operations and bytes of cache traffic of one draw's supply."""
+def kernel_work(varies, n_reg: int, n_steps: int, population: bool = False) -> tuple[float, float]:
+    """Floating-point operations and bytes of cache traffic of one draw's supply (and, with
+    ``population``, of its own population and users)."""
     from helsemod_py import dims as D
 
+    if population:
+        pop_cells = 2 * len(D.AGES) * n_reg
+        flops, nbytes = kernel_work(varies, n_reg, n_steps)
+        n_srv = len(D.SERVICES)
+        flops += pop_cells * (FLOPS_POPULATION * n_steps + FLOPS_USERS * n_srv * (n_steps + 1))
+        nbytes += pop_cells * (BYTES_POPULATION * n_steps + BYTES_USERS * n_srv * (n_steps + 1))
+        return flops, nbytes
     n_cells = 2 * len(D.WORK_AGES)
     src, dst = D.transition_index()
     flops = nbytes = 0.0
@@ -280,8 +293,9 @@ def main() -> None:
     scale_rows += supply_seconds_by_groups(prep, batch, (4, 8, 17))
     rss_small, rss_big = peak_rss(100), peak_rss(args.draws)
     flops, bandwidth, cache = machine_rates()
-    work, traffic = kernel_work(varying_factors(prep), n_reg, n_steps)
-    work_worst, _ = kernel_work(np.ones((17, 7), dtype=bool), n_reg, n_steps)
+    migration = any(u.parameter == "net_migration" for u in scn.uncertainty)
+    work, traffic = kernel_work(varying_factors(prep), n_reg, n_steps, population=migration)
+    work_worst, _ = kernel_work(np.ones((17, 7), dtype=bool), n_reg, n_steps, population=True)
     limit_compute = work / flops
     limit_cache = traffic / (cache * threads)
     limit = max(limit_compute, limit_cache)
@@ -325,7 +339,8 @@ def main() -> None:
         "kernel: 5 arrays of 17 x 2 x 59 x 32 doubles, which stays in L2/L3 through all years while the "
         "inputs are read once per block of 32 draws). Counted from the kernel's loops, one draw does "
         f"{work / 1e6:.0f} M floating-point operations for this scenario ({work_worst / 1e6:.0f} M when every "
-        f"factor is drawn) and moves {traffic / 1e6:.0f} MB of state through the cache: "
+        f"factor is drawn), its own population and users included, and moves {traffic / 1e6:.0f} MB of state "
+        "through the cache: "
         f"{limit_compute * 1e3:.1f} ms at the arithmetic peak, {limit_cache * 1e3:.1f} ms at the cache "
         f"bandwidth of {threads} cores. The kernel is bound by "
         f"{'cache bandwidth' if limit_cache > limit_compute else 'arithmetic'}; measured "
