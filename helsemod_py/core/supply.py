@@ -53,11 +53,12 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
     the noisy municipalities of the ensemble).
 
     Inputs are compact (see :func:`compact`): a leading year or region axis of length 1
-    means "the same for all". ``fac[r, g, j]`` are multiplicative factors on exit_rate, avg_fte, participation,
-    share_in_health_care, sick_leave, graduates and immigrants (``FACTORS``), phased in by
-    ``wfac[t, j]`` (factor ``1 + w (f - 1)``); ``tfac[r, k]`` with ``wtr[t]`` on transition
-    rates; ``mfac[r]`` with ``wmig[t]`` on net migration. Rates are capped at 1. ``noisy[r]`` draws deaths, exits, migration, transitions and
-    entrants of region r as Poisson counts (seed numba's generator before calling).
+    means "the same for all". ``fac[r, g, j]`` are multiplicative factors on exit_rate, avg_fte,
+    participation, share_in_health_care, sick_leave, graduates and immigrants (``FACTORS``),
+    phased in by ``wfac[t, j]`` (factor ``1 + w (f - 1)``); ``tfac[r, k]`` with ``wtr[t]`` on
+    transition rates; ``mfac[r]`` with ``wmig[t]`` on net migration. Rates are capped at 1.
+    ``noisy[r]`` draws deaths, exits, migration, transitions and entrants of region r as Poisson
+    counts (seed numba's generator before calling).
     """
     n_steps = flows_out.shape[0]  # inputs may be compact along time
     n_reg, n_grp, n_sex, n_age = stock0.shape
