@@ -143,6 +143,9 @@ def test_quantiles_are_taken_after_aggregation(ds):
     {"type": "uniform", "low": 0.8, "high": 1.2},
     {"type": "triangular", "low": 0.9, "mode": 1.0, "high": 1.3},
     {"type": "beta", "alpha": 2.0, "beta": 5.0, "low": 0.5, "high": 1.5},
+    {"type": "lognormal", "median": 1.0, "sd_log": 0.3, "truncate": [0.8, 1.5]},
+    {"type": "triangular", "low": 0.9, "mode": 0.9, "high": 1.3, "truncate": [0.95, 1.2]},
+    {"type": "beta", "alpha": 0.5, "beta": 0.5},
 ])
 def test_values_from_standard_normals_are_the_copula_transform(dist):
     from scipy.stats import norm
