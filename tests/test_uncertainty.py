@@ -152,6 +152,14 @@ def test_values_from_standard_normals_are_the_copula_transform(dist):
 
     d = hm.Scenario("s", uncertainty=[_u("x", "exit_rate", dist)]).uncertainty[0].distribution
     z = np.random.default_rng(0).standard_normal(2000)
+    u = norm.cdf(z)
+    frozen = d.frozen()  # scipy's quantile function as the reference of the closed forms
+    if d.truncate is not None:
+        a, b = frozen.cdf(d.truncate[0]), frozen.cdf(d.truncate[1])
+        scipy_ppf = np.clip(frozen.ppf(a + (b - a) * u), *d.truncate)
+    else:
+        scipy_ppf = frozen.ppf(u)
+    assert np.allclose(d.ppf(u), scipy_ppf, rtol=1e-9)
     assert np.allclose(d.from_standard_normal(z), d.ppf(norm.cdf(z)), rtol=1e-9)
 
 

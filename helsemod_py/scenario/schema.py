@@ -370,29 +370,12 @@ class Distribution(Strict):
         return stats.beta(self.alpha, self.beta, lo, hi - lo)
 
     def ppf(self, u):
-        """Quantile function, honouring ``truncate`` (u in (0, 1))."""
-        import numpy as np
-
-        dist = self.frozen()
-        if self.truncate is None:
-            return dist.ppf(u)
-        a, b = dist.cdf(self.truncate[0]), dist.cdf(self.truncate[1])
-        if not b > a:
-            raise ValueError("truncate range has no probability mass")
-        return np.clip(dist.ppf(a + (b - a) * np.asarray(u)), *self.truncate)
-
-    def from_standard_normal(self, z):
-        """Values with this distribution from standard normal ``z``: ``ppf(Φ(z))`` (Gaussian copula),
-        with ``truncate`` honoured, through closed forms and scipy.special ufuncs (fast on large arrays)."""
+        """Quantile function, honouring ``truncate`` (u in (0, 1)): closed forms and scipy.special
+        ufuncs, fast on large arrays."""
         import numpy as np
         from scipy import special
 
-        z = np.asarray(z, dtype=float)
-        if self.truncate is None and self.type == "normal":
-            return self.mean + self.sd * z
-        if self.truncate is None and self.type == "lognormal":
-            return self.median * np.exp(self.sd_log * z)
-        u = special.ndtr(z)
+        u = np.asarray(u, dtype=float)
         if self.truncate is not None:
             dist = self.frozen()
             a, b = dist.cdf(self.truncate[0]), dist.cdf(self.truncate[1])
@@ -415,6 +398,20 @@ class Distribution(Strict):
             hi = self.high if self.high is not None else 1.0
             x = lo + (hi - lo) * special.betaincinv(self.alpha, self.beta, u)
         return x if self.truncate is None else np.clip(x, *self.truncate)
+
+    def from_standard_normal(self, z):
+        """Values with this distribution from standard normal ``z`` (Gaussian copula):
+        ``ppf(Φ(z))``, exactly ``mean + sd z`` / ``median exp(sd_log z)`` for untruncated normal
+        and lognormal draws."""
+        import numpy as np
+        from scipy.special import ndtr
+
+        z = np.asarray(z, dtype=float)
+        if self.truncate is None and self.type == "normal":
+            return self.mean + self.sd * z
+        if self.truncate is None and self.type == "lognormal":
+            return self.median * np.exp(self.sd_log * z)
+        return self.ppf(ndtr(z))
 
 
 #: Levers a draw can scale by a factor per region and group (or service / transition / region),
