@@ -19,6 +19,8 @@ AGE = "age"
 GROUP = "group"
 SERVICE = "service"
 TRANSITION = "transition"
+SECTOR = "sector"
+TRUST = "trust"
 YEAR = "year"
 DRAW = "draw"
 
@@ -37,6 +39,8 @@ LONG_COLUMNS = (
 )
 
 REGION_LEVELS = ("municipality", "county", "nation")
+#: Every level results can be shown at: the regions above plus hospital trusts (specialist services).
+RESULT_LEVELS = ("municipality", "trust", "county", "nation")
 NATION_CODE = "0"
 NATION_NAME = "Norge"
 
@@ -96,6 +100,31 @@ SERVICE_LABELS = (
 )
 SERVICES = tuple(lbl.code for lbl in SERVICE_LABELS)
 
+# --- sectors where personnel work -------------------------------------------------------
+SECTOR_LABELS = (
+    Label("care", "Kommunale omsorgstjenester (hjemmetjenester og heldøgns omsorg)",
+          "Municipal care services (home-based and 24-hour care)"),
+    Label("primary", "Andre kommunale og fylkeskommunale helsetjenester",
+          "Other municipal and county health services"),
+    Label("specialist", "Spesialisthelsetjenesten (helseforetak)", "Specialist health services (hospital trusts)"),
+)
+#: Sectors of work. ``care`` is KOSTRA's scope of municipal care (the services ``home_care`` and
+#: ``nursing_home``), ``primary`` the other municipal services and the county dental service,
+#: ``specialist`` the hospital trusts. Employed persons outside these work in other industries
+#: or private practice without public funding; they are not part of supply.
+SECTORS = tuple(lbl.code for lbl in SECTOR_LABELS)
+#: The sector each service is delivered in.
+SERVICE_SECTOR = {
+    "nursing_home": "care", "home_care": "care", "gp_emergency": "primary", "health_station": "primary",
+    "mental_health": "primary", "rehabilitation": "primary", "dental": "primary", "other_municipal": "primary",
+    "specialist": "specialist",
+}
+#: Sectors whose supply and demand are located in the municipality (the rest at hospital trusts).
+MUNICIPAL_SECTORS = ("care", "primary")
+#: Groups with a nursing education: their FTE in ``care`` is KOSTRA's "nurses in the care services"
+#: (SSB 11924/14534; the panel's ``Y_5``), the result variable ``care_nurse_fte``.
+NURSE_GROUPS = ("nurse", "specialist_nurse", "aks", "public_health_nurse", "midwife")
+
 # --- group-to-group transitions (further education, trade certificates, specialisation)
 TRANSITION_PAIRS = (
     ("unskilled", "health_worker"),  # trade certificate (fagbrev på jobb, kurspakke)
@@ -111,6 +140,7 @@ TRANSITIONS = tuple(f"{a}>{b}" for a, b in TRANSITION_PAIRS)
 LABELS = {
     GROUP: {lbl.code: lbl for lbl in GROUP_LABELS},
     SERVICE: {lbl.code: lbl for lbl in SERVICE_LABELS},
+    SECTOR: {lbl.code: lbl for lbl in SECTOR_LABELS},
 }
 
 
@@ -120,11 +150,17 @@ def coords_for(dim: str) -> tuple:
         SEX: SEXES,
         GROUP: GROUPS,
         SERVICE: SERVICES,
+        SECTOR: SECTORS,
         TRANSITION: TRANSITIONS,
     }
     if dim in fixed:
         return fixed[dim]
     raise KeyError(f"dimension {dim!r} has no fixed labels")
+
+
+def service_sector_index() -> np.ndarray:
+    """For each service, the position of its sector in ``SECTORS`` (int64)."""
+    return np.array([SECTORS.index(SERVICE_SECTOR[k]) for k in SERVICES], dtype=np.int64)
 
 
 def transition_index() -> tuple[np.ndarray, np.ndarray]:
