@@ -89,7 +89,7 @@ def model_series(dataset, history: ssb.PopulationHistory, target_year: int) -> d
     real = history.population[years.index(base):years.index(target_year) + 1]
     nh, hc = D.SERVICES.index("nursing_home"), D.SERVICES.index("home_care")
     ks = [D.SERVICES.index(s) for s in KO.NURSE_SERVICES]
-    gs = [D.GROUPS.index(g) for g in KO.NURSE_GROUPS]
+    gs = [D.GROUPS.index(g) for g in D.NURSE_GROUPS]
     out = {}
     for method, external in (("model, real population", real), ("model, cohort projection", None)):
         arrays = run_kernels(build_inputs(dataset, target_year, external))

@@ -119,7 +119,7 @@ def _by_group_table() -> str:
     stock = ds["stock"]
     cols, values = [], []
     for name, spec in PARAMETERS.items():
-        if D.GROUP not in spec.dims or spec.sums_to_one:
+        if D.GROUP not in spec.dims or spec.sums_to_one or D.SECTOR in spec.dims:
             continue
         arr = ds[name]
         g = spec.dims.index(D.GROUP)
@@ -144,7 +144,7 @@ def _base_year_supply():
 
     ds = _default()
     res = hm.project(ds, end_year=ds.base_year + 1)
-    return res.supply_fte.isel(year=0).sum("region").values
+    return res.supply_fte.isel(year=0).sum(["region", "sector"]).values
 
 
 def _by_service_table() -> str:

@@ -21,30 +21,41 @@ from scipy.optimize import brentq
 from . import dims as D
 from .data.dataset import Dataset
 from .errors import HelsemodError
+from .core import by_sector
 from .model import DEFAULT_END_YEAR, build_inputs, run_kernels
+from .results import SECTORS_SHOWN
 from .scenario import Scenario
 
 EXACT_MAX = 6
 
 
 def _evaluate(dataset, scenario, end_year, progress=None) -> np.ndarray:
-    """Gap FTE ``[years, regions, groups]`` of a scenario (municipality level)."""
+    """Gap FTE ``[years, regions, sectors, groups]`` of a scenario (municipality level)."""
     inputs = build_inputs(dataset, end_year)
     if scenario is not None:
         inputs = scenario.apply(inputs, dataset)
     out = run_kernels(inputs)
     if progress:
         progress()
-    return out["supply_totals"][..., 3] - out["demand_fte"].sum(axis=2)
+    supply, demand = by_sector(out["supply_totals"][..., 3], out["sector_share"], out["demand_fte"],
+                               D.service_sector_index(), len(D.SECTORS))
+    return supply - demand
+
+
+def _sectors(level: str) -> list[int]:
+    """Positions of the sectors a level reports (:data:`helsemod_py.results.SECTORS_SHOWN`)."""
+    return [D.SECTORS.index(q) for q in SECTORS_SHOWN[level]]
 
 
 @dataclass
 class Attribution:
     """Shapley attribution of a scenario's change in the gap to its measures.
 
-    ``contributions``: FTE (measure, year, region, group) at municipality level;
-    ``total``: scenario gap minus baseline gap (year, region, group); ``costs``: NOK
-    (measure, year). Contributions sum over measures to ``total`` (to rounding).
+    ``contributions``: FTE (measure, year, region, sector, group) at municipality level;
+    ``total``: scenario gap minus baseline gap (year, region, sector, group); ``costs``: NOK
+    (measure, year). Contributions sum over measures to ``total`` (to rounding). Tables sum
+    the sectors each level reports (municipal services for a municipality, all for a county
+    and the nation).
     """
 
     contributions: xr.DataArray
@@ -71,8 +82,12 @@ class Attribution:
         (NaN), since a measure's budget is not split by region.
         """
         groups = list(groups) if groups is not None else list(D.GROUPS)
-        con = self._level(self.contributions.sel(year=year, group=groups).sum("group"), level)
-        tot = self._level(self.total.sel(year=year, group=groups).sum("group"), level)
+        if level not in D.REGION_LEVELS:
+            raise HelsemodError(f"level {level!r}: allowed {', '.join(D.REGION_LEVELS)}")
+        sectors = list(SECTORS_SHOWN[level])
+        con = self._level(self.contributions.sel(year=year, group=groups, sector=sectors).sum(["group", "sector"]),
+                          level)
+        tot = self._level(self.total.sel(year=year, group=groups, sector=sectors).sum(["group", "sector"]), level)
         cost = self.costs.sel(year=year)
         national = level == "nation"
 
@@ -92,8 +107,8 @@ class Attribution:
         """NOK per FTE gained nationally, per measure and in total: in ``year``, and over the
         whole horizon (cumulative cost / cumulative FTE-years gained)."""
         groups = list(groups) if groups is not None else list(D.GROUPS)
-        nat = self.contributions.sel(group=groups).sum(["group", "region"])
-        tot = self.total.sel(group=groups).sum(["group", "region"])
+        nat = self.contributions.sel(group=groups).sum(["group", "region", "sector"])
+        tot = self.total.sel(group=groups).sum(["group", "region", "sector"])
         rows = []
         for m in list(nat["measure"].values) + ["total"]:
             series = tot if m == "total" else nat.sel(measure=m)
@@ -154,11 +169,11 @@ def attribute(dataset: Dataset, scenario: Scenario, end_year: int | None = None,
         shap /= samples
     full = value(ids)
     years = np.arange(dataset.base_year, end_year + 1)
-    coords = {"year": years, "region": list(dataset.regions.codes), "group": list(D.GROUPS)}
-    contrib = xr.DataArray(shap, dims=("measure", "year", "region", "group"), coords={"measure": list(ids), **coords},
-                           name="gap_change", attrs={"unit": "FTE"})
+    coords = {"year": years, "region": list(dataset.regions.codes), "sector": list(D.SECTORS), "group": list(D.GROUPS)}
+    contrib = xr.DataArray(shap, dims=("measure", "year", "region", "sector", "group"),
+                           coords={"measure": list(ids), **coords}, name="gap_change", attrs={"unit": "FTE"})
     contrib = contrib.assign_coords(county=("region", list(dataset.regions.county_codes)))
-    total = xr.DataArray(full - base, dims=("year", "region", "group"), coords=coords, name="gap_change",
+    total = xr.DataArray(full - base, dims=("year", "region", "sector", "group"), coords=coords, name="gap_change",
                          attrs={"unit": "FTE"}).assign_coords(county=("region", list(dataset.regions.county_codes)))
     costs = scenario.costs(years)
     cost_da = xr.DataArray(np.array([costs[m] for m in ids]).reshape(n, len(years)), dims=("measure", "year"),
@@ -210,6 +225,7 @@ def required_intake(dataset: Dataset, group: str, target_year: int, start_year: 
     else:
         raise HelsemodError(f"level {level!r}: allowed {', '.join(D.REGION_LEVELS)}")
     cidx = np.array(dataset.regions.county_codes)
+    sectors = _sectors(level)
     rows = []
     for code, name, regions in units:
         if regions is None:
@@ -223,7 +239,7 @@ def required_intake(dataset: Dataset, group: str, target_year: int, start_year: 
             extra = Scenario(base_scn.name, (*base_scn.measures, _intake_measure(channel, group, x, start_year,
                                                                                  regions)),
                              base_scn.assumptions)
-            return float(_evaluate(dataset, extra, end_year)[t, mask, g].sum())
+            return float(_evaluate(dataset, extra, end_year)[t, mask][:, sectors, g].sum())
 
         before = gap(0.0)
         if before >= target_gap:

@@ -121,7 +121,8 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
     scn = _scenario(scenario_file)
     res = hm.project(ds, scn, end_year=end_year)
     if group_list:
-        res = type(res)(res.data.sel(group=group_list), res.scenario, res.level, res.dataset_name, res.dataset_hash)
+        res = type(res)(res.data.sel(group=group_list), res.scenario, res.level, res.dataset_name, res.dataset_hash,
+                        res.catchment)
     ens = None
     if draws:
         from .uncertainty import project_ensemble, quantile_table
@@ -182,14 +183,22 @@ def _json_summary(res, ens) -> str:
 
     nat = res.aggregate("nation")
     out = {"scenario": res.scenario, "dataset": res.dataset_name, "dataset_hash": res.dataset_hash,
-           "unit": "FTE", "years": [int(y) for y in res.years], "groups": {}}
-    dem = nat.demand_fte.sum("service")
+           "unit": "FTE", "years": [int(y) for y in res.years], "sectors": list(D.SECTORS), "groups": {}}
+    dem = nat.data["demand_fte"].groupby("service_sector").sum("service").rename(service_sector="sector")
+    dem = dem.sel(sector=list(D.SECTORS))
+
+    def series(da):
+        return [round(float(v), 3) for v in da.values]
+
     for g in nat.data["group"].values:
+        sup, d = nat.supply_fte.sel(group=g, region="0"), dem.sel(group=g, region="0")
+        gap = nat.gap.sel(group=g, region="0")
         out["groups"][str(g)] = {
-            "supply_fte": [round(float(v), 3) for v in nat.supply_fte.sel(group=g, region="0").values],
-            "demand_fte": [round(float(v), 3) for v in dem.sel(group=g, region="0").values],
-            "gap": [round(float(v), 3) for v in nat.gap.sel(group=g, region="0").values],
+            "supply_fte": series(sup.sum("sector")), "demand_fte": series(d.sum("sector")), "gap": series(gap.sum("sector")),
+            "by_sector": {q: {"supply_fte": series(sup.sel(sector=q)), "demand_fte": series(d.sel(sector=q)),
+                              "gap": series(gap.sel(sector=q))} for q in D.SECTORS},
         }
+    out["care_nurse_fte"] = series(nat.care_nurse_fte.sel(region="0"))
     if ens is not None:
         last = ens.nation.isel(year=-1).sel(variable="gap")
         out["draws"] = {"n": ens.draws, "seed": ens.seed, "year": int(ens.nation["year"].values[-1]),
@@ -390,8 +399,8 @@ def compare(files, data_dir, year, end_year, attribution, samples, out_dir, forc
     tables, attr_rows, ce_rows = [], [], []
     lines = []
     for scn, proj in zip(scenarios[1:], projections[1:]):
-        nat = proj.aggregate("nation").gap.sel(year=year, region="0") - first.aggregate("nation").gap.sel(
-            year=year, region="0")
+        nat = (proj.aggregate("nation").gap.sel(year=year, region="0") - first.aggregate("nation").gap.sel(
+            year=year, region="0")).sum("sector")
         lines.append(f"\n{scn.name} vs {scenarios[0].name}: change in the gap {year} (FTE, + = smaller shortage)")
         for g in D.GROUPS:
             v = float(nat.sel(group=g))
@@ -399,7 +408,7 @@ def compare(files, data_dir, year, end_year, attribution, samples, out_dir, forc
                 lines.append(f"  {g:<24}{v:>12,.0f}")
         lines.append(f"  {'all groups':<24}{float(nat.sum()):>12,.0f}")
         county = (proj.aggregate("county").gap.sel(year=year) - first.aggregate("county").gap.sel(year=year)).sum(
-            "group")
+            ["group", "sector"])
         lines.append("  by county: " + ", ".join(f"{n} {float(v):+,.0f}" for n, v in
                                                   zip(county["region_name"].values, county.values)))
         if attribution and scn.measures:
@@ -569,27 +578,57 @@ def _region_view(res, ds, region):
         raise HelsemodError(ds.regions.unknown_message(region, "--region"))
     level, code = hit
     proj = res if level == "municipality" else res.aggregate("county")
-    view = type(proj)(proj.data.sel(region=[code]), proj.scenario, level, proj.dataset_name, proj.dataset_hash)
+    view = type(proj)(proj.data.sel(region=[code]), proj.scenario, level, proj.dataset_name, proj.dataset_hash,
+                      proj.catchment)
     return view, f"{ds.regions.name_of(code)} ({code})"
 
 
+#: Headings of the sector blocks of the summary table.
+_BLOCKS = {
+    D.MUNICIPAL_SECTORS: "municipal health and care (care services and other municipal services)",
+    ("specialist",): "specialist health services (hospital trusts; demand by residence)",
+}
+
+
 def _gap_table(proj, label) -> str:
-    """Supply, demand and gap (FTE) by group in the first and last year, as text."""
+    """Supply, demand and gap (FTE) by group in the first and last year, one block per sector
+    group the level reports, then nurses in municipal care and where the base-year supply comes from."""
     years = proj.years
     y0, y1 = int(years[0]), int(years[-1])
-    sup = proj.supply_fte.sum("region")
-    dem = proj.demand_fte.sum(["region", "service"])
-    lines = [f"{label}: supply, demand and gap in FTE (negative gap = shortage), scenario {proj.scenario}",
-             f"{'group':<24}{'supply ' + str(y0):>14}{'demand ' + str(y0):>14}{'supply ' + str(y1):>14}"
-             f"{'demand ' + str(y1):>14}{'gap ' + str(y1):>12}"]
-    for g in [str(x) for x in sup["group"].values]:
-        s0, d0 = float(sup.sel(year=y0, group=g)), float(dem.sel(year=y0, group=g))
-        s1, d1 = float(sup.sel(year=y1, group=g)), float(dem.sel(year=y1, group=g))
-        lines.append(f"{g:<24}{s0:>14,.0f}{d0:>14,.0f}{s1:>14,.0f}{d1:>14,.0f}{s1 - d1:>12,.0f}")
-    s0, d0 = float(sup.sel(year=y0).sum()), float(dem.sel(year=y0).sum())
-    s1, d1 = float(sup.sel(year=y1).sum()), float(dem.sel(year=y1).sum())
-    lines.append(f"{'all groups':<24}{s0:>14,.0f}{d0:>14,.0f}{s1:>14,.0f}{d1:>14,.0f}{s1 - d1:>12,.0f}")
+    lines = [f"{label}: FTE by personnel group (negative gap = shortage), scenario {proj.scenario}"]
+    demand = proj.data["demand_fte"].groupby("service_sector").sum("service").rename(service_sector="sector")
+    for sectors, heading in _BLOCKS.items():
+        if not set(sectors) <= set(proj.sectors_shown):
+            continue
+        sup = proj.supply_fte.sel(sector=list(sectors)).sum(["region", "sector"])
+        dem = demand.sel(sector=list(sectors)).sum(["region", "sector"])
+        lines += [heading,
+                  f"{'group':<24}{'supply ' + str(y0):>14}{'demand ' + str(y0):>14}{'supply ' + str(y1):>14}"
+                  f"{'demand ' + str(y1):>14}{'gap ' + str(y1):>12}"]
+        for g in [str(x) for x in sup["group"].values]:
+            s0, d0 = float(sup.sel(year=y0, group=g)), float(dem.sel(year=y0, group=g))
+            s1, d1 = float(sup.sel(year=y1, group=g)), float(dem.sel(year=y1, group=g))
+            lines.append(f"{g:<24}{s0:>14,.0f}{d0:>14,.0f}{s1:>14,.0f}{d1:>14,.0f}{s1 - d1:>12,.0f}")
+        s0, d0 = float(sup.sel(year=y0).sum()), float(dem.sel(year=y0).sum())
+        s1, d1 = float(sup.sel(year=y1).sum()), float(dem.sel(year=y1).sum())
+        lines.append(f"{'all groups':<24}{s0:>14,.0f}{d0:>14,.0f}{s1:>14,.0f}{d1:>14,.0f}{s1 - d1:>12,.0f}")
+    nurses = proj.care_nurse_fte.sum("region")
+    lines.append(f"nurses in municipal care (care_nurse_fte, KOSTRA's scope): {float(nurses.sel(year=y0)):,.0f} FTE "
+                 f"in {y0}, {float(nurses.sel(year=y1)):,.0f} in {y1}")
+    lines.append(_provenance_line(proj))
     return "\n".join(lines)
+
+
+def _provenance_line(proj) -> str:
+    """Which share of the base-year supply shown is measured, estimated or synthetic."""
+    src = proj.base_fte_by_source.sel(sector=list(proj.sectors_shown)).sum(["region", "sector"])
+    total = float(src.sum())
+    parts = [f"{name} {float(src.sel(source=name).sum()) / total:.0%}" for name in src["source"].values
+             if total > 0 and float(src.sel(source=name).sum()) > 0]
+    measured = src.sel(source="measured").sum("region") if "region" in src.dims else src.sel(source="measured")
+    groups = [str(g) for g in measured["group"].values if float(measured.sel(group=g)) > 0]
+    what = f" (measured: {', '.join(groups)})" if groups else ""
+    return f"base-year supply: {', '.join(parts) or 'none'}{what}"
 
 
 @main.command(context_settings=CONTEXT)

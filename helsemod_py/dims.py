@@ -30,6 +30,7 @@ LONG_COLUMNS = (
     "region",
     "region_name",
     "region_level",
+    "sector",
     "group",
     "service",
     "year",

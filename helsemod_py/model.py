@@ -41,7 +41,10 @@ class ModelInputs:
     male_share_at_birth: float
     external_population: np.ndarray | None  # [T+1, R, S, A] or None (cohort-component)
     stock0: np.ndarray  # [R, G, S, Aw] persons
-    workforce_migration_factor: float
+    migration_between_counties: np.ndarray  # [T, R, S, Aw] /1 per year
+    migration_within_county: np.ndarray  # [T, R, S, Aw] /1 per year
+    workforce_migration_factor: float  # on net migration between counties
+    workforce_local_migration_factor: float  # on net migration within the county
     exit_rate: np.ndarray  # [T, R, G, S, Aw]
     transition_rate: np.ndarray  # [T, R, K, S, Aw]
     graduates: np.ndarray  # [T, R, G] persons per year
@@ -51,6 +54,7 @@ class ModelInputs:
     recruits: np.ndarray  # [T, R, G, S, Aw] persons per year placed by measures (zero in the baseline)
     participation: np.ndarray  # [T+1, R, G, S, Aw]
     share_in_health_care: np.ndarray  # [T+1, R, G, S, Aw]
+    sector_share: np.ndarray  # [T+1, R, Q, G] share of health-care FTE by sector of work
     avg_fte: np.ndarray  # [T+1, R, G, S, Aw]
     sick_leave: np.ndarray  # [T+1, R, G]
     user_rate: np.ndarray  # [T+1, R, K, S, A]
@@ -68,10 +72,13 @@ class ModelInputs:
         return dataclasses.replace(self, notes=list(self.notes))
 
     def workforce_migration(self) -> np.ndarray:
-        """Net migration rate of the workforce ``[T, R, S, Aw]``: the population's at working
-        ages times ``workforce_migration_factor``."""
-        rate = self.net_migration[..., _W0:_W1]
-        return rate * self.workforce_migration_factor if self.workforce_migration_factor != 1.0 else rate
+        """Net internal migration rate of the workforce ``[T, R, S, Aw]``: moves between counties
+        (``migration_between_counties`` x ``workforce_migration_factor``, they take the job along)
+        plus moves within the county (``migration_within_county`` x
+        ``workforce_local_migration_factor``, mostly commuting distance). Migration from abroad
+        enters supply through ``immigrants`` alone."""
+        between = self.migration_between_counties * self.workforce_migration_factor
+        return between + self.migration_within_county * self.workforce_local_migration_factor
 
     def writable(self, name: str) -> np.ndarray:
         """Replace field ``name`` by a full writable copy and return it (for scenario edits)."""
@@ -114,7 +121,10 @@ def build_inputs(dataset: Dataset, end_year: int = DEFAULT_END_YEAR,
         male_share_at_birth=sr / (1.0 + sr),
         external_population=external_population,
         stock0=ds["stock"],
+        migration_between_counties=_along(ds["migration_between_counties"], n),
+        migration_within_county=_along(ds["migration_within_county"], n),
         workforce_migration_factor=ds.scalars["workforce_migration_factor"],
+        workforce_local_migration_factor=ds.scalars["workforce_local_migration_factor"],
         exit_rate=_along(ds["exit_rate"], n),
         transition_rate=_along(ds["transition_rate"], n),
         graduates=_along(ds["graduates"][None, :] * ds["graduate_region_share"], n),
@@ -124,6 +134,7 @@ def build_inputs(dataset: Dataset, end_year: int = DEFAULT_END_YEAR,
         recruits=np.broadcast_to(np.zeros(1), (n, len(ds.regions), len(D.GROUPS), len(D.SEXES), len(D.WORK_AGES))),
         participation=_along(ds["participation"], n1),
         share_in_health_care=_along(ds["share_in_health_care"], n1),
+        sector_share=_along(ds["sector_share"], n1),
         avg_fte=_along(ds["avg_fte"], n1),
         sick_leave=_along(ds["sick_leave"], n1),
         user_rate=_along(ds["user_rate"], n1),
@@ -148,7 +159,8 @@ def run_kernels(inp: ModelInputs, keep_stock: bool = False) -> dict[str, np.ndar
         recruits=inp.recruits)
     users, demand = project_demand(driver, inp.user_rate, inp.base_demand_fte, inp.intensity, inp.staff_mix)
     out = {"population": pop, "population_flows": pop_flows, "demand_population": driver,
-           "supply_flows": flows, "supply_totals": totals, "users": users, "demand_fte": demand}
+           "supply_flows": flows, "supply_totals": totals, "users": users, "demand_fte": demand,
+           "sector_share": np.asarray(inp.sector_share)}
     if keep_stock:
         out["stock"] = stock
     return out
@@ -197,4 +209,5 @@ def project(dataset: Dataset, scenario=None, end_year: int | None = None, *,
         name = getattr(scenario, "name", "scenario")
     arrays = run_kernels(inputs, keep_stock=keep_stock)
     return Projection.from_arrays(arrays, years=inputs.years, regions=dataset.regions, scenario=name,
-                                  dataset_name=dataset.name, dataset_hash=dataset.hash)
+                                  dataset_name=dataset.name, dataset_hash=dataset.hash,
+                                  catchment=dataset.catchment(), supply_source=dataset["supply_source"])

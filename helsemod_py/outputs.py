@@ -20,13 +20,28 @@ from .results import Projection
 MANIFEST = "manifest.json"
 
 
-RESULT_VARIABLES = ("supply_fte", "demand_fte", "gap", "population")
+RESULT_VARIABLES = ("supply_fte", "demand_fte", "gap", "care_nurse_fte", "population")
+
+
+def _levels(projection: Projection) -> tuple[str, ...]:
+    """Levels of a results table: trusts only where the projection has a catchment."""
+    return tuple(lv for lv in D.RESULT_LEVELS if lv != "trust" or projection.catchment is not None)
 
 
 def long_table(projection: Projection, variables=RESULT_VARIABLES) -> pd.DataFrame:
-    """Tidy table of a projection at municipality, county and nation level (one frame)."""
-    frames = [projection.aggregate(level).to_frame(variables) for level in D.REGION_LEVELS]
+    """Tidy table of a projection at municipality, trust, county and nation level (one frame);
+    each level holds the sectors it reports (a trust only its specialist services)."""
+    frames = []
+    for level in _levels(projection):
+        agg = projection.aggregate(level)
+        keep = [v for v in variables if level != "trust" or "sector" in agg.data[v].dims or v == "demand_fte"]
+        frames.append(agg.to_frame(keep))
     return pd.concat(frames, ignore_index=True)
+
+
+def provenance_table(projection: Projection) -> pd.DataFrame:
+    """Base-year FTE by provenance (measured, estimated, synthetic) at every level."""
+    return pd.concat([projection.aggregate(level).provenance() for level in _levels(projection)], ignore_index=True)
 
 
 def population_by_age(projection: Projection) -> pd.DataFrame:
@@ -89,6 +104,8 @@ def write_results(projection: Projection, out_dir, force: bool = False, fmt: str
         raise HelsemodError(f"format {fmt!r}: allowed csv, parquet, xlsx")
     pyramid = population_by_age(projection)
     writers["population_by_age.csv"] = lambda p: pyramid.to_csv(p, index=False, float_format="%.6g")
+    prov = provenance_table(projection)
+    writers["provenance.csv"] = lambda p: prov.to_csv(p, index=False, float_format="%.6g")
     for name, frame in (extra_tables or {}).items():
         writers[name] = lambda p, f=frame: f.to_csv(p, index=False, float_format="%.6g")
     man = manifest(projection, scenario_hash=scenario_hash, seed=seed, extra=manifest_extra)

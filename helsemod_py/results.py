@@ -1,7 +1,15 @@
 """Labelled projection results: xarray at the edges, aggregation, tidy frames.
 
 All result variables are extensive (persons, users, FTE), so a county is the sum of its
-municipalities and the nation the sum of its counties, in every year, group and service.
+municipalities and the nation the sum of its counties, in every year, group, service and
+sector; a hospital trust is the sum of the municipalities it serves (weighted by the share of
+each municipality's residents in its catchment, for Oslo's four hospitals).
+
+Supply and gap carry a ``sector`` dimension (:data:`helsemod_py.dims.SECTORS`). A level shows
+the sectors located at it (:data:`SECTORS_SHOWN`): a municipality its municipal care and other
+municipal services, a trust the specialist services, counties and the nation all of them. The
+specialist slice of a municipality exists only to be summed to trusts and counties: it is the
+part of a trust's staff and demand attributed to the municipality, not a gap to report.
 """
 
 from __future__ import annotations
@@ -13,7 +21,13 @@ import pandas as pd
 import xarray as xr
 
 from . import dims as D
-from .core import POP_FLOWS, SUPPLY_FLOWS
+from .core import POP_FLOWS, SUPPLY_FLOWS, by_sector
+
+#: The sectors reported at each level.
+SECTORS_SHOWN = {"municipality": D.MUNICIPAL_SECTORS, "trust": ("specialist",), "county": D.SECTORS,
+                 "nation": D.SECTORS}
+#: Provenance categories of base-year supply (``base_fte_by_source``).
+SOURCES = ("synthetic", "estimated", "measured")
 
 #: Unit of every result variable.
 UNITS = {
@@ -28,6 +42,8 @@ UNITS = {
     "supply_fte": "FTE",
     "supply_flows": "persons per year",
     "gap": "FTE",
+    "care_nurse_fte": "FTE",
+    "base_fte_by_source": "FTE",
     "stock": "persons",
 }
 DESCRIPTIONS = {
@@ -39,9 +55,12 @@ DESCRIPTIONS = {
     "supply_persons": "Persons aged 16-74 with the group's education",
     "supply_employed": "Employed persons with the group's education",
     "supply_headcount": "Persons working in the health and care services modelled",
-    "supply_fte": "FTE supplied to health and care (after sick leave)",
+    "supply_fte": "FTE supplied to each sector of health and care (after sick leave)",
     "supply_flows": "Flows of the supply stock during the year that starts 1 January",
-    "gap": "Supply FTE minus demand FTE (negative = shortage)",
+    "gap": "Supply FTE minus demand FTE of the sector's services (negative = shortage)",
+    "care_nurse_fte": "FTE of all nurse-educated groups in KOSTRA's municipal care services "
+                      "(the scope of SSB 11924/14534)",
+    "base_fte_by_source": "Base-year FTE by provenance: measured, estimated by a documented rule, or synthetic",
     "stock": "Supply stock by sex and age",
 }
 
@@ -51,11 +70,13 @@ class Projection:
     """A projection for one scenario: an :class:`xarray.Dataset` plus provenance.
 
     Variables (dims): ``population`` (year, region, sex, age); ``users`` (year, region,
-    service); ``demand_fte`` (year, region, service, group); ``supply_persons``,
-    ``supply_employed``, ``supply_headcount``, ``supply_fte``, ``gap`` (year, region, group);
-    ``supply_flows`` (year, region, group, flow); ``population_flows`` (year, region, flow);
-    optionally ``stock`` (year, region, group, sex, age). Each variable's ``unit`` attribute
-    gives its unit. ``level`` is ``municipality``, ``county`` or ``nation``.
+    service); ``demand_fte`` (year, region, service, group); ``supply_fte``, ``gap`` (year,
+    region, sector, group); ``supply_persons``, ``supply_employed``, ``supply_headcount`` (year,
+    region, group); ``care_nurse_fte`` (year, region); ``base_fte_by_source`` (region, sector,
+    group, source); ``supply_flows`` (year, region, group, flow); ``population_flows`` (year,
+    region, flow); optionally ``stock`` (year, region, group, sex, age). Each variable's
+    ``unit`` attribute gives its unit. ``level`` is ``municipality``, ``trust``, ``county`` or
+    ``nation``; ``catchment`` (:class:`~helsemod_py.data.trusts.Catchment`) sums to trusts.
     """
 
     data: xr.Dataset
@@ -63,6 +84,7 @@ class Projection:
     level: str
     dataset_name: str
     dataset_hash: str
+    catchment: object = None
 
     def __getattr__(self, name):
         data = self.__dict__.get("data")
@@ -79,22 +101,46 @@ class Projection:
     def years(self) -> np.ndarray:
         return self.data["year"].values
 
+    @property
+    def sectors_shown(self) -> tuple[str, ...]:
+        """The sectors this level reports (:data:`SECTORS_SHOWN`)."""
+        return SECTORS_SHOWN[self.level]
+
+    def total(self, name: str = "gap", sectors=None) -> xr.DataArray:
+        """``name`` summed over ``sectors`` (default: the sectors this level reports)."""
+        da = self.data[name]
+        if "sector" not in da.dims:
+            return da
+        sel = list(sectors or self.sectors_shown)
+        return da.sel(sector=sel).sum("sector", keep_attrs=True)
+
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], years, regions: D.Regions, scenario: str,
-                    dataset_name: str = "", dataset_hash: str = "") -> "Projection":
-        """Label the kernels' plain arrays (see :func:`helsemod_py.model.run_kernels`)."""
+                    dataset_name: str = "", dataset_hash: str = "", catchment=None,
+                    supply_source: np.ndarray | None = None) -> "Projection":
+        """Label the kernels' plain arrays (see :func:`helsemod_py.model.run_kernels`).
+
+        ``supply_source`` [R, Q, G]: provenance codes of the base-year supply (dataset
+        ``supply_source``; default: all estimated).
+        """
         years = np.asarray(years)
-        region = list(regions.codes)
         c = {
             "year": years,
-            "region": region,
+            "region": list(regions.codes),
             "sex": list(D.SEXES),
             "group": list(D.GROUPS),
             "service": list(D.SERVICES),
+            "sector": list(D.SECTORS),
+            "source": list(SOURCES),
         }
         totals = arrays["supply_totals"]
-        supply_fte = totals[..., 3]
         demand = arrays["demand_fte"]
+        supply, demand_q = by_sector(totals[..., 3], arrays["sector_share"], demand, D.service_sector_index(),
+                                     len(D.SECTORS))
+        nurses = [D.GROUPS.index(g) for g in D.NURSE_GROUPS]
+        src = np.ones(supply.shape[1:], dtype=np.int64) if supply_source is None else np.asarray(supply_source).astype(
+            np.int64)
+        by_source = np.stack([supply[0] * (src == k) for k in range(len(SOURCES))], axis=-1)  # [R, Q, G, 3]
         pad = np.full((1,) + arrays["supply_flows"].shape[1:], np.nan)
         ppad = np.full((1,) + arrays["population_flows"].shape[1:], np.nan)
         v = {
@@ -107,9 +153,11 @@ class Projection:
             "supply_persons": (("year", "region", "group"), totals[..., 0]),
             "supply_employed": (("year", "region", "group"), totals[..., 1]),
             "supply_headcount": (("year", "region", "group"), totals[..., 2]),
-            "supply_fte": (("year", "region", "group"), supply_fte),
+            "supply_fte": (("year", "region", "sector", "group"), supply),
             "supply_flows": (("year", "region", "group", "flow"), np.concatenate([arrays["supply_flows"], pad])),
-            "gap": (("year", "region", "group"), supply_fte - demand.sum(axis=2)),
+            "gap": (("year", "region", "sector", "group"), supply - demand_q),
+            "care_nurse_fte": (("year", "region"), supply[:, :, D.SECTORS.index("care")][:, :, nurses].sum(axis=2)),
+            "base_fte_by_source": (("region", "sector", "group", "source"), by_source),
         }
         coords = dict(c, age=D.AGES, flow=list(SUPPLY_FLOWS), pop_flow=list(POP_FLOWS))
         if "stock" in arrays:
@@ -119,24 +167,27 @@ class Projection:
         data = data.assign_coords(
             county=("region", list(regions.county_codes)),
             region_name=("region", list(regions.names)),
+            service_sector=("service", [D.SERVICE_SECTOR[k] for k in D.SERVICES]),
         )
         for name in data.data_vars:
             data[name].attrs.update(unit=UNITS[name], description=DESCRIPTIONS[name])
         data.attrs.update(scenario=scenario, county_names=dict(regions.county_names))
-        return cls(data, scenario, "municipality", dataset_name, dataset_hash)
+        return cls(data, scenario, "municipality", dataset_name, dataset_hash, catchment)
 
     # --- aggregation ------------------------------------------------------------------
     def aggregate(self, level: str = "county") -> "Projection":
-        """Sum municipalities to ``county`` or ``nation`` (flows and stocks alike)."""
-        if level not in D.REGION_LEVELS:
-            raise ValueError(f"level {level!r}: allowed {', '.join(D.REGION_LEVELS)}")
+        """Sum municipalities to ``trust``, ``county`` or ``nation`` (flows and stocks alike)."""
+        if level not in D.RESULT_LEVELS:
+            raise ValueError(f"level {level!r}: allowed {', '.join(D.RESULT_LEVELS)}")
         if level == self.level:
             return self
-        if self.level == "nation" or (self.level == "county" and level == "municipality"):
-            raise ValueError(f"cannot disaggregate from {self.level} to {level}")
+        if self.level != "municipality" and not (self.level == "county" and level == "nation"):
+            raise ValueError(f"cannot go from {self.level} to {level} level")
         county_names = self.data.attrs.get("county_names", {})
         src = self.data.drop_vars(["region_name"])
-        if level == "county":
+        if level == "trust":
+            agg = self._to_trusts(src)
+        elif level == "county":
             agg = src.groupby("county").sum(skipna=False, keep_attrs=True).rename(county="region")
             names = [county_names.get(c, c) for c in agg["region"].values]
             agg = agg.assign_coords(county=("region", list(agg["region"].values)), region_name=("region", names))
@@ -149,32 +200,58 @@ class Projection:
             agg[name] = agg[name].transpose(*self.data[name].dims)
             agg[name].attrs = dict(self.data[name].attrs)
         agg.attrs = dict(self.data.attrs)
-        return Projection(agg, self.scenario, level, self.dataset_name, self.dataset_hash)
+        return Projection(agg, self.scenario, level, self.dataset_name, self.dataset_hash, self.catchment)
+
+    def _to_trusts(self, src: xr.Dataset) -> xr.Dataset:
+        """Weighted sums of municipalities over each trust's catchment."""
+        cat = self.catchment
+        if cat is None:
+            raise ValueError("this projection has no hospital-trust catchment (project it from a dataset)")
+        codes = list(src["region"].values)
+        if cat.weights.shape[1] != len(codes):
+            raise ValueError("the catchment does not match the projection's regions")
+        w = xr.DataArray(cat.weights, dims=("trust", "region"), coords={"trust": list(cat.codes), "region": codes})
+        counties = np.asarray(src["county"].values)
+        out = {}
+        for name, da in src.drop_vars("county").data_vars.items():
+            if "region" not in da.dims:
+                continue
+            out[name] = xr.dot(w, da.fillna(0.0), dim="region").where(~da.isnull().any("region")) if da.isnull().any() \
+                else xr.dot(w, da, dim="region")
+        agg = xr.Dataset(out).rename(trust="region")
+        main_county = [counties[np.argmax(cat.weights[h])] for h in range(len(cat))]
+        return agg.assign_coords(county=("region", main_county), region_name=("region", list(cat.names)))
 
     # --- tables -----------------------------------------------------------------------
     def to_frame(self, variables=("supply_fte", "demand_fte", "gap"), by_service: bool = False) -> pd.DataFrame:
         """Tidy long table with columns :data:`helsemod_py.dims.LONG_COLUMNS`.
 
-        Demand is summed over services unless ``by_service``; ``service`` is ``"all"``
-        where a variable has no service dimension.
+        Demand is summed over the services of each sector unless ``by_service``; ``service`` is
+        ``"all"`` where a variable has no service dimension and ``sector`` ``"all"`` where it has
+        no sector. Only the sectors this level reports are kept (:data:`SECTORS_SHOWN`).
         """
         frames = []
+        shown = list(self.sectors_shown)
         for name in variables:
             da = self.data[name]
             if name == "demand_fte" and not by_service:
-                da = da.sum("service", keep_attrs=True)
-            if "sex" in da.dims:
-                da = da.sum("sex", keep_attrs=True)
-            if "age" in da.dims:
-                da = da.sum("age", keep_attrs=True)
-            extra = [d for d in da.dims if d not in ("year", "region", "group", "service")]
+                da = da.groupby("service_sector").sum("service", keep_attrs=True).rename(service_sector="sector")
+            for d in ("sex", "age", "source"):
+                if d in da.dims:
+                    da = da.sum(d, keep_attrs=True)
+            if "service" in da.dims:
+                da = da.sel(service=[k for k in da["service"].values if D.SERVICE_SECTOR[k] in shown])
+            if "sector" in da.dims:
+                da = da.sel(sector=[q for q in D.SECTORS if q in shown and q in da["sector"].values])
+            extra = [d for d in da.dims if d not in ("year", "region", "group", "service", "sector")]
             if extra:
                 raise ValueError(f"{name} has dimensions {extra}; choose another variable for a long table")
             df = da.to_dataframe(name="value").reset_index()
-            if "group" not in df:
-                df["group"] = "all"
-            if "service" not in df:
-                df["service"] = "all"
+            if "service" in df and "service_sector" in df:
+                df["sector"] = df.pop("service_sector")
+            for col in ("group", "service", "sector"):
+                if col not in df:
+                    df[col] = "care" if (col == "sector" and name == "care_nurse_fte") else "all"
             df["variable"] = name
             df["unit"] = da.attrs.get("unit", UNITS.get(name, ""))
             frames.append(df)
@@ -182,3 +259,15 @@ class Projection:
         out["scenario"] = self.scenario
         out["region_level"] = self.level
         return out[list(D.LONG_COLUMNS)]
+
+    def provenance(self) -> pd.DataFrame:
+        """Base-year FTE by provenance for the sectors this level reports: region, sector, group,
+        source, fte, share (of the cell's base-year FTE)."""
+        da = self.data["base_fte_by_source"].sel(sector=list(self.sectors_shown))
+        df = da.to_dataframe(name="fte").reset_index()
+        keep = [c for c in ("region", "region_name", "sector", "group", "source", "fte") if c in df]
+        df = df[keep]
+        tot = df.groupby(["region", "sector", "group"])["fte"].transform("sum")
+        df["share"] = np.where(tot > 0, df["fte"] / tot.where(tot > 0, 1.0), 0.0)
+        df.insert(1, "region_level", self.level)
+        return df

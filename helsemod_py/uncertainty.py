@@ -195,8 +195,19 @@ def run_draws(prep: _Prepared, draws, seed: int, mun_years, values: dict | None 
                     (c(inp.population0, 0), c(inp.fertility), c(inp.mortality), c(inp.net_migration), c(inp.user_rate),
                      np.ascontiguousarray(prep.users)), float(inp.male_share_at_birth), pop_varies,
                     prep.county_index, prep.noisy, int(seed), np.asarray(draws, dtype=np.int64),
-                    np.asarray(mun_years, dtype=np.int64), nation, county, mun)
+                    np.asarray(mun_years, dtype=np.int64), c(municipal_share(inp.sector_share)), MUNICIPAL_SERVICES,
+                    nation, county, mun)
     return nation, county, mun
+
+
+#: Services of the municipal sectors (their demand counts in a municipality's gap).
+MUNICIPAL_SERVICES = np.array([D.SERVICE_SECTOR[k] in D.MUNICIPAL_SECTORS for k in D.SERVICES])
+
+
+def municipal_share(sector_share: np.ndarray) -> np.ndarray:
+    """Share of the pool's FTE in the municipal sectors [T+1, R, G] from ``sector_share`` [T+1, R, Q, G]."""
+    idx = [D.SECTORS.index(q) for q in D.MUNICIPAL_SECTORS]
+    return np.asarray(sector_share)[:, :, idx].sum(axis=2)
 
 
 @dataclass
@@ -205,8 +216,8 @@ class Ensemble:
 
     ``nation`` (quantile, year, group, variable), ``county`` (quantile, year, region, group,
     variable) with variables supply_fte, demand_fte, gap (FTE); ``municipality`` (quantile,
-    year, region, group): the gap in ``municipality_years``. ``draws_*`` hold every draw when
-    asked for (``keep_draws``).
+    year, region, group): the gap of the municipal sectors in ``municipality_years``. Nation and
+    county hold all sectors. ``draws_*`` hold every draw when asked for (``keep_draws``).
     """
 
     nation: xr.DataArray

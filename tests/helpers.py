@@ -94,6 +94,8 @@ def make_arrays(regions: D.Regions, rng: np.random.Generator, digits: int | None
     level = rng.uniform(1e-5, 3e-5, size=(R, S))
     a["mortality"] = np.stack([np.stack([gompertz(level[r, s], ages) for s in range(S)]) for r in range(R)])
     a["net_migration"] = rng.uniform(-0.05, 0.05, size=(R, S, A))
+    a["migration_between_counties"] = rng.uniform(-0.02, 0.02, size=(R, S, W))
+    a["migration_within_county"] = rng.uniform(-0.02, 0.02, size=(R, S, W))
 
     # --- supply --------------------------------------------------------------------------
     stock = rng.uniform(0, 60, size=(R, G, S, W))
@@ -113,6 +115,8 @@ def make_arrays(regions: D.Regions, rng: np.random.Generator, digits: int | None
     a["immigrant_region_share"] = _normalise(rng.uniform(0.1, 1.0, size=(R, G)), (0,))
     a["participation"] = rng.uniform(0.6, 0.95, size=(R, G, S, W))
     a["share_in_health_care"] = rng.uniform(0.3, 0.95, size=(R, G, S, W))
+    a["sector_share"] = _normalise(rng.uniform(0.05, 1.0, size=(R, len(D.SECTORS), G)), (1,))
+    a["supply_source"] = rng.integers(0, 3, size=(R, len(D.SECTORS), G)).astype(float)
     a["avg_fte"] = rng.uniform(0.6, 1.0, size=(R, G, S, W))
     a["sick_leave"] = rng.uniform(0.03, 0.12, size=(R, G))
 
@@ -144,7 +148,8 @@ def make_dataset(n_regions: int = 4, n_counties: int = 2, seed: int = 0, *, digi
         regions=regions,
         base_year=base_year,
         arrays=make_arrays(regions, rng, digits),
-        scalars={"sex_ratio_at_birth": 1.05, "workforce_migration_factor": 1.0},
+        scalars={"sex_ratio_at_birth": 1.05, "workforce_migration_factor": 1.0,
+                 "workforce_local_migration_factor": 1.0},
         name="testdata",
         version="1",
         meta={"synthetic": True},

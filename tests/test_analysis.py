@@ -99,6 +99,7 @@ def _simple_dataset(gap_fte: float) -> Dataset:
     arrays["stock"][:, :, :, :10] = 10.0  # ages 16-25 only: nobody ages out within 30 years
     for name in ("participation", "share_in_health_care", "avg_fte"):
         arrays[name][:] = 1.0
+    arrays["sector_share"][:, D.SECTORS.index("care")] = 1.0  # everyone works in municipal care
     dist = np.zeros((2, len(D.WORK_AGES)))
     dist[1, 4] = 1.0  # graduates are women aged 20
     arrays["graduate_age_dist"][:] = dist
@@ -109,7 +110,8 @@ def _simple_dataset(gap_fte: float) -> Dataset:
     supply = arrays["stock"].sum(axis=(2, 3))  # FTE per region and group
     arrays["base_demand_fte"][:, 0, :] = supply  # all demand in one service, balanced ...
     arrays["base_demand_fte"][:, 0, D.GROUPS.index("nurse")] += gap_fte / 2  # ... but for nurses
-    return Dataset(regions, 2024, arrays, {"sex_ratio_at_birth": 1.05, "workforce_migration_factor": 1.0}).validate()
+    return Dataset(regions, 2024, arrays, {"sex_ratio_at_birth": 1.05, "workforce_migration_factor": 1.0,
+                                           "workforce_local_migration_factor": 1.0}).validate()
 
 
 @settings(max_examples=10, deadline=None)

@@ -48,11 +48,20 @@ def test_run_writes_results_and_manifest(runner, tmp_path):
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out / "results.csv", dtype={"region": str})
     assert list(table.columns) == list(D.LONG_COLUMNS)
-    assert set(table["region_level"]) == set(D.REGION_LEVELS)
+    assert set(table["region_level"]) == set(D.RESULT_LEVELS)
     assert set(table["year"]) == {2024, 2025, 2026, 2027}
-    nat = table[(table.region_level == "nation") & (table.variable == "gap")]
-    mun = table[(table.region_level == "municipality") & (table.variable == "gap")]
-    assert nat.value.sum() == pytest.approx(mun.value.sum(), rel=1e-4)
+    gap = table[table.variable == "gap"]
+    nat, mun = gap[gap.region_level == "nation"], gap[gap.region_level == "municipality"]
+    assert set(mun.sector) == set(D.MUNICIPAL_SECTORS)  # municipalities never show a specialist gap
+    assert nat[nat.sector != "specialist"].value.sum() == pytest.approx(mun.value.sum(), rel=1e-4)
+    trust, county = gap[gap.region_level == "trust"], gap[gap.region_level == "county"]
+    assert set(trust.sector) == {"specialist"}
+    assert trust.value.sum() == pytest.approx(county[county.sector == "specialist"].value.sum(), rel=1e-4)
+    nurses = table[table.variable == "care_nurse_fte"]
+    assert set(nurses.region_level) == {"municipality", "county", "nation"} and set(nurses.year) == set(table.year)
+    prov = pd.read_csv(out / "provenance.csv", dtype={"region": str})
+    assert set(prov.source) == {"synthetic", "estimated", "measured"}
+    assert prov[prov.source == "synthetic"].fte.sum() > 0 and prov[prov.source == "measured"].fte.sum() == 0
     man = json.loads((out / "manifest.json").read_text())
     for key in ("scenario_hash", "dataset_hash", "seed", "package_version", "command"):
         assert key in man
@@ -290,8 +299,10 @@ def test_run_regions_groups_and_json(runner, tmp_path):
     # the selected municipalities project exactly as in the full run
     import helsemod_py as hm
 
-    full = hm.project(hm.load_dataset(), end_year=2027).gap.sel(region="K5601", year=2027, group="nurse")
-    row = mun[(mun.region == "K5601") & (mun.year == 2027) & (mun.group == "nurse") & (mun.variable == "gap")]
+    full = hm.project(hm.load_dataset(), end_year=2027).gap.sel(region="K5601", year=2027, group="nurse",
+                                                                sector="care")
+    row = mun[(mun.region == "K5601") & (mun.year == 2027) & (mun.group == "nurse") & (mun.variable == "gap")
+              & (mun.sector == "care")]
     assert float(row.value.iloc[0]) == pytest.approx(float(full), rel=1e-5)
     res = runner.invoke(main, ["run", "--groups", "nurse", "--json", "--end-year", "2026"])
     data = json.loads(res.output)

@@ -63,6 +63,11 @@ def test_group_facts(ds, facts, group):
     stock = ds["stock"][:, g]
     employed = stock * ds["participation"][:, g]
     assert employed.sum() == pytest.approx(f["employed"], rel=1e-9)
+    # the national age profile is the facts'; municipalities differ (older places, older staff)
+    profile = stock.sum(axis=0)
+    young = stock[:, :, D.WORK_AGES < 35].sum(axis=(1, 2)) / np.maximum(stock.sum(axis=(1, 2)), 1e-12)
+    assert (young.max() - young.min()) / young.mean() > 0.05
+    assert profile.sum() == pytest.approx(stock.sum(), rel=1e-12)
     old = D.WORK_AGES >= 55
     share55 = employed[..., old].sum() / employed.sum()
     assert share55 == pytest.approx(f["share_55plus"], abs=0.01)
@@ -74,7 +79,7 @@ def test_group_facts(ds, facts, group):
 
 def test_base_year_gap_is_minus_vacancies(base, facts):
     vac = facts["vacancies"]["values"]
-    gap = base.gap.sel(year=2024, region="0")
+    gap = base.gap.sel(year=2024, region="0").sum("sector")
     for g in D.GROUPS:
         assert float(gap.sel(group=g)) == pytest.approx(-vac.get(g, 0.0), abs=1e-6)
 
@@ -85,9 +90,21 @@ def test_baseline_story_is_norway_like(base):
     assert pop80.sel(year=2035) > 1.3 * pop80.sel(year=2024)
     demand = base.demand_fte.sel(region="0").sum(["service", "group"])
     assert 1.1 < float(demand.sel(year=2035) / demand.sel(year=2024)) < 1.5
-    gap = base.gap.sel(region="0", year=2035)
+    gap = base.gap.sel(region="0", year=2035).sum("sector")
     assert float(gap.sel(group="health_worker")) < -5000
     assert float(gap.sel(group="nurse")) < 0
+
+
+def test_base_year_gaps_differ_by_county_as_nav_reports(base, ds):
+    """Vacancies follow NAV's county survey: Finnmark and Østfold short of nurses, Oslo less so."""
+    county = hm.project(ds, end_year=2025).aggregate("county")
+    nurses = list(D.NURSE_GROUPS)
+    gap = county.gap.sel(year=2024, group=nurses, sector="care").sum("group")
+    dem = county.demand_fte.sel(year=2024, group=nurses).where(county.data["service_sector"] == "care").sum(
+        ["group", "service"])
+    rel = (gap / dem).to_series()
+    assert rel["56"] < rel["31"] < rel["03"] < 0
+    assert rel.max() - rel.min() > 0.03
 
 
 def test_every_parameter_has_a_source(ds):

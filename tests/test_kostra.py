@@ -229,10 +229,21 @@ def _dataset() -> Dataset:
     regions = D.Regions(CODES, tuple(f"K {c}" for c in CODES), tuple(c[:2] for c in CODES),
                         {"11": "Rogaland", "15": "Møre og Romsdal"})
     arrays = make_arrays(regions, np.random.default_rng(3))
-    return Dataset(regions, 2019, arrays, {"sex_ratio_at_birth": 1.05, "workforce_migration_factor": 1.0},
+    return Dataset(regions, 2019, arrays, {"sex_ratio_at_birth": 1.05, "workforce_migration_factor": 1.0,
+                                           "workforce_local_migration_factor": 1.0},
                    name="small", version="1", meta={"synthetic": True, "parameters": {
                        "user_rate": {"source": "test profile", "synthetic": True},
                        "base_demand_fte": {"source": "test demand", "synthetic": True}}}).validate()
+
+
+def _care_nurses(ds: Dataset, what: str) -> np.ndarray:
+    """Base-year FTE of the nurse groups in municipal care per municipality: supply or demand."""
+    import helsemod_py as hm
+
+    p = hm.project(ds, end_year=ds.base_year + 1).data.sel(year=ds.base_year, group=list(D.NURSE_GROUPS))
+    if what == "supply":
+        return p["supply_fte"].sel(sector="care").sum("group").values
+    return p["demand_fte"].where(p["service_sector"] == "care").sum(["group", "service"]).values
 
 
 def test_calibrate_small_dataset(tmp_path):
@@ -243,16 +254,9 @@ def test_calibrate_small_dataset(tmp_path):
     assert isinstance(cal, Dataset) and not cal.problems()
     ur = cal["user_rate"]
     assert (ur >= 0).all() and (ur <= 1).all()
-    # untouched services and groups
+    # untouched services
     others = [i for i, s in enumerate(D.SERVICES) if s not in KO.SERVICES]
     np.testing.assert_array_equal(ur[:, others], ds["user_rate"][:, others])
-    gs = [D.GROUPS.index(g) for g in KO.NURSE_GROUPS]
-    ks = [D.SERVICES.index(s) for s in KO.NURSE_SERVICES]
-    mask = np.ones(cal["base_demand_fte"].shape, dtype=bool)
-    mask[:, :, gs] = False  # nurse groups: municipal care from KOSTRA, other services take the difference
-    np.testing.assert_array_equal(cal["base_demand_fte"][mask], ds["base_demand_fte"][mask])
-    np.testing.assert_allclose(cal["base_demand_fte"][:, :, gs].sum(axis=(0, 1)),
-                               ds["base_demand_fte"][:, :, gs].sum(axis=(0, 1)))
     # home-care users per age group follow the KOSTRA rates (equal for all rows here)
     hc = D.SERVICES.index("home_care")
     rates = KO.estimate_user_rates(panel, (2018, 2019), regions=CODES)["home_care"]
@@ -260,17 +264,18 @@ def test_calibrate_small_dataset(tmp_path):
         ages = (D.AGES >= lo) & (D.AGES <= hi)
         users = (cal["population"][:, :, ages] * ur[:, hc][:, :, ages]).sum(axis=(1, 2))
         np.testing.assert_allclose(users, rates.iloc[:, g].to_numpy() * cal["population"][:, :, ages].sum(axis=(1, 2)))
-    # nurse FTEs: KOSTRA Y_5 times the documented vacancy factor where KOSTRA has them
-    nurses = cal["base_demand_fte"][:, ks][:, :, gs].sum(axis=(1, 2))
+    # nurse supply in municipal care is KOSTRA's Y_5 (measured); demand adds the county's vacancies
+    supply, demand = _care_nurses(cal, "supply"), _care_nurses(cal, "demand")
     y5 = panel[panel.year == 2019].set_index("region")["Y_5_ialt"]
-    for i, code in enumerate(CODES[:4]):
-        assert nurses[i] == pytest.approx(y5[code] * KO.NURSE_VACANCY_FACTOR)
-    assert nurses[4] > 0
+    np.testing.assert_allclose(supply[:4], y5[list(CODES[:4])].to_numpy(), rtol=1e-9)
+    assert supply[4] > 0 and (demand > supply).all()
+    source = cal["supply_source"][:, D.SECTORS.index("care")][:, [D.GROUPS.index(g) for g in D.NURSE_GROUPS]]
+    assert (source[:4] == 2).all() and (source[4] == 1).all()  # measured / estimated (county ratio)
+    assert cal.meta["regional_supply"]["care_nurses_from_county_ratio"] == ["1506"]
     meta = cal.meta["parameters"]
     assert meta["user_rate"]["kostra"]["rates_from_county"] == ["1506"]
-    assert meta["base_demand_fte"]["kostra"]["fte_from_county"] == ["1506"]
     assert "KOSTRA" in meta["user_rate"]["source"] and "test profile" in meta["user_rate"]["source"]
-    assert "Y_5" in meta["base_demand_fte"]["source"] and "test demand" in meta["base_demand_fte"]["source"]
+    assert "Y_5" in meta["stock"]["source"] and meta["stock"]["synthetic"] is False
     assert cal.meta["calibration"]["kostra"]["rate_years"] == [2018, 2019]
     assert ds.meta["parameters"]["user_rate"]["source"] == "test profile"  # the input is left alone
     cal.save(tmp_path / "calibrated")  # metadata is plain YAML
@@ -288,14 +293,16 @@ def test_calibration_needs_real_codes_and_the_year(tmp_path, small_dataset):
         KO.calibrate_dataset(_dataset(), panel, 2023)
 
 
-def test_vacancy_factor_matches_the_default_facts():
-    from helsemod_py.data.default import default_dataset, load_facts
-
-    ds = default_dataset()
-    gs = [D.GROUPS.index(g) for g in KO.NURSE_GROUPS]
-    demand = ds["base_demand_fte"][:, :, gs].sum()
-    vacancies = sum(load_facts()["vacancies"]["values"][g] for g in KO.NURSE_GROUPS)
-    assert demand / (demand - vacancies) == pytest.approx(KO.NURSE_VACANCY_FACTOR, abs=5e-4)
+def test_measured_nurses_beyond_the_national_facts_are_refused(tmp_path):
+    """Y_5 larger than the facts' national nurse FTE is one line naming the file, not a negative stock."""
+    frame = _panel(codes=CODES[:4], years=(2018, 2019))
+    frame["Y_5_ialt"] = "50000"
+    panel = KO.read_kostra(_write(tmp_path, frame))
+    with pytest.raises(ImportDataError) as info:
+        KO.calibrate_dataset(_dataset(), panel, 2019)
+    assert len(info.value.problems) == 1
+    assert info.value.problems[0].startswith("kostra.csv: measured nurse FTE in municipal care (2")
+    assert "exceed 95% of the nurse groups' national FTE" in info.value.problems[0]
 
 
 # --- real data -----------------------------------------------------------------------------------
@@ -337,12 +344,10 @@ def test_real_calibration_2019(real):
     meta = cal.meta["parameters"]
     missing = ["1806", "1875", "5055", "5056", "5059"]  # no KOSTRA rows 2015-2019 (README quirks)
     assert meta["user_rate"]["kostra"]["rates_from_county"] == missing
-    assert meta["base_demand_fte"]["kostra"]["fte_from_county"] == missing
-    ks = [D.SERVICES.index(s) for s in KO.NURSE_SERVICES]
-    gs = [D.GROUPS.index(g) for g in KO.NURSE_GROUPS]
-    nurses = pd.Series(cal["base_demand_fte"][:, ks][:, :, gs].sum(axis=(1, 2)), index=regions.codes)
+    assert cal.meta["regional_supply"]["care_nurses_from_county_ratio"] == missing
+    nurses = pd.Series(_care_nurses(cal, "supply"), index=regions.codes)
     y5 = panel[panel.year == 2019].set_index("region")["Y_5_ialt"]
-    np.testing.assert_allclose(nurses[y5.index], y5 * KO.NURSE_VACANCY_FACTOR)
+    np.testing.assert_allclose(nurses[y5.index], y5, rtol=1e-9)
     assert (nurses[missing] > 0).all()
 
 
@@ -355,12 +360,10 @@ def test_real_calibration_2023_shares_alesund_haram(real):
     ds = dataset_from_population(regions, part, 2023, name="t", version="1")
     cal = KO.calibrate_dataset(ds, panel, 2023)
     assert cal.meta["parameters"]["user_rate"]["kostra"]["shared_units"] == {"1508": "1508+1580", "1580": "1508+1580"}
-    ks = [D.SERVICES.index(s) for s in KO.NURSE_SERVICES]
-    gs = [D.GROUPS.index(g) for g in KO.NURSE_GROUPS]
-    nurses = cal["base_demand_fte"][:, ks][:, :, gs].sum(axis=(1, 2))
+    nurses = _care_nurses(cal, "supply")
     i, j = regions.codes.index("1508"), regions.codes.index("1580")
     y5 = panel[(panel.year == 2023) & (panel.region == "1508")]["Y_5_ialt"].iloc[0]
-    assert nurses[i] + nurses[j] == pytest.approx(y5 * KO.NURSE_VACANCY_FACTOR)
+    assert nurses[i] + nurses[j] == pytest.approx(y5)
     assert 0 < nurses[j] < nurses[i]
 
 
@@ -412,24 +415,32 @@ def test_calibrate_from_file_takes_the_last_year_up_to_the_base_year(tmp_path):
         KO.calibrate_from_file(_dataset(), _write(tmp_path, bad, "bad.csv"))
 
 
-def test_calibration_keeps_national_nurse_demand_and_moves_supply_with_it():
-    """After calibration each municipality's base-year nurse gap is its share of the national vacancies."""
+def test_real_build_keeps_national_facts_and_makes_base_year_gaps_regional():
+    """After calibration each group's national FTE and vacancies are the facts'; the base-year
+    nurse gap in municipal care differs by county (NAV's county pattern), not one uniform share."""
     SSB = SSB_DIR
     if not (SSB / PANEL_FILE).is_file():
         pytest.skip(f"SSB data not found at {SSB}")
     import helsemod_py as hm
+    from helsemod_py.data.default import load_facts, national_supply
     from helsemod_py.data.ssb import dataset_from_ssb
 
     ds = dataset_from_ssb(SSB / "population_kommune_age_sex_2015_2024.csv", SSB / "kommuner_2024.csv")
     cal = KO.calibrate_from_file(ds, SSB / "kostra_care_panel_2015_2023.csv")
-    before = hm.project(ds, end_year=2025)
     after = hm.project(cal, end_year=2025)
-    for group in ("nurse", "specialist_nurse"):
+    facts = load_facts()
+    nat = national_supply(facts)
+    for group in ("nurse", "specialist_nurse", "health_worker"):
         g = D.GROUPS.index(group)
-        assert cal["base_demand_fte"][:, :, g].sum() == pytest.approx(ds["base_demand_fte"][:, :, g].sum())
-        assert cal["stock"][:, g].sum() == pytest.approx(ds["stock"][:, g].sum())
-        nat_gap = float(after.gap.sel(year=2024, group=group).sum())
-        assert nat_gap == pytest.approx(float(before.gap.sel(year=2024, group=group).sum()), rel=1e-9)
-        demand = after.demand_fte.sel(year=2024, group=group).sum("service")
-        share = demand / demand.sum()
-        assert np.allclose(after.gap.sel(year=2024, group=group).values, nat_gap * share.values, atol=1e-6)
+        supply = float(after.supply_fte.sel(year=2024, group=group).sum())
+        assert supply == pytest.approx(nat.fte()[g], rel=1e-6)
+        gap = float(after.gap.sel(year=2024, group=group).sum())
+        assert gap == pytest.approx(-facts["vacancies"]["values"][group], rel=1e-6)
+    county = after.aggregate("county")
+    nurses = list(D.NURSE_GROUPS)
+    gap = county.gap.sel(year=2024, sector="care", group=nurses).sum("group")
+    dem = county.demand_fte.sel(year=2024, group=nurses).where(county.data["service_sector"] == "care").sum(
+        ["group", "service"])
+    rel = (gap / dem).to_series()
+    assert rel.max() - rel.min() > 0.04  # e.g. Finnmark and Østfold far shorter than Oslo
+    assert rel["56"] < rel["03"]

@@ -63,11 +63,15 @@ def test_municipalities_sum_to_counties_and_nation(size, seed, steps):
 
 @given(size=sizes(), seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 4))
 def test_gap_is_supply_minus_demand(size, seed, steps):
+    """Per sector: supply minus the demand of the sector's services; over sectors: the pool's FTE
+    in health care minus all demand."""
     p = project(make_dataset(*size, seed=seed), end_year=BASE + steps)
     for level in ("municipality", "county", "nation"):
         d = p.aggregate(level).data
-        _close(d["gap"].values, d["supply_fte"].values - d["demand_fte"].sum("service").values)
-        assert d["gap"].dims == ("year", "region", "group")
+        by_sector = d["demand_fte"].groupby("service_sector").sum("service").rename(service_sector="sector")
+        _close(d["gap"].values, d["supply_fte"].values - by_sector.sel(sector=list(D.SECTORS)).values)
+        assert d["gap"].dims == ("year", "region", "sector", "group")
+        _close(d["gap"].sum("sector").values, d["supply_fte"].sum("sector").values - d["demand_fte"].sum("service").values)
 
 
 def test_base_year_values_are_the_dataset(small_dataset):
@@ -77,7 +81,7 @@ def test_base_year_values_are_the_dataset(small_dataset):
     np.testing.assert_array_equal(p.population.values[0], ds["population"])
     _close(p.supply_persons.values[0], ds["stock"].sum(axis=(2, 3)))
     fte0 = (ds["stock"] * ds["participation"] * ds["share_in_health_care"] * ds["avg_fte"]).sum(axis=(2, 3))
-    _close(p.supply_fte.values[0], fte0 * (1 - ds["sick_leave"]))
+    _close(p.supply_fte.values[0], (fte0 * (1 - ds["sick_leave"]))[:, None, :] * ds["sector_share"])
     _close(p.demand_fte.values[0], ds["base_demand_fte"])
     # demand grows with users times the standard growth per user
     users = p.users.values
@@ -94,23 +98,53 @@ def test_to_frame_columns_and_nation_values(small_dataset):
     assert set(frame["variable"]) == {"supply_fte", "demand_fte", "gap"}
     assert (frame["region"] == D.NATION_CODE).all() and (frame["region_name"] == D.NATION_NAME).all()
     assert (frame["region_level"] == "nation").all() and (frame["scenario"] == "baseline").all()
-    assert (frame["service"] == "all").all()
+    assert (frame["service"] == "all").all() and set(frame["sector"]) == set(D.SECTORS)
     years = p.years.tolist()
-    assert len(frame) == 3 * len(years) * len(D.GROUPS)
+    assert len(frame) == 3 * len(years) * len(D.GROUPS) * len(D.SECTORS)
     muni = p.data
+    demand_q = muni["demand_fte"].groupby("service_sector").sum("service").rename(service_sector="sector")
     expected = {
         "supply_fte": muni["supply_fte"].values.sum(axis=1),
-        "demand_fte": muni["demand_fte"].values.sum(axis=(1, 2)),
+        "demand_fte": demand_q.sel(sector=list(D.SECTORS)).values.sum(axis=1),
         "gap": muni["gap"].values.sum(axis=1),
     }
-    units = {"supply_fte": "FTE", "demand_fte": "FTE", "gap": "FTE"}
     for name, want in expected.items():
         rows = frame[frame["variable"] == name]
-        assert (rows["unit"] == units[name]).all()
-        table = rows.pivot(index="year", columns="group", values="value").loc[years, list(D.GROUPS)]
-        _close(table.to_numpy(), want)
-        _close(table.to_numpy(), nation.data[name].sum("service").values[:, 0] if name == "demand_fte"
-               else nation.data[name].values[:, 0])
+        assert (rows["unit"] == "FTE").all()
+        for q, sector in enumerate(D.SECTORS):
+            sub = rows[rows["sector"] == sector]
+            table = sub.pivot(index="year", columns="group", values="value").loc[years, list(D.GROUPS)]
+            _close(table.to_numpy(), want[:, q])
+
+
+def test_municipal_tables_leave_out_the_specialist_sector_and_trusts_show_only_it(small_dataset):
+    """A municipality reports its municipal services; a hospital trust its specialist services."""
+    p = project(small_dataset, end_year=BASE + 2)
+    muni = p.to_frame(variables=("supply_fte", "demand_fte", "gap"), by_service=True)
+    assert set(muni["sector"]) == set(D.MUNICIPAL_SECTORS)
+    assert "specialist" not in set(muni["service"])
+    trust = p.aggregate("trust")
+    frame = trust.to_frame()
+    assert set(frame["sector"]) == {"specialist"} and (frame["region_level"] == "trust").all()
+    w = p.catchment.weights
+    _close(trust.gap.values, np.einsum("hr,tr...->th...", w, p.gap.values))
+    assert p.total("gap").dims == ("year", "region", "group")
+    _close(p.total("gap").values, p.gap.sel(sector=list(D.MUNICIPAL_SECTORS)).sum("sector").values)
+
+
+def test_care_nurse_fte_and_provenance(small_dataset):
+    """care_nurse_fte is the nurse groups' supply to municipal care; base-year FTE by provenance adds up."""
+    p = project(small_dataset, end_year=BASE + 2)
+    want = p.supply_fte.sel(sector="care", group=list(D.NURSE_GROUPS)).sum("group")
+    _close(p.care_nurse_fte.values, want.values)
+    frame = p.aggregate("county").to_frame(variables=("care_nurse_fte",))
+    assert set(frame["sector"]) == {"care"} and (frame["unit"] == "FTE").all()
+    by_source = p.base_fte_by_source.sum("source")
+    _close(by_source.values, p.supply_fte.isel(year=0).values)
+    prov = p.aggregate("county").provenance()
+    assert set(prov["source"]) == {"synthetic", "estimated", "measured"}
+    sums = prov.groupby(["region", "sector", "group"])["share"].sum()
+    assert np.allclose(sums[sums > 0], 1.0)
 
 
 def test_to_frame_by_service_and_municipalities(small_dataset):
@@ -118,9 +152,10 @@ def test_to_frame_by_service_and_municipalities(small_dataset):
     frame = p.to_frame(variables=("demand_fte", "population"), by_service=True)
     assert list(frame.columns) == list(D.LONG_COLUMNS)
     dem = frame[frame["variable"] == "demand_fte"]
-    assert len(dem) == len(p.years) * 4 * len(D.SERVICES) * len(D.GROUPS)
+    municipal = [k for k in D.SERVICES if D.SERVICE_SECTOR[k] in D.MUNICIPAL_SECTORS]
+    assert len(dem) == len(p.years) * 4 * len(municipal) * len(D.GROUPS)
     want = p.demand_fte.values
-    for (r, region), (k, service) in [((0, "0101"), (0, D.SERVICES[0])), ((3, "0202"), (8, D.SERVICES[8]))]:
+    for (r, region), (k, service) in [((0, "0101"), (0, D.SERVICES[0])), ((3, "0202"), (7, D.SERVICES[7]))]:
         rows = dem[(dem["region"] == region) & (dem["service"] == service)]
         assert (rows["region_name"] == f"Kommune {region}").all()
         table = rows.pivot(index="year", columns="group", values="value").loc[p.years, list(D.GROUPS)]
@@ -169,7 +204,7 @@ def test_external_population_drives_demand(small_dataset):
     _close(q.users.values, users)
     _close(q.demand_fte.values, demand)
     assert not np.allclose(q.demand_fte.values[1:], p.demand_fte.values[1:])
-    _close(q.gap.values, q.supply_fte.values - demand.sum(axis=2))
+    _close(q.gap.sum("sector").values, q.supply_fte.sum("sector").values - demand.sum(axis=2))
 
 
 def test_external_population_of_wrong_shape(small_dataset):
@@ -201,20 +236,25 @@ def test_keep_stock(small_dataset):
     _close(p.aggregate("county").stock.values.sum(axis=1), p.stock.values.sum(axis=1))
 
 
-def test_workforce_migration_factor(small_dataset):
+def test_workforce_migration_factors(small_dataset):
+    """The workforce moves by the between-county and within-county components, each times its factor."""
     ds = small_dataset
     off = ds.replace()
-    off.scalars["workforce_migration_factor"] = 0.0
+    off.scalars.update(workforce_migration_factor=0.0, workforce_local_migration_factor=0.0)
     p = project(off, end_year=BASE + 3)
     mig = list(p.data["flow"].values).index("net_migration")
     np.testing.assert_array_equal(p.supply_flows.values[:-1, ..., mig], 0.0)
     base = project(ds, end_year=BASE + 3)
     assert np.abs(base.supply_flows.values[:-1, ..., mig]).sum() > 0
     double = ds.replace()
-    double.scalars["workforce_migration_factor"] = 2.0
+    double.scalars.update(workforce_migration_factor=2.0, workforce_local_migration_factor=2.0)
     d = project(double, end_year=BASE + 1)
     _close(d.supply_flows.values[0, ..., mig], 2 * base.supply_flows.values[0, ..., mig])
     np.testing.assert_array_equal(d.population.values, base.population.values[:2])
+    inp = build_inputs(ds.replace(), BASE + 2)
+    inp.workforce_migration_factor, inp.workforce_local_migration_factor = 0.5, 3.0
+    _close(inp.workforce_migration(), np.broadcast_to(0.5 * ds["migration_between_counties"]
+           + 3.0 * ds["migration_within_county"], (2,) + ds["migration_within_county"].shape))
 
 
 @given(seed=st.integers(0, 2**32 - 1), keep=st.sets(st.sampled_from(["0101", "0102", "0201", "0202"]), min_size=1))

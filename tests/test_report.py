@@ -111,7 +111,7 @@ def check_png(data: bytes, min_bytes: int = 15_000) -> None:
 
 
 def nation_gap(proj, year, group=None):
-    g = proj.aggregate("nation").gap.sel(year=year, region=D.NATION_CODE)
+    g = proj.aggregate("nation").gap.sel(year=year, region=D.NATION_CODE).sum("sector")
     return float(g.sel(group=group)) if group else float(g.sum())
 
 

@@ -114,9 +114,15 @@ def nation(p):
 
 
 def nat(p, var, year=END, **sel):
-    """National value of ``var`` in ``year`` summed over the remaining dims except group."""
+    """National value of ``var`` in ``year``, summed over sectors (all of them)."""
     da = nation(p).data[var].sel(year=year, region=D.NATION_CODE, **sel)
-    return da
+    return da.sum("sector") if "sector" in da.dims else da
+
+
+def tot(p, var):
+    """``var`` of every municipality summed over sectors (the pool's total)."""
+    da = p.data[var]
+    return da.sum("sector") if "sector" in da.dims else da
 
 
 def county_mask(ds, counties) -> np.ndarray:
@@ -302,7 +308,7 @@ def test_add_then_subtract_reproduces_the_baseline(ds, base, data, parameter, x,
 def test_torn_raises_nurse_and_health_worker_supply_only(runs, base):
     res = runs("torn_full_time.yaml")
     hit = ["nurse", "health_worker"]
-    up = res.supply_fte.sel(group=hit) - base.supply_fte.sel(group=hit)
+    up = tot(res, "supply_fte").sel(group=hit) - tot(base, "supply_fte").sel(group=hit)
     assert (up.sel(year=2024) == 0).all()
     assert (up.sel(year=slice(2025, None)) > 0).all()  # every municipality, every year from 2025
     assert_untouched(res, base, others(hit))  # physicians' gap exactly the baseline's
@@ -314,7 +320,7 @@ def test_torn_raises_nurse_and_health_worker_supply_only(runs, base):
 def test_sick_leave_raises_care_groups_supply_only(runs, base):
     res = runs("sick_leave.yaml")
     hit = ["nurse", "specialist_nurse", "health_worker", "unskilled"]
-    gain = (res.gap - base.gap).sel(group=hit, year=END)
+    gain = (tot(res, "gap") - tot(base, "gap")).sel(group=hit, year=END)
     assert (gain > 0).all()
     assert_untouched(res, base, others(hit))
     assert_same(res, base, "demand_fte")
@@ -427,12 +433,12 @@ def test_district_measures_change_only_their_counties(ds, runs, base, name, grou
     for m in load(name).measures:
         assert sorted(m.target.regions) == sorted(counties) and m.target.groups == [group]
     inside = county_mask(ds, counties)
-    diff = (res.gap - base.gap).sel(group=group).values  # [year, region]
+    diff = (tot(res, "gap") - tot(base, "gap")).sel(group=group).values  # [year, region]
     assert np.all(diff[:, ~inside] == 0), "municipalities outside the targeted counties changed"
     assert np.all(diff[-1, inside] > 0), "every targeted municipality should gain"
     assert_untouched(res, base, others([group]))
     assert_same(res, base, "demand_fte")
-    c = res.aggregate("county").gap.sel(group=group, year=END) - base.aggregate("county").gap.sel(group=group, year=END)
+    c = (tot(res.aggregate("county"), "gap") - tot(base.aggregate("county"), "gap")).sel(group=group, year=END)
     assert set(c.region.values[c.values > 0]) == set(counties)
 
 

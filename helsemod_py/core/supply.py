@@ -600,11 +600,13 @@ def _users_lanes(r, pop0, fertility, mortality, net_migration, male_share, user_
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county_index, mun_years, out_nation,
-                     out_county, out_mun):
+def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county_index, mun_years, muni_share,
+                     muni_service, out_nation, out_county, out_mun):
     """Demand of the block's draws and the sums of supply, demand and gap to county and nation.
 
     fte: supply FTE [T+1, R, G, lanes]; demand0: FTE before draw factors [T+1, R, K, G].
+    ``out_mun`` holds the municipal gap: supply times ``muni_share`` [T+1 or 1, R, G] (the share of
+    the pool in municipal sectors) less the demand of the services with ``muni_service`` [K].
     Demand of draw d: ``demand0 * (1 + wdem[t] (dfac[d, r, k, 0] - 1)) * dfac[d, r, k, 1] ** t``,
     times ``umult[t, r, k, lane]`` (the draw's users over the deterministic users) if ``pop_varies``.
     """
@@ -613,6 +615,7 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
     n_cty = out_county.shape[2]
     cty = np.zeros((n_years, n_cty, n_grp, 3, nw))
     dem = np.empty((n_grp, nw))
+    dem_m = np.empty((n_grp, nw))
     fd = np.empty((n_srv, nw))
     f_use = np.empty((n_srv, nw))
     f_growth = np.empty((n_srv, nw))
@@ -634,12 +637,16 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
                     for w in range(nw):
                         fd[k, w] *= umult[t, r, k, w]
             dem[:] = 0.0
+            dem_m[:] = 0.0
             for k in range(n_srv):
                 for g in range(n_grp):
                     base = demand0[t, r, k, g]
                     if base != 0.0:
                         for w in range(nw):
                             dem[g, w] += base * fd[k, w]
+                        if muni_service[k]:
+                            for w in range(nw):
+                                dem_m[g, w] += base * fd[k, w]
             for g in range(n_grp):
                 for w in range(nw):
                     sup = fte[t, r, g, w]
@@ -648,9 +655,10 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
                     cty[t, c, g, 2, w] += sup - dem[g, w]
             for y in range(mun_years.shape[0]):
                 if mun_years[y] == t:
+                    ms = muni_share[_at(muni_share, t), r]
                     for g in range(n_grp):
                         for w in range(nd):
-                            out_mun[d0 + w, y, r, g] = fte[t, r, g, w] - dem[g, w]
+                            out_mun[d0 + w, y, r, g] = fte[t, r, g, w] * ms[g] - dem_m[g, w]
     for w in range(nd):
         d = d0 + w
         for t in range(n_years):
@@ -669,7 +677,8 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
                     participation, share_in_health_care, avg_fte, sick_leave, recruits,
                     fac, wfac, tfac, wtr, mfac, wmig, varies, mig_varies, demand0, dfac, wdem,
                     population, male_share, pop_varies,
-                    county_index, noisy, seed, draw_ids, mun_years, out_nation, out_county, out_mun):
+                    county_index, noisy, seed, draw_ids, mun_years, muni_share, muni_service, out_nation, out_county,
+                    out_mun):
     """Fill ``out_nation[d, t, g, v]``, ``out_county[d, t, c, g, v]`` and ``out_mun[d, y, r, g]``.
 
     Draws run in blocks of ``LANES`` side by side (:func:`_supply_block`), blocks in parallel.
@@ -684,7 +693,9 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
     wdem: [T+1]; county_index: [R] int; noisy: [R] bool; seed: int; draw_ids: [D] global
     draw numbers (the noise of draw d is seeded with ``seed + draw_ids[d]``; noisy
     municipalities run one draw at a time through :func:`_supply_run`); mun_years: year
-    indices [Y] for ``out_mun`` (gap, FTE). Other inputs as in the supply kernel.
+    indices [Y] for ``out_mun`` (municipal gap, FTE: supply times ``muni_share`` [T+1 or 1, R, G]
+    less the demand of services with ``muni_service`` [K] bool); nation and county hold all sectors.
+    Other inputs as in the supply kernel.
     """
     n_draws = fac.shape[0]
     n_reg, n_grp, n_sex, n_age = stock0.shape
@@ -744,5 +755,5 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
                             umult[t, r, k, w] = users_lane[t, k, w] / u if u > 0.0 and users[0, r, k] > 0.0 else 1.0
         else:
             umult = np.ones((1, 1, 1, 1))
-        _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county_index, mun_years, out_nation,
-                         out_county, out_mun)
+        _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county_index, mun_years, muni_share,
+                         muni_service, out_nation, out_county, out_mun)

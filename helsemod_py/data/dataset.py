@@ -28,7 +28,9 @@ from .._atomic import write_atomic_dir
 from ..errors import DatasetError
 from .schema import PARAMETERS, SCALARS, ParamSpec, coords, shape
 
-FORMAT = "helsemod-dataset/1"
+FORMAT = "helsemod-dataset/2"
+#: Formats this version reads no more, with what changed (for a one-line message).
+OLD_FORMATS = {"helsemod-dataset/1": "format 2 adds sectors of work (sector_share, supply_source)"}
 META_FILE = "dataset.yaml"
 REGIONS_FILE = "regions.csv"
 MAX_META_BYTES = 1_000_000
@@ -79,6 +81,12 @@ class Dataset:
             name=name,
             attrs={"unit": spec.unit, "description": spec.description},
         )
+
+    def catchment(self):
+        """Hospital trusts serving the regions (:func:`helsemod_py.data.trusts.catchment`)."""
+        from .trusts import catchment
+
+        return catchment(self.regions)
 
     def replace(self, **arrays) -> "Dataset":
         """A copy with some arrays replaced (the original is left untouched)."""
@@ -330,7 +338,10 @@ def _read_meta(path: Path) -> dict:
     if not isinstance(meta, dict):
         raise DatasetError(f"{f}: must be a mapping with keys format, name, version, base_year, scalars, parameters")
     probs = []
-    if meta.get("format") != FORMAT:
+    if meta.get("format") in OLD_FORMATS:
+        probs.append(f"{f}: format: {meta['format']!r} is older than {FORMAT!r} ({OLD_FORMATS[meta['format']]}); "
+                     "rebuild the folder with `helsemod data build` or `helsemod data default`")
+    elif meta.get("format") != FORMAT:
         probs.append(f"{f}: format: {meta.get('format')!r} is not {FORMAT!r}")
     if not isinstance(meta.get("base_year"), int) or not (1900 <= meta["base_year"] <= 2100):
         probs.append(f"{f}: base_year: {meta.get('base_year')!r} must be a year (integer 1900-2100)")

@@ -25,6 +25,8 @@ from scipy.optimize import brentq
 from .. import dims as D
 from .dataset import Dataset
 from .demography import fertility_schedule, mortality_for_life_expectancy
+from .regional import Measured, NationalSupply, migration_components, regional_supply
+from .trusts import catchment
 
 FACTS_FILE = "default_facts.yaml"
 
@@ -32,7 +34,7 @@ FACTS_FILE = "default_facts.yaml"
 def load_facts() -> dict:
     """The facts and assumptions behind the default dataset (parsed YAML)."""
     text = resources.files(__package__).joinpath(FACTS_FILE).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when present
 
 
 def _bands(bands, ages) -> np.ndarray:
@@ -200,112 +202,144 @@ def build_default_dataset() -> Dataset:
         "net_migration": _net_migration(facts, population, sizes, regions),
     }
     return dataset_from_population(regions, part, int(facts["base_year"]), name="helsemod-default",
-                                   version=str(facts["version"]), meta=_metadata(facts), facts=facts)
+                                   version=str(facts["version"]), meta=_metadata(facts), facts=facts,
+                                   synthetic_regions=True)
 
 
-def dataset_from_population(regions: D.Regions, population_part: dict, base_year: int, name: str,
-                            version: str, meta: dict | None = None, facts: dict | None = None,
-                            sex_ratio_at_birth: float | None = None) -> Dataset:
-    """A full dataset for ``regions`` from its population part and the national personnel facts.
-
-    ``population_part`` holds ``population``, ``fertility``, ``mortality`` and
-    ``net_migration`` (e.g. from :func:`helsemod_py.data.ssb.population_dataset_part`).
-    Supply and demand take the national levels of ``default_facts.yaml``; they are spread
-    over the regions in proportion to each region's base-year users (synthetic spread).
-    """
-    facts = facts or load_facts()
-    n_reg, n_grp, n_srv = len(regions), len(D.GROUPS), len(D.SERVICES)
-    pf = facts["population"]
+def national_supply(facts: dict) -> NationalSupply:
+    """Each group's national stock, rates and service shares from ``default_facts.yaml``."""
     q = _life_tables(facts)
-    population = np.asarray(population_part["population"], dtype=np.float64)
-
     w0, w1 = D.WORK_AGE_MIN, D.WORK_AGE_MAX + 1
     ages = D.WORK_AGES
     exits_base = _bands(facts["exits"]["bands"], ages)
     part_base = _bands(facts["participation"]["bands"], ages)
     fte_profile = _bands([[16, 24, 0.85], [25, 59, 1.0], [60, 66, 0.92], [67, 74, 0.7]], ages)
-    gf = facts["groups"]
-    stock_nat = np.zeros((n_grp, 2, len(ages)))
-    exit_rate = np.zeros((n_grp, 2, len(ages)))
-    participation = np.zeros((n_grp, 2, len(ages)))
-    avg_fte = np.zeros((n_grp, 2, len(ages)))
-    grad_dist = np.zeros((n_grp, 2, len(ages)))
-    graduates = np.zeros(n_grp)
-    immigrants = np.zeros(n_grp)
-    share_hc = np.zeros(n_grp)
-    sick = np.zeros(n_grp)
+    n_grp = len(D.GROUPS)
+    out = {k: np.zeros((n_grp, 2, len(ages))) for k in ("stock", "exit_rate", "participation", "avg_fte", "entry_dist")}
+    out.update({k: np.zeros(n_grp) for k in ("share_hc", "sick_leave", "graduates", "immigrants")})
     for g, code in enumerate(D.GROUPS):
-        f = {k: v["value"] for k, v in gf[code].items()}
+        f = {k: v["value"] for k, v in facts["groups"][code].items()}
         unskilled = code == "unskilled"
         ex = np.maximum(exits_base, facts["exits"]["unskilled_turnover"]["value"]) if unskilled else exits_base
         ex = np.minimum(ex + f.get("extra_exit", 0.0), 1.0)
         part = np.ones(len(ages)) if unskilled else part_base
-        exit_rate[g] = ex[None, :]
-        participation[g] = part[None, :]
-        grad_dist[g] = _entry_dist(f["entry_age"], f["female"], wide=code in ("unskilled", "health_worker"))
+        out["exit_rate"][g] = ex[None, :]
+        out["participation"][g] = part[None, :]
+        out["entry_dist"][g] = _entry_dist(f["entry_age"], f["female"], wide=code in ("unskilled", "health_worker"))
         survive = (1 - q[:, w0:w1]) * (1 - ex[None, :])
-        stock_nat[g] = _group_stock(grad_dist[g], survive, part, f["share_55plus"], f["employed"])
-        emp = stock_nat[g] * part[None, :]
+        out["stock"][g] = _group_stock(out["entry_dist"][g], survive, part, f["share_55plus"], f["employed"])
+        emp = out["stock"][g] * part[None, :]
         level = f["avg_fte"] / ((emp * fte_profile[None, :]).sum() / emp.sum())
-        avg_fte[g] = np.minimum(level * fte_profile, 1.2)[None, :]
-        graduates[g], immigrants[g] = f["graduates"], f["immigrants"]
-        share_hc[g], sick[g] = f["hc_share"], f["sick_leave"]
+        out["avg_fte"][g] = np.minimum(level * fte_profile, 1.2)[None, :]
+        out["graduates"][g], out["immigrants"][g] = f["graduates"], f["immigrants"]
+        out["share_hc"][g], out["sick_leave"][g] = f["hc_share"], f["sick_leave"]
+    vac = facts["vacancies"]["values"]
+    return NationalSupply(**out, vacancies=np.array([float(vac.get(g, 0.0)) for g in D.GROUPS]),
+                          service_shares=np.array([facts["services"]["shares"][g] for g in D.GROUPS], dtype=float))
 
-    # transitions: base-year flows spread evenly over source ages
+
+def _transition_rates(facts, stock_nat) -> np.ndarray:
+    """Transition rates [K, S, Aw]: the base-year flows of the facts spread evenly over source ages."""
     tf = facts["transitions"]
     t_lo, t_hi = tf["ages"]
+    ages = D.WORK_AGES
     t_mask = (ages >= t_lo) & (ages <= t_hi)
     src, _ = D.transition_index()
     trans = np.zeros((len(D.TRANSITIONS), 2, len(ages)))
     for k, transition in enumerate(D.TRANSITIONS):
-        base_stock = stock_nat[src[k]][:, t_mask].sum()
-        trans[k][:, t_mask] = tf["values"][transition]["value"] / base_stock
+        trans[k][:, t_mask] = tf["values"][transition]["value"] / stock_nat[src[k]][:, t_mask].sum()
+    return trans
 
-    # demand: national FTE by group (supply + vacancies) spread over services and regions
-    fte_nat = (stock_nat * participation * share_hc[:, None, None] * avg_fte).sum(axis=(1, 2)) * (1 - sick)
-    vac = facts["vacancies"]["values"]
-    demand_nat = fte_nat + np.array([vac.get(g, 0.0) for g in D.GROUPS])
-    shares = np.array([facts["services"]["shares"][g] for g in D.GROUPS])  # [G, K]
-    user_rate = _user_rates(facts)
-    users0 = np.einsum("rsa,ksa->rk", population, user_rate)
-    users_share = users0 / users0.sum(axis=0, keepdims=True)  # [R, K]
-    base_demand = demand_nat[None, None, :] * shares.T[None, :, :] * users_share[:, :, None]  # [R, K, G]
-    region_share = base_demand.sum(axis=1) / demand_nat[None, :]  # [R, G]
 
+def supply_arrays(regions: D.Regions, population: np.ndarray, user_rate: np.ndarray, facts: dict,
+                  measured: Measured | None = None, synthetic: bool = False,
+                  source_name: str = "measured") -> tuple[dict[str, np.ndarray], dict]:
+    """The supply and demand parameters of a dataset (everything but population and user rates)
+    from the national facts made regional (:func:`helsemod_py.data.regional.regional_supply`).
+
+    Returns ``(arrays, notes)``; ``notes`` say which rules and measured tables were used.
+    """
+    n_reg, n_grp, n_aw = len(regions), len(D.GROUPS), len(D.WORK_AGES)
+    nat = national_supply(facts)
+    reg = regional_supply(regions, population, user_rate, nat, facts, catchment(regions), measured=measured,
+                          synthetic=synthetic, source_name=source_name)
     arrays = {
-        **population_part,
-        "stock": region_share[:, :, None, None] * stock_nat[None],
-        "exit_rate": np.broadcast_to(exit_rate, (n_reg,) + exit_rate.shape),
-        "transition_rate": np.broadcast_to(trans, (n_reg,) + trans.shape),
-        "graduates": graduates,
-        "graduate_age_dist": grad_dist,
-        "graduate_region_share": region_share,
-        "immigrants": immigrants,
-        "immigrant_age_dist": grad_dist,
-        "immigrant_region_share": region_share,
-        "participation": np.broadcast_to(participation, (n_reg,) + participation.shape),
-        "share_in_health_care": np.broadcast_to(share_hc[:, None, None], (n_reg, n_grp, 2, len(ages))),
-        "avg_fte": np.broadcast_to(avg_fte, (n_reg,) + avg_fte.shape),
-        "sick_leave": np.broadcast_to(sick, (n_reg, n_grp)),
-        "user_rate": np.broadcast_to(user_rate, (n_reg,) + user_rate.shape),
-        "base_demand_fte": base_demand,
-        "standard_growth": np.full(n_srv, facts["services"]["standard_growth"]["value"]),
+        "stock": reg.stock,
+        "exit_rate": np.broadcast_to(nat.exit_rate, (n_reg,) + nat.exit_rate.shape),
+        "transition_rate": np.broadcast_to(_transition_rates(facts, nat.stock), (n_reg, len(D.TRANSITIONS), 2, n_aw)),
+        "graduates": nat.graduates,
+        "graduate_age_dist": nat.entry_dist,
+        "graduate_region_share": reg.graduate_region_share,
+        "immigrants": nat.immigrants,
+        "immigrant_age_dist": nat.entry_dist,
+        "immigrant_region_share": reg.immigrant_region_share,
+        "participation": np.broadcast_to(nat.participation, (n_reg,) + nat.participation.shape),
+        "share_in_health_care": np.broadcast_to(nat.share_hc[:, None, None], (n_reg, n_grp, 2, n_aw)),
+        "sector_share": reg.sector_share,
+        "supply_source": reg.supply_source,
+        "avg_fte": np.broadcast_to(nat.avg_fte, (n_reg,) + nat.avg_fte.shape),
+        "sick_leave": np.broadcast_to(nat.sick_leave, (n_reg, n_grp)),
+        "base_demand_fte": reg.base_demand_fte,
+        "standard_growth": np.full(len(D.SERVICES), facts["services"]["standard_growth"]["value"]),
     }
+    return arrays, reg.notes
+
+
+def dataset_from_population(regions: D.Regions, population_part: dict, base_year: int, name: str,
+                            version: str, meta: dict | None = None, facts: dict | None = None,
+                            sex_ratio_at_birth: float | None = None, user_rate: np.ndarray | None = None,
+                            measured: Measured | None = None, synthetic_regions: bool = False) -> Dataset:
+    """A full dataset for ``regions`` from its population part and the national personnel facts.
+
+    ``population_part`` holds ``population``, ``fertility``, ``mortality`` and
+    ``net_migration`` (e.g. from :func:`helsemod_py.data.ssb.population_dataset_part`).
+    Personnel supply and demand take the national levels of ``default_facts.yaml`` made
+    regional by :func:`helsemod_py.data.regional.regional_supply` (``measured`` base-year FTE
+    where given, estimates otherwise; ``user_rate`` [R, K, S, A] defaults to the facts' national
+    profiles); ``synthetic_regions`` marks every regional value synthetic.
+    """
+    facts = facts or load_facts()
+    pf = facts["population"]
+    population = np.asarray(population_part["population"], dtype=np.float64)
+    if user_rate is None:
+        user_rate = np.broadcast_to(_user_rates(facts), (len(regions), len(D.SERVICES), 2, len(D.AGES)))
+    supply, notes = supply_arrays(regions, population, user_rate, facts, measured=measured,
+                                  synthetic=synthetic_regions)
+    between, within = migration_components(population_part["net_migration"], population, regions)
+    supply.update(migration_between_counties=between, migration_within_county=within)
+    arrays = {**population_part, **supply, "user_rate": user_rate}
     arrays = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in arrays.items()}
     if meta is None:
         meta = _metadata(facts)
         meta.update(synthetic=True, description=f"{name}: population from the given source; personnel supply "
-                    "and demand at national default levels spread over regions by base-year users (synthetic).")
+                    "and demand from the national default facts made regional by documented rules (estimated).")
+    meta = dict(meta)
+    meta["regional_supply"] = _jsonable(notes)
     return Dataset(
         regions=regions,
         base_year=int(base_year),
         arrays=arrays,
         scalars={"sex_ratio_at_birth": float(sex_ratio_at_birth or pf["sex_ratio_at_birth"]["value"]),
-                 "workforce_migration_factor": 1.0},
+                 "workforce_migration_factor": float(facts["regional"]["workforce_migration_factor"]["value"]),
+                 "workforce_local_migration_factor":
+                     float(facts["regional"]["workforce_local_migration_factor"]["value"])},
         name=name,
         version=version,
         meta=meta,
     ).validate()
+
+
+def _jsonable(obj):
+    """Notes as plain YAML-safe values (lists, dicts, str, float)."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        return float(obj)
+    if isinstance(obj, (np.integer, int)):
+        return int(obj)
+    return obj if isinstance(obj, (str, bool)) or obj is None else str(obj)
 
 
 def _metadata(facts) -> dict:
@@ -338,7 +372,8 @@ def _metadata(facts) -> dict:
         "parameters": params,
         "scalar_sources": {
             "sex_ratio_at_birth": facts["population"]["sex_ratio_at_birth"]["reference"],
-            "workforce_migration_factor": "assumption: the workforce moves like the population of its age and sex",
+            "workforce_migration_factor": facts["regional"]["workforce_migration_factor"]["reference"],
+            "workforce_local_migration_factor": facts["regional"]["workforce_local_migration_factor"]["reference"],
         },
     }
 

@@ -15,9 +15,10 @@ Definitions used by the model (services of :mod:`helsemod_py.dims`):
 * ``nursing_home`` users ("24-hour care") = long-term institution residents ``Y_3`` plus
   residents of 24-hour staffed housing ``Y_2``; ``Y_2`` has no age groups and is given those
   of the same row's ``Y_3`` (else the county's);
-* nurse FTEs in municipal care = ``Y_5`` (contracted FTEs, filled positions): the demand of
-  the groups :data:`NURSE_GROUPS` in the services :data:`NURSE_SERVICES`, times
-  :data:`NURSE_VACANCY_FACTOR` for vacancies (demand = filled + vacant positions).
+* nurse FTEs in municipal care = ``Y_5`` (contracted FTEs, filled positions): the measured
+  base-year supply of the nurse groups (:data:`helsemod_py.dims.NURSE_GROUPS`) in the sector
+  ``care`` (the services :data:`NURSE_SERVICES`); demand adds the county's vacancies
+  (:mod:`helsemod_py.data.regional`).
 
 Suppressed or missing cells (empty, ``.``, ``..``, ``...``, ``:``) are missing values; ``-``
 is SSB's symbol for nil (0). A suppressed age group is derived from the total where only one
@@ -38,6 +39,7 @@ from .. import dims as D
 from ..errors import ImportDataError
 from . import regions as RG
 from .dataset import Dataset
+from .regional import Measured
 
 # --- the file -------------------------------------------------------------------------------
 CODE = "kommunenr_2024"
@@ -60,7 +62,6 @@ NIL = "-"  #: SSB's symbol for nil, read as 0
 
 # --- model mapping and assumptions -------------------------------------------------------------
 SERVICES = ("home_care", "nursing_home")  #: services whose user rates KOSTRA calibrates
-NURSE_GROUPS = ("nurse", "specialist_nurse")
 NURSE_SERVICES = ("nursing_home", "home_care")
 #: Credibility constant (expected users, per year) of the shrinkage toward the county: a
 #: municipality's relative rate is ``(O + k) / (E + k)`` times the county's, ``O`` its mean
@@ -71,11 +72,6 @@ NURSE_SERVICES = ("nursing_home", "home_care")
 #: lowest for k = 2-5 (nursing_home 34.8 % / 27.2 % of users at k = 5, against 36.3 % / 27.9 %
 #: unshrunk and 43.9 % / 38.3 % with county rates only), and grows beyond k = 10.
 K_CREDIBILITY = 5.0
-#: Demand = filled + vacant positions: KOSTRA's contracted nurse FTEs (filled) times this.
-#: NAV bedriftsundersøkelsen 2024 (default_facts.yaml): a shortage of 3 300 nurses and 950
-#: specialist nurses, on about 73 200 filled FTE of the two groups in the default dataset:
-#: 1 + 4 250 / 73 229 = 1.058.
-NURSE_VACANCY_FACTOR = 1.058
 _MAX_SHOWN = 5
 
 
@@ -475,24 +471,27 @@ def one_year_rates(profile: np.ndarray, population: np.ndarray, group_rates: np.
 
 # --- calibration ----------------------------------------------------------------------------------
 def calibrate_dataset(dataset: Dataset, panel: pd.DataFrame, year: int, rate_years=None,
-                      k: float = K_CREDIBILITY, vacancy_factor: float = NURSE_VACANCY_FACTOR) -> Dataset:
-    """A new dataset whose municipal care demand follows KOSTRA.
+                      k: float = K_CREDIBILITY, facts: dict | None = None) -> Dataset:
+    """A new dataset whose municipal care demand and nurse supply follow KOSTRA.
 
     * ``user_rate`` of ``home_care`` and ``nursing_home``: the dataset's one-year age/sex shape
       within each age group 0-66, 67-79, 80+, scaled per municipality so its base-year users
       per group equal the KOSTRA rate (:func:`estimate_user_rates` over ``rate_years``,
       default the five years up to ``year``) times the dataset's population of the group;
-    * ``base_demand_fte`` of :data:`NURSE_GROUPS` in :data:`NURSE_SERVICES`: KOSTRA's nurse
-      FTEs (``Y_5``) of ``year`` times ``vacancy_factor``, shared between the two services in
-      proportion to users weighted by the dataset's national nurse FTE per user of each
-      service, and between the groups in the dataset's national proportion per service.
+    * supply and demand (:func:`helsemod_py.data.default.supply_arrays`): KOSTRA's contracted
+      nurse FTE in municipal care (``Y_5`` of ``year``) is the *measured* base-year FTE of the
+      nurse groups in the sector ``care`` of each municipality (a municipality without it takes
+      its county's FTE per weighted user, flagged estimated); every other cell is estimated by
+      the documented rules of :mod:`helsemod_py.data.regional` from the national facts; base-year
+      demand is filled FTE plus the county's vacancies.
 
-    Municipalities without a KOSTRA row get county rates; without ``Y_5`` in ``year`` they
-    get their county's FTE per weighted user; a row covering several municipalities (Ålesund
-    with Haram, 2020-2023) shares its rates, and its FTEs by weighted users. Everything else
-    is unchanged. ``dataset.meta`` records what was estimated from what (``parameters.user_rate``
-    and ``parameters.base_demand_fte``: ``source``, ``synthetic``, ``kostra``; ``calibration``).
+    A row covering several municipalities (Ålesund with Haram, 2020-2023) shares its rates, and
+    its FTE by weighted users. Population and rates are unchanged. ``dataset.meta`` records what
+    was measured and what estimated (``regional_supply``, ``calibration``).
     """
+    from .default import load_facts, national_supply, supply_arrays
+
+    facts = facts or load_facts()
     name = panel.attrs.get("file", "kostra panel")
     codes = dataset.regions.codes
     year = int(year)
@@ -500,8 +499,7 @@ def calibrate_dataset(dataset: Dataset, panel: pd.DataFrame, year: int, rate_yea
         rate_years = [y for y in sorted(panel["year"].unique()) if year - 4 <= y <= year]
     rate_years = sorted({int(y) for y in rate_years})
     in_panel = set(panel["covers"].str.split("+").explode())
-    overlap = [c for c in codes if c in in_panel]
-    if not overlap:
+    if not any(c in in_panel for c in codes):
         raise ImportDataError(f"{name}: column 'region': none of the dataset's {len(codes)} region codes "
                               f"(e.g. {codes[0]!r}) is in the KOSTRA panel; calibration needs real 2024 "
                               "municipality codes")
@@ -511,97 +509,56 @@ def calibrate_dataset(dataset: Dataset, panel: pd.DataFrame, year: int, rate_yea
                               f"{panel['year'].min()}-{panel['year'].max()})")
     rates = estimate_user_rates(panel, rate_years, k=k, regions=codes)
     pop = dataset["population"]
-    old_rate = dataset["user_rate"]
-    new_rate = old_rate.copy()
+    new_rate = dataset["user_rate"].copy()
     for service in SERVICES:
         kk = D.SERVICES.index(service)
-        new_rate[:, kk] = one_year_rates(old_rate[:, kk], pop, rates[service].to_numpy())
-    # --- nurse FTEs ----------------------------------------------------------------------------
+        new_rate[:, kk] = one_year_rates(new_rate[:, kk], pop, rates[service].to_numpy())
+    weight = _nurse_weight(national_supply(facts), np.einsum("rsa,rksa->rk", pop, new_rate))
+    fte, shared_fte = care_nurse_fte(fte_rows, codes, weight)
+    source = f"{name}: KOSTRA contracted nurse FTE in municipal care (Y_5, SSB 11924/14534) {year}"
+    measured = Measured(care_nurses=fte, sources=[source])
+    supply, notes = supply_arrays(dataset.regions, pop, new_rate, facts, measured=measured, source_name=name)
+    meta = _calibrated_meta(dataset, name, rates, rate_years, year, k, notes, shared_fte)
+    return Dataset(dataset.regions, dataset.base_year, {**dataset.arrays, **supply, "user_rate": new_rate},
+                   dict(dataset.scalars), dataset.name, dataset.version, meta).validate()
+
+
+def _nurse_weight(nat, users: np.ndarray) -> np.ndarray:
+    """Expected nurse FTE in municipal care per municipality [R] from its users [R, K]: users of
+    each care service times the nation's nurse FTE per user of that service (the facts)."""
+    gs = [D.GROUPS.index(g) for g in D.NURSE_GROUPS]
     ks = [D.SERVICES.index(s) for s in NURSE_SERVICES]
-    gs = [D.GROUPS.index(g) for g in NURSE_GROUPS]
-    base_old = dataset["base_demand_fte"]
-    users_old = np.einsum("rsa,rksa->rk", pop, old_rate[:, ks])
-    users_new = np.einsum("rsa,rksa->rk", pop, new_rate[:, ks])
-    fte_old = base_old[:, ks][:, :, gs]  # [R, 2, G2]
-    per_user = np.divide(fte_old.sum(axis=(0, 2)), users_old.sum(axis=0), out=np.ones(len(ks)),
-                         where=users_old.sum(axis=0) > 0)  # national FTE per user, by service
-    group_share = np.divide(fte_old.sum(axis=0), fte_old.sum(axis=(0, 2))[:, None],
-                            out=np.full((len(ks), len(gs)), 1.0 / len(gs)),
-                            where=fte_old.sum(axis=(0, 2))[:, None] > 0)  # [2, G2]
-    weighted = users_new * per_user[None, :]  # [R, 2]
-    weight_r = weighted.sum(axis=1)
-    fte = np.full(len(codes), np.nan)
+    fte_k = (nat.fte()[gs, None] * nat.service_shares[gs][:, ks]).sum(axis=0)  # [2]
+    per_user = np.divide(fte_k, users[:, ks].sum(axis=0), out=np.zeros(len(ks)), where=users[:, ks].sum(axis=0) > 0)
+    return users[:, ks] @ per_user
+
+
+def care_nurse_fte(rows: pd.DataFrame, codes, weight: np.ndarray) -> tuple[np.ndarray, dict]:
+    """KOSTRA's nurse FTE in municipal care (``Y_5``) per municipality [R] (NaN where absent).
+
+    A row covering several municipalities shares its FTE in proportion to ``weight`` [R].
+    Returns the FTE and ``{code: unit}`` of the shared ones.
+    """
     index = {c: i for i, c in enumerate(codes)}
-    shared_fte = {}
-    for row in fte_rows.itertuples(index=False):
+    fte = np.full(len(codes), np.nan)
+    shared = {}
+    for row in rows.itertuples(index=False):
         value = getattr(row, NURSE_FTE)
         members = [c for c in row.covers.split("+") if c in index]
         if not members or not np.isfinite(value):
             continue
-        w = np.array([weight_r[index[c]] for c in members])
+        w = np.array([weight[index[c]] for c in members])
         w = w / w.sum() if w.sum() > 0 else np.full(len(members), 1.0 / len(members))
         for c, s in zip(members, w):
             fte[index[c]] = value * s
         if len(members) > 1:
-            for c in members:
-                shared_fte[c] = row.covers
-    county = dataset.regions.county_index()
-    have = np.isfinite(fte)
-    from_county = [codes[i] for i in np.flatnonzero(~have)]
-    nat_ratio = fte[have].sum() / weight_r[have].sum() if weight_r[have].sum() > 0 else 0.0
-    for i in np.flatnonzero(~have):
-        sel = have & (county == county[i])
-        ratio = fte[sel].sum() / weight_r[sel].sum() if weight_r[sel].sum() > 0 else nat_ratio
-        fte[i] = ratio * weight_r[i]
-    split = np.divide(weighted, weight_r[:, None], out=np.full(weighted.shape, 1.0 / len(ks)),
-                      where=weight_r[:, None] > 0)  # [R, 2]
-    base_new = base_old.copy()
-    for a, kk in enumerate(ks):
-        for b, g in enumerate(gs):
-            base_new[:, kk, g] = fte * vacancy_factor * split[:, a] * group_share[a, b]
-    supply_arrays = _rebalance(dataset, base_old, base_new, ks, gs, name)
-    meta = _calibrated_meta(dataset, name, rates, rate_years, year, k, vacancy_factor,
-                            from_county, shared_fte)
-    meta.setdefault("calibration", {}).setdefault("kostra", {})["rebalanced"] = (
-        "each nurse group's national base demand is kept (supply + vacancies of the national facts): "
-        "services outside municipal care take the difference, and the group's stock, graduates and "
-        "immigrants follow its new regional demand")
-    return Dataset(dataset.regions, dataset.base_year, {**dataset.arrays, "user_rate": new_rate,
-                                                        "base_demand_fte": base_new, **supply_arrays},
-                   dict(dataset.scalars), dataset.name, dataset.version, meta).validate()
+            shared.update({c: row.covers for c in members})
+    return fte, shared
 
 
-def _rebalance(dataset: Dataset, base_old, base_new, ks, gs, name) -> dict:
-    """Keep each calibrated group's national demand and move its supply to where demand now is.
+def _calibrated_meta(dataset, name, rates, rate_years, year, k, notes, shared_fte) -> dict:
+    from .default import _jsonable
 
-    KOSTRA fixes the nurse groups' demand in municipal care per municipality; the national
-    total of each group stays that of the dataset (the national facts: supply plus vacancies),
-    so the other services of the group are scaled to take the difference (in ``base_new``, in
-    place). The group's stock, graduates and immigrants are spread over municipalities like
-    its new base demand, keeping the national age structure, so the base-year gap of every
-    municipality is its share of the national vacancies. Returns the new supply arrays.
-    """
-    other = [kk for kk in range(base_old.shape[1]) if kk not in ks]
-    stock = dataset["stock"].copy()
-    grad_share = dataset["graduate_region_share"].copy()
-    imm_share = dataset["immigrant_region_share"].copy()
-    for g in gs:
-        total = base_old[:, :, g].sum()
-        care = base_new[:, ks, g].sum()
-        rest_old = base_old[:, other, g].sum()
-        if care >= total or rest_old <= 0:
-            raise ImportDataError(f"{name}: column '{NURSE_FTE}': nurse FTEs in municipal care ({care:,.0f}) are not "
-                                  f"below the dataset's national demand for {D.GROUPS[g]} ({total:,.0f}); "
-                                  "check the year and the dataset")
-        base_new[:, other, g] = base_old[:, other, g] * (total - care) / rest_old
-        share = base_new[:, :, g].sum(axis=1) / base_new[:, :, g].sum()
-        stock[:, g] = share[:, None, None] * dataset["stock"][:, g].sum(axis=0)[None]
-        grad_share[:, g] = share
-        imm_share[:, g] = share
-    return {"stock": stock, "graduate_region_share": grad_share, "immigrant_region_share": imm_share}
-
-
-def _calibrated_meta(dataset, name, rates, rate_years, year, k, vacancy_factor, fte_from_county, shared_fte) -> dict:
     meta = copy.deepcopy(dataset.meta)
     params = meta.setdefault("parameters", {})
     span = f"{rate_years[0]}-{rate_years[-1]}"
@@ -618,28 +575,27 @@ def _calibrated_meta(dataset, name, rates, rate_years, year, k, vacancy_factor, 
     ur["kostra"] = {"services": list(SERVICES), "years": list(rate_years), "k": float(k),
                     "rates_from_county": rate_from_county, "shared_units": shared_rates}
     params["user_rate"] = ur
-    bd = dict(params.get("base_demand_fte", {}))
-    old_source = bd.get("source", "previous dataset")
-    bd["source"] = (f"{' and '.join(NURSE_GROUPS)} in {' and '.join(NURSE_SERVICES)}: KOSTRA contracted nurse FTEs in "
-                    f"municipal care (Y_5, SSB KOSTRA) {year} x {vacancy_factor:g} for vacancies, split by "
-                    "users weighted by national FTE per user of each service, and between the groups in the "
-                    f"previous national proportion; all other cells: {old_source}")
-    bd["kostra"] = {"groups": list(NURSE_GROUPS), "services": list(NURSE_SERVICES), "year": year,
-                    "vacancy_factor": float(vacancy_factor), "fte_from_county": list(fte_from_county),
-                    "shared_units": dict(sorted(shared_fte.items())), "real_cells": "nurse groups x municipal care"}
-    params["base_demand_fte"] = bd
+    from_county = list(notes.get("care_nurses_from_county_ratio", []))
+    regional = (f"nurse groups in municipal care: measured, KOSTRA Y_5 {year} ({name}); {len(from_county)} "
+                "municipalities without it: county FTE per weighted user (estimated); other cells estimated from the "
+                "national facts by the rules of helsemod_py.data.regional (users, trust catchments, county vacancies)")
+    for pname in ("stock", "sector_share", "supply_source", "base_demand_fte", "graduate_region_share",
+                  "immigrant_region_share"):
+        pm = dict(params.get(pname, {}))
+        pm.update(source=regional, synthetic=False)
+        params[pname] = pm
+    meta["regional_supply"] = _jsonable(notes)
     meta["calibration"] = {"kostra": {
         "file": name, "rate_years": list(rate_years), "fte_year": year, "k": float(k),
-        "vacancy_factor": float(vacancy_factor),
         "note": (f"{len(rate_from_county)} municipalities without KOSTRA rows in {span} take county rates; "
-                 f"{len(fte_from_county)} without nurse FTEs in {year} take the county's FTE per weighted user"
+                 f"{len(from_county)} without nurse FTEs in {year} take the county's FTE per weighted user"
                  + (f"; {', '.join(sorted(set(shared_fte.values())))} reported as one unit share its data"
                     if shared_fte else "")),
     }}
     desc = meta.get("description", "")
     meta["description"] = (desc + " " if desc else "") + (
-        f"Municipal care demand (home care and 24-hour care user rates {span}, nurse FTEs {year}) calibrated to "
-        "KOSTRA per municipality.")
+        f"Municipal care demand (home care and 24-hour care user rates {span}) and nurse supply in municipal care "
+        f"(FTE {year}) measured per municipality by KOSTRA.")
     return meta
 
 

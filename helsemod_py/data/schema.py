@@ -36,7 +36,7 @@ class ParamSpec:
 
 
 _P, _S, _DM = "population", "supply", "demand"
-R, S, A, G, K, T = D.REGION, D.SEX, D.AGE, D.GROUP, D.SERVICE, D.TRANSITION
+R, S, A, G, K, T, Q = D.REGION, D.SEX, D.AGE, D.GROUP, D.SERVICE, D.TRANSITION, D.SECTOR
 
 PARAMETERS: dict[str, ParamSpec] = {
     p.name: p
@@ -62,6 +62,13 @@ PARAMETERS: dict[str, ParamSpec] = {
         ParamSpec("transition_rate", (R, T, S, A), "/1 per year", 0, 1, _S,
                   "Share of a group's stayers who move to another group (further education, "
                   "trade certificate, specialisation) during the year.", age="work"),
+        ParamSpec("migration_between_counties", (R, S, A), "/1 per year", -0.9, 2.0, _S,
+                  "Net migration rate of the municipality's county less the nation's, by sex and age (the "
+                  "population's, weighted by population): the workforce's moves between labour markets "
+                  "(times workforce_migration_factor).", age="work"),
+        ParamSpec("migration_within_county", (R, S, A), "/1 per year", -0.9, 2.0, _S,
+                  "Net migration rate of the municipality less its county's, by sex and age: the "
+                  "workforce's moves within the county (times workforce_local_migration_factor).", age="work"),
         ParamSpec("graduates", (G,), "persons per year", 0, 1e6, _S,
                   "New graduates (for unskilled: new recruits) entering the national stock "
                   "each year."),
@@ -84,6 +91,13 @@ PARAMETERS: dict[str, ParamSpec] = {
         ParamSpec("share_in_health_care", (R, G, S, A), "/1", 0, 1, _S,
                   "Share of the employed who work in the health and care services modelled.",
                   age="work"),
+        ParamSpec("sector_share", (R, Q, G), "/1", 0, 1, _S,
+                  "Share of the group's health-care FTE working in each sector (care: KOSTRA's municipal "
+                  "care services; primary: other municipal and county health services; specialist: "
+                  "hospital trusts), by municipality of the labour pool.", sums_to_one=(Q,)),
+        ParamSpec("supply_source", (R, Q, G), "code", 0, 2, _S,
+                  "Provenance of the base-year FTE behind stock and sector_share: 0 synthetic, 1 estimated "
+                  "by a documented rule, 2 measured (e.g. KOSTRA nurse FTE in municipal care)."),
         ParamSpec("avg_fte", (R, G, S, A), "FTE per person", 0, 1.2, _S,
                   "Average agreed position including extra hours (1 FTE = 37.5 h/week).",
                   age="work"),
@@ -104,9 +118,13 @@ PARAMETERS: dict[str, ParamSpec] = {
 #: Scalars stored in the dataset's metadata file.
 SCALARS: dict[str, tuple[str, float, float, str]] = {
     "sex_ratio_at_birth": ("boys per girl", 0.9, 1.2, "Boys born per girl born."),
-    "workforce_migration_factor": ("/1", 0.0, 2.0,
-                                   "Multiplier on the population's net migration rate "
+    "workforce_migration_factor": ("/1", 0.0, 3.0,
+                                   "Multiplier on the net migration between counties (the county's "
+                                   "population net migration rate less the nation's, by sex and age) "
                                    "applied to the workforce stock."),
+    "workforce_local_migration_factor": ("/1", 0.0, 3.0,
+                                         "Multiplier on the net migration within the county (the "
+                                         "municipality's rate less its county's) applied to the workforce."),
 }
 
 

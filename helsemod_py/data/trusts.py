@@ -15,8 +15,6 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ..errors import DatasetError
-
 TRUSTS_FILE = Path(__file__).with_name("trusts_2024.yaml")
 
 
@@ -46,26 +44,24 @@ class Catchment:
 @functools.lru_cache(maxsize=1)
 def _table() -> dict:
     with open(TRUSTS_FILE, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def catchment(regions) -> Catchment:
     """The catchment of the real trusts for ``regions`` (:class:`~helsemod_py.dims.Regions`).
 
-    Regions whose codes are not 2024 municipality codes (the synthetic default) get one trust
-    per county, flagged synthetic. Raises :class:`DatasetError` if only some codes are known.
+    Regions that are not all 2024 municipalities (the synthetic default, another municipal
+    structure) get one trust per county, flagged synthetic, with the reason in ``reference``.
     """
     table = _table()
     trusts = table["trusts"]
     known = {c for t in trusts.values() for c in t["municipalities"]}
     codes = list(regions.codes)
-    hits = [c for c in codes if c in known]
-    if not hits:
-        return county_catchment(regions)
     missing = [c for c in codes if c not in known]
     if missing:
-        raise DatasetError([f"{TRUSTS_FILE.name}: municipality {c!r} is in no hospital trust's catchment "
-                            f"(the table covers the 2024 municipalities)" for c in missing[:5]])
+        why = (f"{len(missing)} of the {len(codes)} region codes (e.g. {missing[0]!r}) are not 2024 municipalities "
+               f"in {TRUSTS_FILE.name}")
+        return county_catchment(regions, why)
     index = {c: i for i, c in enumerate(codes)}
     keep = [k for k, t in trusts.items() if any(c in index for c in t["municipalities"])]
     w = np.zeros((len(keep), len(codes)))
@@ -79,7 +75,7 @@ def catchment(regions) -> Catchment:
                      tuple(trusts[k]["health_region"] for k in keep), w, table["reference"])
 
 
-def county_catchment(regions) -> Catchment:
+def county_catchment(regions, why: str = "") -> Catchment:
     """One synthetic trust per county (for datasets without real municipality codes)."""
     counties = regions.counties
     pos = regions.county_index()
@@ -87,4 +83,4 @@ def county_catchment(regions) -> Catchment:
     w[pos, np.arange(len(regions))] = 1.0
     names = tuple(f"{regions.county_names.get(c, c)} (synthetic trust)" for c in counties)
     return Catchment(tuple(f"HF{c}" for c in counties), names, tuple("" for _ in counties), w,
-                     "synthetic: one trust per county", synthetic=True)
+                     "synthetic: one trust per county" + (f" ({why})" if why else ""), synthetic=True)

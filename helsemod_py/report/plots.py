@@ -188,7 +188,7 @@ class ResultSet:
 
 def _clean_long(long: pd.DataFrame) -> pd.DataFrame:
     long = long.copy()
-    for col in ("scenario", "region", "region_name", "region_level", "group", "service", "variable", "unit"):
+    for col in ("scenario", "region", "region_name", "region_level", "sector", "group", "service", "variable", "unit"):
         if col in long:
             long[col] = long[col].astype(str)
     long["year"] = long["year"].astype(int)
@@ -241,7 +241,7 @@ class FolderResults:
         return self.main.check_year(y) if y is not None else self.main.horizon
 
 
-_READ_DTYPES = {"scenario": str, "region": str, "region_name": str, "region_level": str, "group": str,
+_READ_DTYPES = {"scenario": str, "region": str, "region_name": str, "region_level": str, "sector": str, "group": str,
                 "service": str, "variable": str, "unit": str}
 
 
