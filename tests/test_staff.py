@@ -106,6 +106,15 @@ def test_retired_municipality_codes_are_harmonised_to_2024():
         "replaced on 1 January 2020 (2024 code: 4001 Porsgrunn))")
 
 
+def test_years_before_the_correspondence_are_dropped_and_noted():
+    obj = _obj(CARE_11924)
+    obj["dimension"]["Tid"]["category"] = {"index": {"2014": 0, "2015": 1}, "label": {"2014": "2014", "2015": "2015"}}
+    out = S.staff_from_jsonstat(_frame(obj))
+    assert out["year"].unique().tolist() == [2015]
+    assert ("t.json: dropped the years before 2015 (2014): municipality codes are mapped from 2015 on"
+            in out.attrs["notes"])
+
+
 def test_split_municipality_is_shared_out_and_sums_kept():
     """Ålesund 1507 (2020-2023) is 1508 Ålesund + 1580 Haram in 2024: documented shares, or weights."""
     raw = _raw(CARE_14534)

@@ -197,17 +197,20 @@ TABLES: dict[str, TableSpec] = {s.id: s for s in (
     TableSpec("11924", "KOSTRA: agreed FTE in municipal care services by education, municipalities, 2015-2023 "
                        "(closed). Verified: KOKkommuneregion0000, KOKkyrk200000 (KF01-KF04 nurse categories), "
                        f"ContentsCode KOSARBAARSVERKST0000; {_UNVERIFIED}",
-              _STAFF + ", sector care", "staff", select={"ContentsCode": ("KOSARBAARSVERKST0000",)}, lang="no"),
+              _STAFF + ", sector care", "staff", select={"ContentsCode": ("KOSARBAARSVERKST0000",),
+                                                         "Tid": "from(2015)"}, lang="no"),
     TableSpec("14534", "KOSTRA: FTE in municipal care services by position type and education, 2015-. Verified: "
                        "KOKkommuneregion0000, KOKstillingkode0000 (TOT), KOKutdanningoms0000 (01 = all nurses), "
                        f"ContentsCode KOSARBAARSVERKST0000; {_UNVERIFIED}",
               _STAFF + ", sector care", "staff",
-              select={"KOKstillingkode0000": ("TOT",), "ContentsCode": ("KOSARBAARSVERKST0000",)}, lang="no"),
+              select={"KOKstillingkode0000": ("TOT",), "ContentsCode": ("KOSARBAARSVERKST0000",),
+                      "Tid": "from(2015)"}, lang="no"),
     TableSpec("11996", "KOSTRA: physician FTE in municipal health and care services by agreement and function. "
                        "Verified: KOKkommuneregion0000, KOKavtaleform0000 (sum), KOKfunksjon0000 (FGK10, 120, 232, "
                        "233, 241, 253, 256), ContentsCode KOSlegeaarsverk0000",
               _STAFF + ": GPs (function 241) and other physicians, sectors primary and care", "staff",
-              select={"KOKavtaleform0000": ("sum",), "ContentsCode": ("KOSlegeaarsverk0000",)}, lang="no"),
+              select={"KOKavtaleform0000": ("sum",), "ContentsCode": ("KOSlegeaarsverk0000",),
+                      "Tid": "from(2015)"}, lang="no"),
     TableSpec("13953", "Agreed FTE in the specialist health service by health trust, occupation and service area. "
                        "Verified: HelseReg (organisation numbers), Yrke (TOT, 01-19, 20a, 20b, 21-27, 99), "
                        "HelseTjenomr (TOT), ContentsCode Arsverk",
@@ -219,12 +222,14 @@ TABLES: dict[str, TableSpec] = {s.id: s for s in (
                        "codes are read by their labels",
               "employed.csv: employed persons with each health education by municipality and year, in human "
               "health and residential care (NACE 86-87)", "employed",
-              select={"Alder": ("999A",), "NACE2007": ("86-87",), "ContentsCode": ("Sysselsatte",)},
+              select={"Alder": ("999A",), "NACE2007": ("86-87",), "ContentsCode": ("Sysselsatte",),
+                      "Tid": "from(2015)"},
               codelist={"Region": "agg_KommSummer"}, output_values={"Region": "aggregated"}, lang="no"),
     TableSpec("07944", "Employed persons in health and social services with health education by sector and "
                        "municipality, 2008-2019 (closed). Assumed: dimensions Region and UtdHelse (as 07940); the "
                        "contents and the totals of the other dimensions (sector, sex) are found by their labels",
-              "employed.csv (years before 07940)", "employed", chunk="Tid", lang="no"),
+              "employed.csv (2015-2019: municipality codes are mapped from 2015 on)", "employed",
+              select={"Tid": "from(2015)"}, lang="no"),
 )}
 #: Projection tables read from SSB's long CSV (earlier vintages: 2020 and 2022 projections).
 EXTRA_PROJECTION_TABLES = ("12882", "13600")

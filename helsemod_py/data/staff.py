@@ -65,6 +65,7 @@ import pandas as pd
 from .. import dims as D
 from ..errors import ImportDataError
 from . import jsonstat as J
+from . import regions as RG
 
 STAFF_COLUMNS = ("level", "region", "year", "sector", "group", "fte", "table")
 EMPLOYED_COLUMNS = ("region", "year", "group", "persons", "table")
@@ -339,6 +340,12 @@ def _convert(frame, kind, regions, weights, label) -> pd.DataFrame:
                          "status": J._status_col(frame)})
     empty = work["value"].isna() & ~work["status"].isin([s for s in J.SUPPRESSED if s != "."])
     work = work[~empty]
+    early = (work["year"] < RG.FIRST_YEAR).to_numpy() & (conf.level == "municipality")
+    if early.any():  # the correspondence of municipality codes starts in 2015
+        notes.append(f"{name}: dropped the years before {RG.FIRST_YEAR} "
+                     f"({J._span(sorted(set(work.loc[early, 'year'])))}): municipality codes are mapped from "
+                     f"{RG.FIRST_YEAR} on")
+        work = work[~early]
     if (work["value"] < 0).any():
         r = work[work["value"] < 0].iloc[0]
         raise ImportDataError(f"{name}: dimension {cc!r}: code {r['_cat']!r}: negative value {r['value']:g} for "
@@ -612,8 +619,6 @@ def _check_common(frame, name, value_col) -> list[str]:
 
 
 def _check_regions(frame, name) -> list[str]:
-    from . import regions as RG
-
     lines, mismatch = [], []
     trusts, munis = trust_codes(), municipality_codes()
     for i, (level, code) in enumerate(zip(frame["level"], frame["region"])):
