@@ -337,8 +337,10 @@ def test_staff_csv_round_trip(tmp_path):
     back = S.read_staff_table(path)
     pd.testing.assert_frame_equal(back, out, check_dtype=False)
     assert back["year"].dtype == np.int64 and back["fte"].dtype == np.float64
-    (tmp_path / "e.csv").write_text("region,year,group,persons,table\n0301,2024,nurse,1200,07940\n")
-    assert S.read_employed_table(tmp_path / "e.csv")["persons"].tolist() == [1200.0]
+    (tmp_path / "e.csv").write_text("table,persons,group,year,region\n07940, 1200 ,nurse,2024,0301\n")
+    back = S.read_employed_table(tmp_path / "e.csv")  # columns in any order, spaces around values
+    assert tuple(back.columns) == S.EMPLOYED_COLUMNS and back.iloc[0].tolist() == ["0301", 2024, "nurse", 1200.0,
+                                                                                 "07940"]
 
 
 STAFF_ERRORS = [
@@ -489,6 +491,10 @@ def test_fetch_13953_then_import(tmp_path):
     _, meta = J.metadata_dimensions(_only(_obj(TRUST_13953), "HelseTjenomr", ["SOM"]))
     assert _problem(F.TABLES["13953"].queries, meta) == ("table 13953: dimension 'HelseTjenomr': SSB's metadata has "
                                                          "no code 'TOT'")
+    _, meta = J.metadata_dimensions(_rename_dim(_obj(CARE_11924), "KOKkyrk200000", "Utdanning"))
+    assert _problem(F.TABLES["11924"].queries, meta) == (
+        "table 11924: SSB's metadata has no dimension 'KOKkyrk200000' (dimensions: KOKkommuneregion0000, Utdanning, "
+        "ContentsCode, Tid); the query in TABLES needs updating")
 
 
 def test_table_specs_of_the_personnel_tables():

@@ -59,6 +59,7 @@ import pandas as pd
 
 from ..errors import ImportDataError
 from . import jsonstat as J
+from . import staff as S
 
 API = "https://data.ssb.no/api/pxwebapi/v2"
 LANG = "en"
@@ -97,8 +98,6 @@ class TableSpec:
     @property
     def converter(self) -> Callable:
         """The function turning the parsed table into the project's table."""
-        from . import staff as S
-
         return {"population": J.population_from_jsonstat, "projection": J.projection_from_jsonstat,
                 "staff": S.staff_from_jsonstat, "employed": S.employed_from_jsonstat}.get(self.kind, J.long_table)
 
@@ -175,6 +174,13 @@ _KOSTRA = dict(select={"Tid": "from(2015)"}, chunk="Tid")
 _STAFF = "staff.csv: agreed FTE by level, region, year, sector and personnel group (see helsemod_py.data.staff)"
 _UNVERIFIED = "codes not verified against SSB's metadata are read by their labels (staff.py says which)"
 
+
+def _personnel(table: str, **select) -> dict:
+    """The query of a personnel table: every code of its region and category dimensions (named, so
+    that a wrong dimension id fails against SSB's metadata before any download), Norwegian labels."""
+    conf = S.CONFS[table]
+    return dict(select={conf.region: "*", conf.category: "*", **select}, lang="no")
+
 #: The SSB tables the model uses (id -> :class:`TableSpec`).
 TABLES: dict[str, TableSpec] = {s.id: s for s in (
     TableSpec("07459", "Population 1 January by region, sex, one-year age and year (municipalities summed to "
@@ -197,39 +203,39 @@ TABLES: dict[str, TableSpec] = {s.id: s for s in (
     TableSpec("11924", "KOSTRA: agreed FTE in municipal care services by education, municipalities, 2015-2023 "
                        "(closed). Verified: KOKkommuneregion0000, KOKkyrk200000 (KF01-KF04 nurse categories), "
                        f"ContentsCode KOSARBAARSVERKST0000; {_UNVERIFIED}",
-              _STAFF + ", sector care", "staff", select={"ContentsCode": ("KOSARBAARSVERKST0000",),
-                                                         "Tid": "from(2015)"}, lang="no"),
+              _STAFF + ", sector care", "staff",
+              **_personnel("11924", ContentsCode=("KOSARBAARSVERKST0000",), Tid="from(2015)")),
     TableSpec("14534", "KOSTRA: FTE in municipal care services by position type and education, 2015-. Verified: "
                        "KOKkommuneregion0000, KOKstillingkode0000 (TOT), KOKutdanningoms0000 (01 = all nurses), "
                        f"ContentsCode KOSARBAARSVERKST0000; {_UNVERIFIED}",
               _STAFF + ", sector care", "staff",
-              select={"KOKstillingkode0000": ("TOT",), "ContentsCode": ("KOSARBAARSVERKST0000",),
-                      "Tid": "from(2015)"}, lang="no"),
+              **_personnel("14534", KOKstillingkode0000=("TOT",), ContentsCode=("KOSARBAARSVERKST0000",),
+                           Tid="from(2015)")),
     TableSpec("11996", "KOSTRA: physician FTE in municipal health and care services by agreement and function. "
                        "Verified: KOKkommuneregion0000, KOKavtaleform0000 (sum), KOKfunksjon0000 (FGK10, 120, 232, "
                        "233, 241, 253, 256), ContentsCode KOSlegeaarsverk0000",
               _STAFF + ": GPs (function 241) and other physicians, sectors primary and care", "staff",
-              select={"KOKavtaleform0000": ("sum",), "ContentsCode": ("KOSlegeaarsverk0000",),
-                      "Tid": "from(2015)"}, lang="no"),
+              **_personnel("11996", KOKavtaleform0000=("sum",), ContentsCode=("KOSlegeaarsverk0000",),
+                           Tid="from(2015)")),
     TableSpec("13953", "Agreed FTE in the specialist health service by health trust, occupation and service area. "
                        "Verified: HelseReg (organisation numbers), Yrke (TOT, 01-19, 20a, 20b, 21-27, 99), "
                        "HelseTjenomr (TOT), ContentsCode Arsverk",
               _STAFF + ", level trust, sector specialist", "staff",
-              select={"HelseTjenomr": ("TOT",), "ContentsCode": ("Arsverk",)}, lang="no"),
+              **_personnel("13953", HelseTjenomr=("TOT",), ContentsCode=("Arsverk",))),
     TableSpec("07940", "Employed persons with health and social education by municipality (summed to today's "
                        "borders), education, age and industry. Verified (a public client's query): Region with "
                        "agg_KommSummer, UtdHelse, Alder 999A, NACE2007 86-87, ContentsCode Sysselsatte; the UtdHelse "
                        "codes are read by their labels",
               "employed.csv: employed persons with each health education by municipality and year, in human "
               "health and residential care (NACE 86-87)", "employed",
-              select={"Alder": ("999A",), "NACE2007": ("86-87",), "ContentsCode": ("Sysselsatte",),
-                      "Tid": "from(2015)"},
-              codelist={"Region": "agg_KommSummer"}, output_values={"Region": "aggregated"}, lang="no"),
+              codelist={"Region": "agg_KommSummer"}, output_values={"Region": "aggregated"},
+              **_personnel("07940", Alder=("999A",), NACE2007=("86-87",), ContentsCode=("Sysselsatte",),
+                           Tid="from(2015)")),
     TableSpec("07944", "Employed persons in health and social services with health education by sector and "
                        "municipality, 2008-2019 (closed). Assumed: dimensions Region and UtdHelse (as 07940); the "
                        "contents and the totals of the other dimensions (sector, sex) are found by their labels",
               "employed.csv (2015-2019: municipality codes are mapped from 2015 on)", "employed",
-              select={"Tid": "from(2015)"}, lang="no"),
+              **_personnel("07944", Tid="from(2015)")),
 )}
 #: Projection tables read from SSB's long CSV (earlier vintages: 2020 and 2022 projections).
 EXTRA_PROJECTION_TABLES = ("12882", "13600")
@@ -635,8 +641,6 @@ def import_files(files, out_dir, force: bool = False, *, municipalities=None, ye
 
 def _import_personnel(inputs, regions, history, writers, outputs, notes, produced) -> None:
     """``staff.csv`` and ``employed.csv`` from the inputs of kind ``staff`` / ``employed``."""
-    from . import staff as S
-
     weights = None
     if history is not None:
         last = history.at(int(history.years[-1]))

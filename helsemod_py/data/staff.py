@@ -595,7 +595,7 @@ def _read(path, columns) -> tuple[pd.DataFrame, str]:
         raise ImportDataError(lines)
     if frame.empty:
         raise ImportDataError(f"{name}: no rows (only a header)")
-    return frame.apply(lambda s: s.str.strip()), name
+    return frame[list(columns)].apply(lambda s: s.str.strip()), name
 
 
 def _bad(frame, name, col, mask, what) -> list[str]:
