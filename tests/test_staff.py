@@ -175,6 +175,7 @@ def test_trusts_by_name_and_unknown_trust():
     assert S.resolve_trust("123456789", "Lovisenberg diakonale sykehus AS") == "lovisenberg"
     assert S.resolve_trust("H12", "Helseregion Sør-Øst") is None
     assert S.resolve_trust("991324968") is None
+    assert S.resolve_trust("999999998", "Sykehusapotekene HF (2002-)") is None  # a support unit, no patients
     assert set(S.TRUST_ORGNR.values()) == set(S.trust_codes())  # every trust of trusts_2024.yaml
     obj = _obj(TRUST_13953)
     obj["dimension"]["HelseReg"]["category"]["label"]["983974880"] = "Sykehuset Utopia HF"
@@ -183,7 +184,8 @@ def test_trusts_by_name_and_unknown_trust():
     obj["dimension"]["HelseReg"]["category"]["label"]["111111111"] = "Sykehuset Utopia HF"
     assert _problem(S.staff_from_jsonstat, _frame(obj)) == (
         "t.json: dimension 'HelseReg': unknown trust '111111111' (Sykehuset Utopia HF): not a trust of "
-        "trusts_2024.yaml by organisation number or name, nor a health region or RHF")
+        "trusts_2024.yaml by organisation number or name, nor a health region, RHF or support unit (add it to "
+        "TRUST_ORGNR or NOT_TRUSTS in staff.py)")
 
 
 def test_07940_employed_persons_by_education():

@@ -48,7 +48,9 @@ dropped and listed in ``attrs['dropped']``. Other dimensions are reduced to thei
 (verified code, else the one category labelled as a total). Municipality codes of earlier
 years go to 2024 (:class:`~helsemod_py.data.jsonstat.RegionResolver`; KOSTRA's aggregates
 ``EAK``, ``EKG..`` and 6-digit city districts are dropped); trusts by organisation number
-(:data:`TRUST_ORGNR`), else by name. Empty cells (``.``) are skipped; a 2024 cell with a
+(:data:`TRUST_ORGNR`), else by name; the nation, health regions, RHFs, units without a catchment
+(:data:`NOT_TRUSTS`) and support units (pharmacies, IT) are dropped and listed, any other unit is
+an error. Empty cells (``.``) are skipped; a 2024 cell with a
 suppressed part (``:``, ``..``) is left out and counted in ``attrs['notes']``.
 """
 
@@ -207,6 +209,9 @@ NOT_TRUSTS = {
 }
 _AGGREGATE_UNIT = re.compile(r"^H\d\d|\brhf\b|helseregion|health region|hele landet|the whole country|"
                              r"^helse (nord|vest|midt-norge|sør-øst)$", re.IGNORECASE)
+#: Support units of the specialist service (no patients, no catchment), recognised by name: dropped, listed.
+_SUPPORT_UNIT = re.compile(r"apotek|\bikt\b|innkjøp|pasientreiser|sykehusbygg|sykehuspartner|nasjonal ikt"
+                           r"|helseforetakenes", re.IGNORECASE)
 #: KOSTRA's region aggregates (``EAK`` the nation, ``EKG..`` groups, ``EKA..`` counties) and city districts.
 KOSTRA_AGGREGATE = re.compile(r"^(E[A-Z]\w*|\d{6})$")
 _TOTAL_CODES = ("TOT", "0", "00", "999A", "sum", "Ialt", "IALT", "00-99", "_T")
@@ -427,13 +432,14 @@ def _trust_names() -> dict[str, str]:
 
 def resolve_trust(code: str, label: str = "") -> str | None:
     """The trust code of ``trusts_2024.yaml`` for an SSB ``HelseReg`` code (and label), ``None``
-    for a unit that is no such trust (nation, health region, RHF, :data:`NOT_TRUSTS`); raises
-    ``KeyError`` for an unknown unit."""
+    for a unit that is no such trust (nation, health region, RHF, :data:`NOT_TRUSTS`, support units
+    such as hospital pharmacies and IT by name); raises ``KeyError`` for an unknown unit."""
     code = str(code).strip()
     if code in TRUST_ORGNR:
         return TRUST_ORGNR[code]
     name = _norm(re.sub(r"\s*\([^()]*\d{4}[^()]*\)\s*$", "", str(label)))
-    if code in NOT_TRUSTS or _AGGREGATE_UNIT.search(code.casefold()) or _AGGREGATE_UNIT.search(name):
+    if code in NOT_TRUSTS or _AGGREGATE_UNIT.search(code) or _AGGREGATE_UNIT.search(name) \
+            or _SUPPORT_UNIT.search(name):
         return None
     hit = _trust_names().get(name) or _trust_names().get(re.sub(r"\s+(hf|as)$", "", name))
     if hit is None:
@@ -449,7 +455,8 @@ def _trusts(work, frame, rc, name) -> tuple[pd.DataFrame, list[str]]:
             mapping[code] = resolve_trust(code, labels.get(code, ""))
         except KeyError:
             bad.append(f"{name}: dimension {rc!r}: unknown trust {code!r} ({labels.get(code, 'no label')}): not a "
-                       f"trust of trusts_2024.yaml by organisation number or name, nor a health region or RHF")
+                       f"trust of trusts_2024.yaml by organisation number or name, nor a health region, RHF or "
+                       "support unit (add it to TRUST_ORGNR or NOT_TRUSTS in staff.py)")
         if mapping.get(code, 0) is None:
             dropped.append(f"{code} ({labels.get(code, code)})")
     if bad:
