@@ -452,9 +452,9 @@ def test_import_refuses_a_cell_from_two_tables(tmp_path):
     other.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(ImportDataError) as info:
         F.import_files([CARE_11924, other], tmp_path / "imp")
-    assert info.value.problems[0] == ("staff.csv: cell level='municipality', region='4001', year=2019, sector='care', "
-                                      "group='nurse' comes from tables 11924 and 14534: give one table per cell and "
-                                      "year")
+    assert info.value.problems == ["staff.csv: 10 cell(s) of 2019-2020 come from both tables 11924 and 14534, first "
+                                   "level='municipality', region='4001', year=2019, sector='care', group='nurse': give "
+                                   "one table per cell and year"]
     assert not (tmp_path / "imp").exists()
     copy = tmp_path / "11924_again.json"
     copy.write_bytes(CARE_11924.read_bytes())

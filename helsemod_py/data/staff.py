@@ -522,18 +522,21 @@ def _aggregate(work, conf, name) -> tuple[pd.DataFrame, list[str]]:
 
 
 def combine(frames: list[pd.DataFrame], kind: str = "staff") -> pd.DataFrame:
-    """Several converted tables as one (``kind`` ``staff`` or ``employed``); a cell given by two
-    tables is an error (one line each, capped): a later table never overwrites another's cells."""
+    """Several converted tables as one (``kind`` ``staff`` or ``employed``); cells given by two
+    tables are an error, one line per pair of tables: a later table never overwrites another's."""
     key = list(STAFF_KEY if kind == "staff" else EMPLOYED_KEY)
     out = pd.concat(frames, ignore_index=True)
     dup = out[out.duplicated(key, keep=False)]
     if len(dup):
+        pairs = dup.groupby(key, sort=False)["table"].agg(lambda t: " and ".join(sorted(set(t))))
         lines = []
-        for cell, rows in dup.groupby(key, sort=False):
-            where = ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={int(v)}" for k, v in zip(key, cell))
-            lines.append(f"{STAFF_FILE if kind == 'staff' else EMPLOYED_FILE}: cell {where} comes from tables "
-                         f"{' and '.join(sorted(set(rows['table'])))}: give one table per cell and year")
-        raise ImportDataError(_capped(lines, STAFF_FILE if kind == "staff" else EMPLOYED_FILE, "table"))
+        for tables, cells in pairs.groupby(pairs, sort=False):
+            first = cells.index[0]
+            where = ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={int(v)}" for k, v in zip(key, first))
+            years = J._span(sorted({int(c[key.index("year")]) for c in cells.index}))
+            lines.append(f"{STAFF_FILE if kind == 'staff' else EMPLOYED_FILE}: {len(cells)} cell(s) of {years} come "
+                         f"from both tables {tables}, first {where}: give one table per cell and year")
+        raise ImportDataError(lines)
     out.attrs = {"tables": sorted({t for f in frames for t in f["table"].unique()})}
     return out
 
