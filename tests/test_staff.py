@@ -201,6 +201,47 @@ def test_07940_employed_persons_by_education():
     assert out.attrs["dropped"] == ["UtdHelse=01 (Helsesekretær): no model group (upper-secondary or other education)"]
 
 
+def _dataset(table: str, dims, value) -> dict:
+    """A JSON-stat2 dataset: ``dims`` = [(id, [(code, label), ...])], ``value(codes) -> number``."""
+    ids = [d for d, _ in dims]
+    combos = np.array(np.meshgrid(*[range(len(c)) for _, c in dims], indexing="ij")).reshape(len(dims), -1).T
+    return {"version": "2.0", "class": "dataset", "label": f"{table}: test", "id": ids,
+            "size": [len(c) for _, c in dims], "extension": {"px": {"tableid": table}},
+            "dimension": {d: {"label": d, "category": {"index": {c: i for i, (c, _) in enumerate(cats)},
+                                                       "label": dict(cats)}} for d, cats in dims},
+            "value": [value({d: dims[k][1][i][0] for k, (d, i) in enumerate(zip(ids, combo))}) for combo in combos]}
+
+
+def test_07944_totals_and_contents_found_by_label():
+    """The closed 07944: its sector and sex dimensions are reduced to the category labelled as the total."""
+    dims = [("Region", [("0805", "Porsgrunn (-2019)"), ("0", "Hele landet")]),
+            ("Sektor", [("ALLE", "Alle sektorer"), ("KOMM", "Kommunal forvaltning")]),
+            ("Kjonn", [("0", "Begge kjønn"), ("1", "Menn"), ("2", "Kvinner")]),
+            ("UtdHelse", [("00", "Helse- og sosialfagutdanning i alt"), ("17", "Sykepleier"),
+                          ("03", "Helsefagarbeider")]),
+            ("ContentsCode", [("Syss", "Sysselsatte personer"), ("Aarsv", "Avtalte årsverk")]),
+            ("Tid", [("2018", "2018"), ("2019", "2019")])]
+    parts = {"17": 30, "03": 50}
+
+    def value(c):
+        v = sum(parts.values()) if c["UtdHelse"] == "00" else parts[c["UtdHelse"]]
+        return v * (2 if c["Sektor"] == "ALLE" else 1) * (1 if c["Kjonn"] == "0" else 0.5) + int(c["Tid"]) - 2018 \
+            + (100 if c["ContentsCode"] == "Aarsv" else 0)
+    out = S.employed_from_jsonstat(_frame(_dataset("07944", dims, value)))
+    assert out.to_dict("list") == {"region": ["4001"] * 4, "year": [2018, 2018, 2019, 2019],
+                                   "group": ["nurse", "health_worker"] * 2, "persons": [60.0, 100.0, 61.0, 101.0],
+                                   "table": ["07944"] * 4}
+    assert ("t.json: dimension 'Sektor': kept the total 'ALLE' (Alle sektorer)" in out.attrs["notes"]
+            and "t.json: dimension 'Kjonn': kept the total '0' (Begge kjønn)" in out.attrs["notes"])
+    no_total = [(d, [c for c in cats if c[0] != "ALLE"]) if d == "Sektor" else (d, cats) for d, cats in dims]
+    assert _problem(S.employed_from_jsonstat, _frame(_dataset("07944", no_total, value))) == (
+        "t.json: dimension 'Sektor' has 1 categories and no total(s) (codes: KOMM): select its total (the table is "
+        "read by region, year and category only)")
+    only_admin = _only(_obj(CARE_11924), "KOKkyrk200000", ["KF10"])
+    assert _problem(S.staff_from_jsonstat, _frame(only_admin)) == (
+        "t.json: no cells left: every category is a sum or has no model group, or every value is missing")
+
+
 def test_suppressed_part_leaves_the_2024_cell_out():
     obj = _obj(CARE_11924)
     i = _at(obj, KOKkommuneregion0000="0805", KOKkyrk200000="KF04", ContentsCode="KOSARBAARSVERKST0000", Tid="2019")
@@ -459,6 +500,14 @@ def test_import_refuses_a_cell_from_two_tables(tmp_path):
     copy = tmp_path / "11924_again.json"
     copy.write_bytes(CARE_11924.read_bytes())
     assert "duplicate rows" in _problem(F.import_files, [CARE_11924, copy], tmp_path / "imp")
+
+
+def test_import_reads_personnel_tables_as_jsonstat_only(tmp_path):
+    csv = tmp_path / "13953_arsverk.csv"
+    csv.write_text("region;år;statistikkvariabel;value;Tabell\nHelse Bergen HF;2024;Avtalte årsverk;100;13953\n")
+    assert _problem(F.import_files, [csv], tmp_path / "imp") == (
+        "13953_arsverk.csv: table 13953 is read as JSON-stat2 only (its categories are mapped by code): download it "
+        "with format json-stat2")
 
 
 class StaffOpener:
