@@ -649,22 +649,18 @@ def _import_personnel(inputs, regions, history, writers, outputs, notes, produce
         group = [i for i in inputs if i.kind == kind]
         if not group:
             continue
-        if any(i.fmt != "json-stat2" for i in group):
-            bad = next(i for i in group if i.fmt != "json-stat2")
-            raise ImportDataError(f"{bad.path.name}: table {bad.table} is read as JSON-stat2 only (its categories "
+        for i in (i for i in group if i.fmt != "json-stat2"):
+            raise ImportDataError(f"{i.path.name}: table {i.table} is read as JSON-stat2 only (its categories "
                                   "are mapped by code): download it with format json-stat2")
         frames: dict[str, list] = {}
         for i in group:
             frames.setdefault(i.table, []).append(i.frame)
+            produced[id(i)] = name
         table, more = S.import_tables(frames, kind, regions=regions, weights=weights)
         notes += more
         writers[name] = lambda p, t=table, k=kind: S.write_table(t, p, k)
-        columns = S.STAFF_COLUMNS if kind == "staff" else S.EMPLOYED_COLUMNS
-        outputs[name] = {"content": f"{kind} table of SSB {', '.join(table.attrs['tables'])} "
-                                    f"(columns {', '.join(columns)})",
+        outputs[name] = {"content": f"{kind} table of SSB {', '.join(table.attrs['tables'])} ({name})",
                          "years": [int(table["year"].min()), int(table["year"].max())], "rows": len(table)}
-        for i in group:
-            produced[id(i)] = name
 
 
 # --- build -------------------------------------------------------------------------------------
