@@ -23,6 +23,7 @@ from helsemod_py.data import jsonstat as J
 from helsemod_py.data import regions as RG
 from helsemod_py.data import staff as S
 from helsemod_py.errors import ImportDataError
+from test_fetch import muni_csv  # noqa: F401 - the fixture: a municipality list of the Telemark codes
 
 FIX = Path(__file__).parent / "fixtures" / "jsonstat"
 CARE_11924, CARE_14534 = FIX / "11924_staff.json", FIX / "14534_staff.json"
@@ -461,14 +462,6 @@ def test_employed_csv_errors(tmp_path):
 
 
 # --- import and fetch ------------------------------------------------------------------------------
-@pytest.fixture
-def muni_csv(tmp_path) -> Path:
-    path = tmp_path / "kommuner.csv"
-    path.write_text("kommune_nr,kommune_navn,fylke_nr,fylke_navn\n4001,Porsgrunn,40,Telemark\n"
-                    "4003,Skien,40,Telemark\n4010,Siljan,40,Telemark\n")
-    return path
-
-
 def test_import_writes_staff_and_employed(tmp_path, muni_csv):
     out = F.import_files([CARE_11924, GP_11996, TRUST_13953, EMPLOYED_07940], tmp_path / "imp", municipalities=muni_csv)
     assert sorted(p.name for p in out.iterdir()) == ["employed.csv", "manifest.json", "municipalities.csv", "staff.csv"]
