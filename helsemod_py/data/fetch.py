@@ -20,8 +20,11 @@ query) along one dimension (:attr:`TableSpec.chunk`), with a pause of :data:`PAU
 between requests (SSB allows about 30 queries a minute). Failures are retried with
 exponential backoff; without a network, one line tells the user to download by hand and
 use :func:`import_files`. The dimension codes of :data:`TABLES` are SSB's as far as they
-are known here (see :mod:`helsemod_py.data.jsonstat`); a wrong one fails with SSB's own
-message (HTTP 400) or as a missing dimension in the metadata, never silently.
+are known here (see :mod:`helsemod_py.data.jsonstat` and, for the health-personnel tables,
+:mod:`helsemod_py.data.staff`, which says which codes are verified and which assumed); a wrong
+one fails with SSB's own message (HTTP 400) or as a missing dimension in the metadata, never
+silently. The personnel tables are fetched with Norwegian labels (``lang=no``): their
+categories are read by label where the code is not verified.
 
 Cache layout (``fetch(..., cache_dir)``)::
 
@@ -56,6 +59,7 @@ import pandas as pd
 
 from ..errors import ImportDataError
 from . import jsonstat as J
+from . import staff as S
 
 API = "https://data.ssb.no/api/pxwebapi/v2"
 LANG = "en"
@@ -77,8 +81,8 @@ class TableSpec:
     codes); dimensions not named get ``"*"``. ``codelist``/``output_values``: PxWebApi v2's
     ``codelist[...]`` and ``outputValues[...]`` (e.g. SSB's aggregation to today's
     municipalities). ``chunk``: the dimension along which a query is split when it would
-    exceed :data:`CELL_LIMIT`. ``kind``: ``population``, ``projection``, ``kostra`` or
-    ``employment`` (which converter :func:`import_files` uses).
+    exceed :data:`CELL_LIMIT`. ``kind``: ``population``, ``projection``, ``kostra``, ``staff``
+    or ``employed`` (which converter :func:`import_files` uses). ``lang``: the labels' language.
     """
 
     id: str
@@ -89,12 +93,13 @@ class TableSpec:
     codelist: dict = field(default_factory=dict)
     output_values: dict = field(default_factory=dict)
     chunk: str = "Tid"
+    lang: str = LANG
 
     @property
     def converter(self) -> Callable:
         """The function turning the parsed table into the project's table."""
-        return {"population": J.population_from_jsonstat, "projection": J.projection_from_jsonstat}.get(
-            self.kind, J.long_table)
+        return {"population": J.population_from_jsonstat, "projection": J.projection_from_jsonstat,
+                "staff": S.staff_from_jsonstat, "employed": S.employed_from_jsonstat}.get(self.kind, J.long_table)
 
     def queries(self, metadata: dict[str, list[str]], cell_limit: int = CELL_LIMIT) -> list[dict[str, str]]:
         """The URL parameters of the data queries, given the table's metadata (dimension ->
@@ -108,7 +113,7 @@ class TableSpec:
         pieces = _split_plan(chosen, self.chunk, cell_limit)
         out = []
         for combo in itertools.product(*(pieces[d] for d in metadata)):
-            params = {"lang": LANG, "outputFormat": "json-stat2"}
+            params = {"lang": self.lang, "outputFormat": "json-stat2"}
             for d, piece in zip(metadata, combo):
                 if d in self.codelist:
                     params[f"codelist[{d}]"] = self.codelist[d]
@@ -166,6 +171,15 @@ _POP = dict(select={"Region": "*", "Kjonn": ("1", "2"), "Alder": "*", "ContentsC
 _PROJ = dict(select={"Region": "*", "Kjonn": ("1", "2"), "Alder": "*", "ContentsCode": "*", "Tid": "*"},
              chunk="Alder")
 _KOSTRA = dict(select={"Tid": "from(2015)"}, chunk="Tid")
+_STAFF = "staff.csv: agreed FTE by level, region, year, sector and personnel group (see helsemod_py.data.staff)"
+_UNVERIFIED = "codes not verified against SSB's metadata are read by their labels (staff.py says which)"
+
+
+def _personnel(table: str, **select) -> dict:
+    """The query of a personnel table: every code of its region and category dimensions (named, so
+    that a wrong dimension id fails against SSB's metadata before any download), Norwegian labels."""
+    conf = S.CONFS[table]
+    return dict(select={conf.region: "*", conf.category: "*", **select}, lang="no")
 
 #: The SSB tables the model uses (id -> :class:`TableSpec`).
 TABLES: dict[str, TableSpec] = {s.id: s for s in (
@@ -186,14 +200,42 @@ TABLES: dict[str, TableSpec] = {s.id: s for s in (
               "KOSTRA care panel: nursing-home residents and home-care users by age", "kostra", **_KOSTRA),
     TableSpec("11645", "KOSTRA: municipal care services (kept as a long table)",
               "KOSTRA care panel", "kostra", **_KOSTRA),
-    TableSpec("11924", "KOSTRA: municipal care services (kept as a long table)",
-              "KOSTRA care panel", "kostra", **_KOSTRA),
-    TableSpec("14534", "KOSTRA: contracted FTEs in municipal care by education (kept as a long table)",
-              "KOSTRA care panel: nurse FTEs in municipal care", "kostra", **_KOSTRA),
-    TableSpec("07940", "Employed persons with health and social education by region, education, age and "
-                       "industry (as far as known: dimensions Region, UtdHelse, Alder, NACE2007)",
-              "employment of health and social personnel by education (kept as a long table)",
-              "employment", **_KOSTRA),
+    TableSpec("11924", "KOSTRA: agreed FTE in municipal care services by education, municipalities, 2015-2023 "
+                       "(closed). Verified: KOKkommuneregion0000, KOKkyrk200000 (KF01-KF04 nurse categories), "
+                       f"ContentsCode KOSARBAARSVERKST0000; {_UNVERIFIED}",
+              _STAFF + ", sector care", "staff",
+              **_personnel("11924", ContentsCode=("KOSARBAARSVERKST0000",), Tid="from(2015)")),
+    TableSpec("14534", "KOSTRA: FTE in municipal care services by position type and education, 2015-. Verified: "
+                       "KOKkommuneregion0000, KOKstillingkode0000 (TOT), KOKutdanningoms0000 (01 = all nurses), "
+                       f"ContentsCode KOSARBAARSVERKST0000; {_UNVERIFIED}",
+              _STAFF + ", sector care", "staff",
+              **_personnel("14534", KOKstillingkode0000=("TOT",), ContentsCode=("KOSARBAARSVERKST0000",),
+                           Tid="from(2015)")),
+    TableSpec("11996", "KOSTRA: physician FTE in municipal health and care services by agreement and function. "
+                       "Verified: KOKkommuneregion0000, KOKavtaleform0000 (sum), KOKfunksjon0000 (FGK10, 120, 232, "
+                       "233, 241, 253, 256), ContentsCode KOSlegeaarsverk0000",
+              _STAFF + ": GPs (function 241) and other physicians, sectors primary and care", "staff",
+              **_personnel("11996", KOKavtaleform0000=("sum",), ContentsCode=("KOSlegeaarsverk0000",),
+                           Tid="from(2015)")),
+    TableSpec("13953", "Agreed FTE in the specialist health service by health trust, occupation and service area. "
+                       "Verified: HelseReg (organisation numbers), Yrke (TOT, 01-19, 20a, 20b, 21-27, 99), "
+                       "HelseTjenomr (TOT), ContentsCode Arsverk",
+              _STAFF + ", level trust, sector specialist", "staff",
+              **_personnel("13953", HelseTjenomr=("TOT",), ContentsCode=("Arsverk",))),
+    TableSpec("07940", "Employed persons with health and social education by municipality (summed to today's "
+                       "borders), education, age and industry. Verified (a public client's query): Region with "
+                       "agg_KommSummer, UtdHelse, Alder 999A, NACE2007 86-87, ContentsCode Sysselsatte; the UtdHelse "
+                       "codes are read by their labels",
+              "employed.csv: employed persons with each health education by municipality and year, in human "
+              "health and residential care (NACE 86-87)", "employed",
+              codelist={"Region": "agg_KommSummer"}, output_values={"Region": "aggregated"},
+              **_personnel("07940", Alder=("999A",), NACE2007=("86-87",), ContentsCode=("Sysselsatte",),
+                           Tid="from(2015)")),
+    TableSpec("07944", "Employed persons in health and social services with health education by sector and "
+                       "municipality, 2008-2019 (closed). Assumed: dimensions Region and UtdHelse (as 07940); the "
+                       "contents and the totals of the other dimensions (sector, sex) are found by their labels",
+              "employed.csv (2015-2019: municipality codes are mapped from 2015 on)", "employed",
+              **_personnel("07944", Tid="from(2015)")),
 )}
 #: Projection tables read from SSB's long CSV (earlier vintages: 2020 and 2022 projections).
 EXTRA_PROJECTION_TABLES = ("12882", "13600")
@@ -205,8 +247,8 @@ def data_url(table: str, params: dict[str, str]) -> str:
     return f"{API}/tables/{table}/data?" + _encode(params)
 
 
-def metadata_url(table: str) -> str:
-    return f"{API}/tables/{table}/metadata?" + _encode({"lang": LANG, "outputFormat": "json-stat2"})
+def metadata_url(table: str, lang: str = LANG) -> str:
+    return f"{API}/tables/{table}/metadata?" + _encode({"lang": lang, "outputFormat": "json-stat2"})
 
 
 def _encode(params: dict[str, str]) -> str:
@@ -301,7 +343,7 @@ def fetch(tables=None, cache_dir="ssb-cache", opener=urllib.request.urlopen, ret
             first = False
             return _download(url, tid, opener, retries, backoff, sleep, timeout)
 
-        murl = metadata_url(tid)
+        murl = metadata_url(tid, spec.lang)
         mraw = get(murl)
         _, metadata = J.metadata_dimensions(mraw, label=f"table {tid} (metadata from {murl})")
         for params in spec.queries(metadata, cell_limit):
@@ -447,8 +489,12 @@ def import_files(files, out_dir, force: bool = False, *, municipalities=None, ye
       proportion to the imported population (or ``base_population``, a population CSV) of
       ``base_year`` (default its last year), see :func:`~helsemod_py.data.jsonstat.projection_from_jsonstat`;
     * ``kostra_care_panel.csv`` -- the KOSTRA panel, checked and passed through unchanged;
-      ``kostra_<table>.csv`` / ``employment_<table>.csv`` -- other KOSTRA and employment tables
-      as long tables (one row per cell, codes and labels);
+      ``kostra_<table>.csv`` -- other KOSTRA tables as long tables (one row per cell, codes and
+      labels);
+    * ``staff.csv`` -- the personnel tables 11924, 14534, 11996 and 13953 (JSON-stat2) as one
+      staff table, and ``employed.csv`` -- 07940 / 07944, see :mod:`helsemod_py.data.staff`
+      (several tables are joined; a cell given by two tables is an error). Split municipalities
+      are shared out by the imported population where there is one;
     * ``municipalities.csv`` -- the municipality list (``municipalities``), checked and copied;
     * ``manifest.json`` -- every input (name, sha256, format, table, years), the outputs, and
       notes (dropped regions, splitting assumptions).
@@ -539,7 +585,9 @@ def import_files(files, out_dir, force: bool = False, *, municipalities=None, ye
             for i in group:
                 produced[id(i)] = ", ".join(f"projection_{table}_{a or 'main'}.csv" for a in wanted)
 
-    # KOSTRA and employment -------------------------------------------------------------------------
+    _import_personnel(inputs, regions, history, writers, outputs, notes, produced)
+
+    # KOSTRA long tables ------------------------------------------------------------------------------
     panels = [i for i in inputs if i.kind == "kostra-panel"]
     if len(panels) > 1:
         raise ImportDataError(f"{panels[1].path.name}: a second KOSTRA care panel (with {panels[0].path.name}); "
@@ -555,7 +603,7 @@ def import_files(files, out_dir, force: bool = False, *, municipalities=None, ye
         produced[id(i)] = KOSTRA_PANEL_FILE
     tables: dict[tuple[str, str], list[_Input]] = {}
     for i in inputs:
-        if i.kind in ("kostra", "employment"):
+        if i.kind == "kostra":
             tables.setdefault((i.kind, i.table), []).append(i)
     for (kind, table), group in tables.items():
         name = f"{kind}_{table}.csv"
@@ -589,6 +637,30 @@ def import_files(files, out_dir, force: bool = False, *, municipalities=None, ye
     }
     writers[MANIFEST_FILE] = lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return write_atomic_dir(out_dir, writers, force=force)
+
+
+def _import_personnel(inputs, regions, history, writers, outputs, notes, produced) -> None:
+    """``staff.csv`` and ``employed.csv`` from the inputs of kind ``staff`` / ``employed``."""
+    weights = None
+    if history is not None:
+        last = history.at(int(history.years[-1]))
+        weights = {c: float(last[i].sum()) for i, c in enumerate(history.regions.codes)}
+    for kind, name in (("staff", S.STAFF_FILE), ("employed", S.EMPLOYED_FILE)):
+        group = [i for i in inputs if i.kind == kind]
+        if not group:
+            continue
+        for i in (i for i in group if i.fmt != "json-stat2"):
+            raise ImportDataError(f"{i.path.name}: table {i.table} is read as JSON-stat2 only (its categories "
+                                  "are mapped by code): download it with format json-stat2")
+        frames: dict[str, list] = {}
+        for i in group:
+            frames.setdefault(i.table, []).append(i.frame)
+            produced[id(i)] = name
+        table, more = S.import_tables(frames, kind, regions=regions, weights=weights)
+        notes += more
+        writers[name] = lambda p, t=table, k=kind: S.write_table(t, p, k)
+        outputs[name] = {"content": f"{kind} table of SSB {', '.join(table.attrs['tables'])} ({name})",
+                         "years": [int(table["year"].min()), int(table["year"].max())], "rows": len(table)}
 
 
 # --- build -------------------------------------------------------------------------------------
