@@ -289,7 +289,8 @@ def dataset_from_population(regions: D.Regions, population_part: dict, base_year
         "sick_leave": np.broadcast_to(sick, (n_reg, n_grp)),
         "user_rate": np.broadcast_to(user_rate, (n_reg,) + user_rate.shape),
         "base_demand_fte": base_demand,
-        "standard_growth": np.full(n_srv, facts["services"]["standard_growth"]["value"]),
+        "standard_growth": standard_growth_by_service(facts),
+        "coverage_trend": np.zeros((n_reg, n_srv, len(D.AGES))),
     }
     arrays = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in arrays.items()}
     if meta is None:
@@ -321,6 +322,9 @@ def _metadata(facts) -> dict:
                                  "assumption; regional spread by synthetic users"),
         "user_rate": ("assumption", facts["user_rates"]["reference"]),
         "standard_growth": ("fact", facts["services"]["standard_growth"]["reference"]),
+        "coverage_trend": ("assumption", "assumption: no coverage trend (use rates by age held at their base-year "
+                                         "level); a dataset built with `helsemod data build --kostra` carries trends "
+                                         "estimated from the KOSTRA care panel"),
     }
     supply_note = "national level from default_facts.yaml groups (each with its source); regional spread synthetic"
     params = {}
@@ -341,6 +345,18 @@ def _metadata(facts) -> dict:
             "workforce_migration_factor": "assumption: the workforce moves like the population of its age and sex",
         },
     }
+
+
+def standard_growth_by_service(facts) -> np.ndarray:
+    """Standard growth per service (/1 per year) from ``services.standard_growth.values``."""
+    values = facts["services"]["standard_growth"]["values"]
+    missing = [k for k in D.SERVICES if k not in values]
+    unknown = [k for k in values if k not in D.SERVICES]
+    if missing or unknown:
+        raise ValueError(f"{FACTS_FILE}: services.standard_growth.values: "
+                         + (f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(unknown)}")
+                         + f" (allowed: {', '.join(D.SERVICES)})")
+    return np.array([float(values[k]["value"]) for k in D.SERVICES])
 
 
 def pf_ref(facts, key) -> str:
