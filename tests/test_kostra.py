@@ -528,6 +528,9 @@ def test_coverage_trend_array_and_dataset(tmp_path):
     assert "KOSTRA" in info["source"] and info["kostra"]["years"] == list(TREND_YEARS)
     assert info["kostra"]["credibility"] == list(KO.TREND_CREDIBILITY) and not info["kostra"]["standardised"]
     assert not ds["coverage_trend"].any()  # the input is left alone
+    back = Dataset.load(out.save(tmp_path / "with_trend"))  # the folder carries trend and sources
+    np.testing.assert_array_equal(back["coverage_trend"], arr)
+    assert back.meta["parameters"]["coverage_trend"]["kostra"]["tau2"] == info["kostra"]["tau2"]
 
 
 def test_calibrate_from_file_adds_trends_given_three_years(tmp_path):

@@ -710,6 +710,11 @@ def _row_exposure(exposure: pd.DataFrame, covers, years, name) -> np.ndarray:
     return np.add.reduceat(values, np.concatenate([[0], ends[:-1]]), axis=0)
 
 
+def _plain(values: dict) -> dict:
+    """Nested numbers as plain floats (6 significant digits) for the dataset's YAML."""
+    return {k: _plain(v) if isinstance(v, dict) else float(f"{float(v):.6g}") for k, v in values.items()}
+
+
 def coverage_trend_array(trends: dict[str, pd.DataFrame], codes) -> np.ndarray:
     """The dataset parameter ``coverage_trend`` [R, K, A] (/1 per year) from
     :func:`estimate_coverage_trends`: each age group's trend at its one-year ages, 0 for the
@@ -754,9 +759,9 @@ def add_coverage_trends(dataset: Dataset, panel: pd.DataFrame, years=None, histo
         "synthetic": False,
         "kostra": {"years": list(map(int, yrs)), "national": national, "standardised": history is not None,
                    "credibility": list(map(float, credibility)),
-                   "tau2": {s: f.attrs["tau2"] for s, f in trends.items()},
-                   "kappa": {s: f.attrs["kappa"] for s, f in trends.items()},
-                   "clipped": {s: f.attrs["clipped"] for s, f in trends.items()}},
+                   "tau2": {s: _plain(f.attrs["tau2"]) for s, f in trends.items()},
+                   "kappa": {s: _plain(f.attrs["kappa"]) for s, f in trends.items()},
+                   "clipped": {s: int(f.attrs["clipped"]) for s, f in trends.items()}},
     }
     arrays = {**dataset.arrays, "coverage_trend": coverage_trend_array(trends, codes)}
     return Dataset(dataset.regions, dataset.base_year, arrays, dict(dataset.scalars), dataset.name,
