@@ -215,6 +215,7 @@ def test_dataset_saves_and_loads_the_trend(tmp_path):
     np.testing.assert_array_equal(back["coverage_trend"], ds["coverage_trend"])
     assert back.meta["parameters"]["coverage_trend"]["unit"] == "/1 per year"
     assert back.meta["parameters"]["coverage_trend"]["source"] == "test trend"
+    assert back.hash == ds.hash != ds.replace(coverage_trend=np.zeros(ds["coverage_trend"].shape)).hash
 
 
 def test_folder_without_the_trend_loads_with_none(tmp_path):

@@ -128,7 +128,11 @@ class Dataset:
                        sorted(self.scalars.items()))).encode())
         for name in sorted(self.arrays):
             h.update(name.encode())
-            h.update(np.ascontiguousarray(self.arrays[name], dtype=np.float64).tobytes())
+            arr = self.arrays[name]
+            if not arr.any():  # all zero (e.g. no coverage trend): its shape says it all, no bytes to hash
+                h.update(repr(("zeros", arr.shape)).encode())
+                continue
+            h.update(np.ascontiguousarray(arr, dtype=np.float64).tobytes())
         return h.hexdigest()
 
     # --- checks ---------------------------------------------------------------------
