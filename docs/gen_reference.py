@@ -334,7 +334,8 @@ FIELD_DOCS = {
                    "entries and assumptions come first; an entry here with the same `id` replaces one there; "
                    "assumptions given here override. Cycles are refused.",
         "reference": "Source of the scenario as a whole.",
-        "assumptions": "Overrides of baseline assumptions: horizon, standard growth, population driver.",
+        "assumptions": "Overrides of baseline assumptions: horizon, standard growth, population driver, coverage "
+                       "trend, healthier ageing, staff-mix trend.",
         "measures": "The measures, each changing one parameter. Ids must be unique (with the uncertainty "
                     "entries).",
         "uncertainty": "Uncertain parameters, drawn per Monte Carlo draw (`helsemod run --draws`) or per "
@@ -347,6 +348,18 @@ FIELD_DOCS = {
                            "dataset's `standard_growth` from the base year on.",
         "population_driver": "What drives demand: the model's cohort-component projection (default) or an "
                              "external projection.",
+        "coverage_trend": "How the dataset's `coverage_trend` (users per inhabitant of each age, % a year) goes "
+                          "on: `none` (rates held at the base year), `damped` (the yearly change shrinks by the "
+                          "factor φ each year) or `constant`. Default `damped`, chosen by the demand backtest; see "
+                          "[Methodology](../methodology.md#coverage-trends).",
+        "coverage_damping": "φ of the damped trend, unit `/1`, 0 to 1 (default 0.6, chosen by a holdout inside "
+                            "2015–2019). Only with `coverage_trend: damped` (or left out).",
+        "healthier_ageing": "SSB's healthier ageing: share (unit `/1`, 0 to 1) of the gain in remaining life "
+                            "expectancy at 67, from the mortality path, by which the age profile of use moves to "
+                            "older ages. Needs `coverage_trend: none`.",
+        "staff_mix_trend": "Mapping of group code to a `Value` (unit `/1 per year`, −0.05 to 0.05, `reference` "
+                           "required): each group's FTE per user changes by that much a year relative to the "
+                           "others in every service, each service's total FTE per user kept.",
     },
     "PopulationDriver": {
         "source": "`cohort`: the model's own projection; `file`: an external projection from `file`.",

@@ -484,7 +484,7 @@ BENCHMARKS = {
     "core": ["bench_core.py"],
     "ensemble": ["bench_ensemble.py"],
     "backtest": ["backtest_population.py"],
-    "demand": ["backtest_demand.py", "--choose-k"],
+    "demand": ["backtest_demand.py", "--choose-k", "--choose-damping"],
 }
 
 
@@ -772,7 +772,12 @@ def data_build(import_dir, population_csv, municipalities_csv, base_year, first_
     if kostra_csv:
         from .data.kostra import calibrate_from_file
 
-        ds = calibrate_from_file(ds, kostra_csv, year=kostra_year)
+        history = None
+        if population_csv and not import_dir:  # one-year ages standardise the coverage trends
+            from .data.ssb import read_population
+
+            history = read_population(population_csv, ds.regions)
+        ds = calibrate_from_file(ds, kostra_csv, year=kostra_year, history=history)
     ds.save(out_dir, force=force)
     click.echo(f"wrote {out_dir}: {ds!r}")
 

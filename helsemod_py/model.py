@@ -17,6 +17,7 @@ from .core import project_demand, project_population, project_supply
 from .data.dataset import Dataset
 from .errors import HelsemodError
 from .results import Projection
+from .trends import DEFAULT_COVERAGE_TREND, coverage_user_rate, trend_path
 
 DEFAULT_END_YEAR = 2035
 MAX_END_YEAR = 2050
@@ -97,7 +98,9 @@ def build_inputs(dataset: Dataset, end_year: int = DEFAULT_END_YEAR,
     """Expand a dataset to the kernels' inputs for the years ``base_year..end_year``.
 
     ``external_population`` (persons ``[T+1, R, S, A]`` for those years) replaces the
-    cohort-component projection as the demand driver.
+    cohort-component projection as the demand driver. User rates follow the dataset's
+    ``coverage_trend`` as :data:`~helsemod_py.trends.DEFAULT_COVERAGE_TREND` says (a scenario's
+    ``assumptions.coverage_trend`` may choose otherwise).
     """
     base = dataset.base_year
     if not (base < end_year <= MAX_END_YEAR):
@@ -137,7 +140,7 @@ def build_inputs(dataset: Dataset, end_year: int = DEFAULT_END_YEAR,
         sector_share=_along(ds["sector_share"], n1),
         avg_fte=_along(ds["avg_fte"], n1),
         sick_leave=_along(ds["sick_leave"], n1),
-        user_rate=_along(ds["user_rate"], n1),
+        user_rate=coverage_user_rate(ds["user_rate"], ds["coverage_trend"], trend_path(n1, DEFAULT_COVERAGE_TREND)),
         base_demand_fte=ds["base_demand_fte"],
         intensity=np.broadcast_to(
             ((1.0 + ds["standard_growth"])[None, :] ** np.arange(n1)[:, None])[:, None, :],

@@ -125,6 +125,7 @@ def make_arrays(regions: D.Regions, rng: np.random.Generator, digits: int | None
     a["user_rate"] = np.clip(age_use[None, None, None, :] * rng.uniform(0.5, 1.5, size=(R, K, S, A)), 0, 1)
     a["base_demand_fte"] = rng.uniform(0.5, 40.0, size=(R, K, G))
     a["standard_growth"] = rng.uniform(-0.01, 0.02, size=K)
+    a["coverage_trend"] = np.zeros((R, K, A))  # no draw: tests that need a trend set one (ds.replace)
 
     out = {}
     for name, spec in PARAMETERS.items():

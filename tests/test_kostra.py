@@ -402,6 +402,15 @@ def test_demand_backtest_runs_and_reports_consistent_numbers(real):
     assert f"| home care users | county | model, real population | 15 | {row['mean']:.2f} |" in text
     for verdict in bt.verdicts(summary).values():
         assert verdict in text
+    # the default coverage trend is the one the backtest scores best, and the trends change the projection
+    from helsemod_py import trends as TR
+
+    modes, best = bt.trend_modes(summary)
+    assert best == TR.DEFAULT_COVERAGE_TREND
+    assert f"The default `{TR.DEFAULT_COVERAGE_TREND}`" in text and "is the assumption with the lowest sum" in text
+    nh = errors[(errors.measure == "24-hour care residents") & (errors.level == "nation")].set_index("method")
+    assert nh.loc["model, trend none", "predicted"] > nh.loc["model, real population", "predicted"] > nh.loc[
+        "model, trend constant", "predicted"]
 
 
 def test_calibrate_from_file_takes_the_last_year_up_to_the_base_year(tmp_path):
@@ -444,3 +453,144 @@ def test_real_build_keeps_national_facts_and_makes_base_year_gaps_regional():
     rel = (gap / dem).to_series()
     assert rel.max() - rel.min() > 0.04  # e.g. Finnmark and Østfold far shorter than Oslo
     assert rel["56"] < rel["03"]
+
+
+# --- coverage trends ------------------------------------------------------------------------------
+TREND_YEARS = (2015, 2016, 2017, 2018, 2019)
+
+
+def _trend_panel(tmp_path, trends: dict[str, float], years=TREND_YEARS, noise: int | None = None) -> pd.DataFrame:
+    """A panel whose users change by exp(beta (year - 2017)) per municipality, from ``trends``
+    (code -> beta of every group and service); exact counts unless ``noise`` seeds Poisson draws."""
+    rng = np.random.default_rng(noise) if noise is not None else None
+    rows = []
+    for y in years:
+        for i, (code, beta) in enumerate(trends.items()):
+            f = 1 + i
+            pop = np.array([20000, 3000, 1000]) * f
+            factor = np.exp(beta * (y - 2017))
+            home = pop * np.array([0.02, 0.1, 0.3]) * factor
+            inst = pop * np.array([0.001, 0.02, 0.15]) * factor
+            if rng is not None:
+                home, inst = rng.poisson(home).astype(float), rng.poisson(inst).astype(float)
+            rows.append({
+                KO.CODE: code, KO.YEAR: y, KO.HIST: code, "folk_0_66": pop[0], "folk_67_79": pop[1], "folk_80p": pop[2],
+                "Y_1_a_ialt": home.sum(), "Y_1_a_0_66": home[0], "Y_1_a_67_79": home[1], "Y_1_a_80p": home[2],
+                "Y_2_ialt": 0, "Y_3_a_ialt": inst.sum(), "Y_3_a_0_66": inst[0], "Y_3_a_67_79": inst[1],
+                "Y_3_a_80p": inst[2], "Y_5_ialt": 10.5 * f,
+            })
+    return KO.read_kostra(_write(tmp_path, pd.DataFrame(rows).astype(str), "trend.csv"))
+
+
+def test_coverage_trends_recover_a_common_trend(tmp_path):
+    panel = _trend_panel(tmp_path, {c: -0.03 for c in CODES})
+    trends = KO.estimate_coverage_trends(panel, TREND_YEARS, regions=list(CODES) + ["1108"])
+    for service, frame in trends.items():
+        np.testing.assert_allclose(frame.to_numpy(), -0.03, atol=1e-6)  # 1108 has no rows: its county's
+        np.testing.assert_allclose(frame.attrs["national"], -0.03, atol=1e-6)
+        assert frame.attrs["years"] == list(TREND_YEARS)
+    assert set(trends["nursing_home"].attrs["tau2"]) == {"0-66, 67-79", "80+"}  # 24-hour care 0-79 is one group
+    with pytest.raises(ImportDataError, match="at least 3 years"):
+        KO.estimate_coverage_trends(panel, (2018, 2019))
+
+
+def test_coverage_trends_shrink_toward_county_and_nation(tmp_path):
+    betas = {"1101": -0.06, "1103": -0.02, "1106": -0.04, "1505": 0.02, "1506": 0.0}
+    panel = _trend_panel(tmp_path, betas, noise=1)
+    full = KO.estimate_coverage_trends(panel, TREND_YEARS, credibility=(1.0, 1.0))["home_care"]
+    county = KO.estimate_coverage_trends(panel, TREND_YEARS, credibility=(1.0, 0.0))["home_care"]
+    nation = KO.estimate_coverage_trends(panel, TREND_YEARS, credibility=(0.0, 0.0))["home_care"]
+    nat = full.attrs["national"]["80+"]
+    assert -0.04 < nat < 0.0 and np.isfinite(full.attrs["se"].loc["1101", "80+"])
+    np.testing.assert_allclose(nation["80+"], nat)  # complete pooling: the nation's trend
+    shrunk_c = county.attrs["county"]["80+"]
+    for code in betas:  # municipalities take their county's (shrunk toward the nation)
+        assert county.loc[code, "80+"] == pytest.approx(shrunk_c[code[:2]])
+    raw_c = full.attrs["county_raw"]["80+"]
+    for c in ("11", "15"):  # a county's trend lies between the nation's and its own
+        assert min(nat, raw_c[c]) - 1e-12 <= shrunk_c[c] <= max(nat, raw_c[c]) + 1e-12
+    raw = full.attrs["raw"]["80+"]
+    assert raw["1101"] == pytest.approx(-0.06, abs=0.01)  # the big ones follow their own data
+    for code in betas:
+        c = shrunk_c[code[:2]]
+        assert min(c, raw[code]) - 1e-12 <= full.loc[code, "80+"] <= max(c, raw[code]) + 1e-12
+    assert (full.attrs["weight"]["80+"] > 0).all() and (county.attrs["weight"]["80+"] == 0).all()
+
+
+def test_trend_units_join_codes_that_share_a_row():
+    units = KO._trend_units([["1508"], ["1580"], ["1508", "1580"], ["1101"]])
+    assert units == {"1508": "1508+1580", "1580": "1508+1580", "1101": "1101"}
+
+
+def test_coverage_trend_array_and_dataset(tmp_path):
+    ds = _dataset()
+    panel = _trend_panel(tmp_path, {c: -0.02 + 0.01 * i for i, c in enumerate(CODES)}, noise=2)
+    trends = KO.estimate_coverage_trends(panel, TREND_YEARS, regions=ds.regions.codes)
+    arr = KO.coverage_trend_array(trends, ds.regions.codes)
+    hc, nh = D.SERVICES.index("home_care"), D.SERVICES.index("nursing_home")
+    a80, a70, a10 = (np.flatnonzero(D.AGES == a)[0] for a in (85, 70, 10))
+    assert arr[2, hc, a80] == trends["home_care"].loc[CODES[2], "80+"]
+    assert arr[2, nh, a70] == trends["nursing_home"].loc[CODES[2], "67-79"] == arr[2, nh, a10]
+    others = [k for k in range(len(D.SERVICES)) if k not in (hc, nh)]
+    assert not arr[:, others].any()
+    out = KO.add_coverage_trends(ds, panel)  # every panel year up to the base year 2019
+    np.testing.assert_array_equal(out["coverage_trend"], arr)
+    info = out.meta["parameters"]["coverage_trend"]
+    assert "KOSTRA" in info["source"] and info["kostra"]["years"] == list(TREND_YEARS)
+    assert info["kostra"]["credibility"] == list(KO.TREND_CREDIBILITY) and not info["kostra"]["standardised"]
+    assert not ds["coverage_trend"].any()  # the input is left alone
+    back = Dataset.load(out.save(tmp_path / "with_trend"))  # the folder carries trend and sources
+    np.testing.assert_array_equal(back["coverage_trend"], arr)
+    assert back.meta["parameters"]["coverage_trend"]["kostra"]["tau2"] == info["kostra"]["tau2"]
+
+
+def test_calibrate_from_file_adds_trends_given_three_years(tmp_path):
+    path = _write(tmp_path, _panel(years=(2017, 2018, 2019)))
+    cal = KO.calibrate_from_file(_dataset(), path)
+    assert cal.meta["parameters"]["coverage_trend"]["kostra"]["years"] == [2017, 2018, 2019]
+    short = KO.calibrate_from_file(_dataset(), _write(tmp_path, _panel(years=(2018, 2019)), "short.csv"))
+    assert short.meta["parameters"]["coverage_trend"]["source"].startswith("none: the KOSTRA panel has 2 year(s)")
+    assert not short["coverage_trend"].any()
+
+
+@pytest.mark.realdata
+def test_real_coverage_trends(real):
+    regions, history, panel = real
+    bt = _load_backtest()
+    ds = bt.base_dataset(history, 2015, 2019)
+    out = KO.add_coverage_trends(ds, panel, years=range(2015, 2020), history=history.between(2015, 2019))
+    info = out.meta["parameters"]["coverage_trend"]["kostra"]
+    assert info["standardised"] and info["years"] == [2015, 2016, 2017, 2018, 2019]
+    nat = info["national"]
+    # the published direction (KOSTRA): home care and 24-hour care of the 80+ fell, home care 0-66 rose
+    assert nat["home_care"]["80+"] < -0.005 and nat["nursing_home"]["80+"] < -0.005
+    assert nat["home_care"]["0-66"] > 0.01
+    arr = out["coverage_trend"]
+    assert np.abs(arr).max() <= 0.2 and arr[:, D.SERVICES.index("home_care")].std() > 0
+    # with the default credibility every municipality has its county's trend
+    hc = arr[:, D.SERVICES.index("home_care"), -1]
+    county = np.array(regions.county_codes)
+    for c in set(county):
+        assert np.ptp(hc[county == c]) == 0
+    # standardising for ageing within the age groups changes the 80+ trend
+    plain = KO.add_coverage_trends(ds, panel, years=range(2015, 2020))
+    assert plain.meta["parameters"]["coverage_trend"]["kostra"]["national"]["nursing_home"]["80+"] != pytest.approx(
+        nat["nursing_home"]["80+"], abs=1e-4)
+
+
+@pytest.mark.realdata
+def test_holdouts_never_see_a_scored_year_and_agree_with_the_constants(real):
+    _, history, panel = real
+    bt = _load_backtest()
+    scored = 2023
+    assert all(test < scored and max(fit) <= 2019 for fit, test in bt.K_SPLITS)
+    assert max(bt.TREND_ORIGINS) < bt.TREND_LAST <= 2019
+    holdout = bt.choose_damping(panel, history)
+    assert holdout["year"].max() <= 2019 and holdout["origin"].max() <= 2018
+    _, (phi, cred) = bt.damping_table(holdout)
+    from helsemod_py import trends as TR
+
+    assert phi == pytest.approx(TR.COVERAGE_DAMPING)
+    assert cred == f"{KO.TREND_CREDIBILITY[0]:g}/{KO.TREND_CREDIBILITY[1]:g}"
+    k_table = bt.choose_k(panel)
+    assert k_table.sum(axis=1).idxmin() == KO.K_CREDIBILITY

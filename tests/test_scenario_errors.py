@@ -62,6 +62,13 @@ EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
     "standard_growth_unit.yaml": (3, "assumptions.standard_growth.unit", [
         "'%' is not the unit of standard_growth", "(allowed: '/1 per year')"]),
     "end_year_out_of_range.yaml": (3, "assumptions.end_year", ["2075 must be at most 2050"]),
+    "coverage_trend_unknown.yaml": (3, "assumptions.coverage_trend", [
+        "unknown coverage_trend 'linear'", "(allowed: none, damped, constant)"]),
+    "coverage_damping_out_of_range.yaml": (4, "assumptions.coverage_damping.value", ["1.4 is outside 0 to 1 (/1)"]),
+    "healthier_ageing_with_trend.yaml": (3, "assumptions.healthier_ageing", [
+        "needs coverage_trend: none (got the default damped)", "(allowed: none)"]),
+    "staff_mix_trend_no_reference.yaml": (3, "assumptions.staff_mix_trend", [
+        "nurse.reference: missing", "'assumption: ...'"]),
     # --- operations --------------------------------------------------------------------
     "two_operations.yaml": (3, "measures[0]", ["give exactly one of multiply, add, set (found 2: multiply, add)"]),
     "no_operation.yaml": (3, "measures[0]", ["give exactly one of multiply, add, set (found none)"]),

@@ -59,6 +59,12 @@ class Dataset:
     version: str = "0"
     meta: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        # parameters with a default (added to the schema later) may be left out: fill them
+        for name, spec in PARAMETERS.items():
+            if spec.default is not None and name not in self.arrays:
+                self.arrays[name] = np.full(shape(spec, self.regions.codes), float(spec.default))
+
     # --- access ---------------------------------------------------------------------
     def __getitem__(self, name: str) -> np.ndarray:
         return self.arrays[name]
@@ -130,7 +136,11 @@ class Dataset:
                        sorted(self.scalars.items()))).encode())
         for name in sorted(self.arrays):
             h.update(name.encode())
-            h.update(np.ascontiguousarray(self.arrays[name], dtype=np.float64).tobytes())
+            arr = self.arrays[name]
+            if not arr.any():  # all zero (e.g. no coverage trend): its shape says it all, no bytes to hash
+                h.update(repr(("zeros", arr.shape)).encode())
+                continue
+            h.update(np.ascontiguousarray(arr, dtype=np.float64).tobytes())
         return h.hexdigest()
 
     # --- checks ---------------------------------------------------------------------
@@ -222,6 +232,8 @@ class Dataset:
                 problems.append(f"{META_FILE}: parameters.{name}: must be a mapping with file, unit, source")
                 continue
             fname = pm.get("file", f"{name}.csv")
+            if spec.default is not None and name not in pmeta and not (path / fname).exists():
+                continue  # left out: filled with the default (a folder older than the parameter)
             arr, probs = _read_param(path / fname, spec, regions.codes)
             problems.extend(probs)
             if arr is not None:

@@ -280,7 +280,8 @@ def supply_arrays(regions: D.Regions, population: np.ndarray, user_rate: np.ndar
         "avg_fte": np.broadcast_to(nat.avg_fte, (n_reg,) + nat.avg_fte.shape),
         "sick_leave": np.broadcast_to(nat.sick_leave, (n_reg, n_grp)),
         "base_demand_fte": reg.base_demand_fte,
-        "standard_growth": np.full(len(D.SERVICES), facts["services"]["standard_growth"]["value"]),
+        "standard_growth": standard_growth_by_service(facts),
+        "coverage_trend": np.zeros((n_reg, len(D.SERVICES), len(D.AGES))),
     }
     return arrays, reg.notes
 
@@ -355,6 +356,9 @@ def _metadata(facts) -> dict:
                                  "assumption; regional spread by synthetic users"),
         "user_rate": ("assumption", facts["user_rates"]["reference"]),
         "standard_growth": ("fact", facts["services"]["standard_growth"]["reference"]),
+        "coverage_trend": ("assumption", "assumption: no coverage trend (use rates by age held at their base-year "
+                                         "level); a dataset built with `helsemod data build --kostra` carries trends "
+                                         "estimated from the KOSTRA care panel"),
     }
     supply_note = "national level from default_facts.yaml groups (each with its source); regional spread synthetic"
     params = {}
@@ -376,6 +380,18 @@ def _metadata(facts) -> dict:
             "workforce_local_migration_factor": facts["regional"]["workforce_local_migration_factor"]["reference"],
         },
     }
+
+
+def standard_growth_by_service(facts) -> np.ndarray:
+    """Standard growth per service (/1 per year) from ``services.standard_growth.values``."""
+    values = facts["services"]["standard_growth"]["values"]
+    missing = [k for k in D.SERVICES if k not in values]
+    unknown = [k for k in values if k not in D.SERVICES]
+    if missing or unknown:
+        raise ValueError(f"{FACTS_FILE}: services.standard_growth.values: "
+                         + (f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(unknown)}")
+                         + f" (allowed: {', '.join(D.SERVICES)})")
+    return np.array([float(values[k]["value"]) for k in D.SERVICES])
 
 
 def pf_ref(facts, key) -> str:

@@ -688,8 +688,9 @@ def build_dataset(import_dir, municipalities=None, base_year: int | None = None,
     kostra = folder / KOSTRA_PANEL_FILE
     if kostra.is_file():
         from .kostra import calibrate_from_file
+        from .ssb import read_population
 
-        ds = calibrate_from_file(ds, kostra, year=kostra_year)
+        ds = calibrate_from_file(ds, kostra, year=kostra_year, history=read_population(pop, ds.regions))
     manifest = folder / MANIFEST_FILE
     if manifest.is_file():
         try:

@@ -20,7 +20,9 @@ class ParamSpec:
     ``dims`` is the full dimension tuple; a file may omit any dimension except those in
     ``required_dims`` and is then broadcast along it (a national value for all regions).
     ``age`` is ``"population"`` (0..105+) or ``"work"`` (16..74) where ``age`` is a dim.
-    ``sums_to_one`` names the dims over which the values must sum to 1.
+    ``sums_to_one`` names the dims over which the values must sum to 1. ``default``: a value
+    for every cell where a dataset leaves the parameter out (a folder written before the
+    parameter existed); ``None`` means the parameter is required.
     """
 
     name: str
@@ -33,6 +35,7 @@ class ParamSpec:
     age: str = "population"
     required_dims: tuple[str, ...] = ()
     sums_to_one: tuple[str, ...] = ()
+    default: float | None = None
 
 
 _P, _S, _DM = "population", "supply", "demand"
@@ -112,6 +115,10 @@ PARAMETERS: dict[str, ParamSpec] = {
                   required_dims=(R, K, G)),
         ParamSpec("standard_growth", (K,), "/1 per year", -0.05, 0.05, _DM,
                   "Yearly growth in FTE per user (SSB's standard change)."),
+        ParamSpec("coverage_trend", (R, K, A), "/1 per year", -0.2, 0.2, _DM,
+                  "Yearly relative change of users per inhabitant of each age (log scale), the same "
+                  "for both sexes; applied damped, constant or not at all (scenario assumption "
+                  "coverage_trend). 0 where no trend was estimated.", default=0.0),
     )
 }
 

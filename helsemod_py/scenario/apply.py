@@ -89,6 +89,7 @@ def _apply_assumptions(asm, inp, dataset):
         from .driver import read_population_projection
 
         inp.external_population = read_population_projection(driver.file, dataset, inp.years)
+    demand_trends(asm, inp, dataset)
     if asm.standard_growth is None:
         return
     growth = standard_growth(asm, dataset)
@@ -96,6 +97,26 @@ def _apply_assumptions(asm, inp, dataset):
     new = (1.0 + growth)[None, :] ** np.arange(len(inp.years))[:, None]
     arr = inp.writable("intensity")
     arr *= (new / base)[:, None, :]
+
+
+def demand_trends(asm, inp, dataset):
+    """Coverage trend, healthier ageing and staff-mix trend of the assumptions (see
+    :mod:`helsemod_py.trends`); nothing changes where the assumptions leave them out."""
+    from .. import trends as TR
+
+    mode = asm.coverage_trend or TR.DEFAULT_COVERAGE_TREND
+    damping = asm.coverage_damping.value if asm.coverage_damping is not None else TR.COVERAGE_DAMPING
+    n1 = len(inp.years)
+    if asm.healthier_ageing is not None:  # with coverage_trend: none (checked by the schema)
+        gain = TR.life_expectancy_gain(inp.mortality, n1)
+        inp.user_rate = TR.healthier_ageing_user_rate(dataset["user_rate"], gain, asm.healthier_ageing.value)
+    elif mode != TR.DEFAULT_COVERAGE_TREND or asm.coverage_damping is not None:
+        inp.user_rate = TR.coverage_user_rate(dataset["user_rate"], dataset["coverage_trend"],
+                                              TR.trend_path(n1, mode, damping))
+    if asm.staff_mix_trend:
+        rates = np.array([asm.staff_mix_trend[g].value if g in asm.staff_mix_trend else 0.0 for g in D.GROUPS])
+        mix = inp.writable("staff_mix")
+        mix *= TR.staff_mix_path(rates, inp.base_demand_fte, n1)
 
 
 def standard_growth(asm, dataset) -> np.ndarray:

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .. import dims as D
+from ..trends import COVERAGE_TRENDS, DEFAULT_COVERAGE_TREND
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,45 @@ class Assumptions(Strict):
     end_year: int | None = Field(None, ge=2001, le=2050)
     standard_growth: Value | dict[str, Value] | None = None
     population_driver: PopulationDriver | None = None
+    coverage_trend: Literal[COVERAGE_TRENDS] | None = None  # type: ignore[valid-type]
+    coverage_damping: Value | None = None
+    healthier_ageing: Value | None = None
+    staff_mix_trend: dict[str, Value] | None = None
+
+    @field_validator("coverage_damping")
+    @classmethod
+    def _damping(cls, v):
+        if v is not None:
+            _unit_range(v, "/1", 0.0, 1.0, "coverage_damping")
+        return v
+
+    @field_validator("healthier_ageing")
+    @classmethod
+    def _healthier(cls, v):
+        if v is not None:
+            _unit_range(v, "/1", 0.0, 1.0, "healthier_ageing")
+        return v
+
+    @field_validator("staff_mix_trend")
+    @classmethod
+    def _mix_trend(cls, v):
+        for g, val in (v or {}).items():
+            if g not in D.GROUPS:
+                raise ValueError(f"unknown group {g!r} (allowed: {', '.join(D.GROUPS)})")
+            _unit_range(val, "/1 per year", -0.05, 0.05, "staff_mix_trend")
+            if not (val.reference or "").strip():
+                raise ValueError(f"{g}.reference: missing; give the source of the trend, or 'assumption: ...'")
+        return v
+
+    @model_validator(mode="after")
+    def _combinations(self):
+        if self.healthier_ageing is not None and self.coverage_trend != "none":
+            raise ValueError(f"healthier_ageing: needs coverage_trend: none (got "
+                             f"{self.coverage_trend or 'the default ' + DEFAULT_COVERAGE_TREND!s}); the estimated "
+                             "trends already carry past health gains (allowed: none)")
+        if self.coverage_damping is not None and self.coverage_trend not in (None, "damped"):
+            raise ValueError(f"coverage_damping: only with coverage_trend: damped (got {self.coverage_trend})")
+        return self
 
     @field_validator("standard_growth")
     @classmethod
@@ -300,6 +340,13 @@ class Assumptions(Strict):
             if not (-0.05 <= val.value <= 0.05):
                 raise ValueError(f"value: {val.value:g} is outside -0.05 to 0.05 (/1 per year)")
         return v
+
+
+def _unit_range(val: Value, unit: str, lo: float, hi: float, key: str) -> None:
+    if val.unit != unit:
+        raise ValueError(f"unit: {val.unit!r} is not the unit of {key} (allowed: {unit!r})")
+    if not (lo <= val.value <= hi):
+        raise ValueError(f"value: {val.value:g} is outside {lo:g} to {hi:g} ({unit})")
 
 
 DISTRIBUTIONS = {
