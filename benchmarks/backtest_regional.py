@@ -81,7 +81,10 @@ def calibrated_dataset(history, panel: pd.DataFrame, base_year: int, first_year:
     ds = dataset_from_population(history.regions, part, base_year, name=f"backtest-{base_year}",
                                  version=str(base_year), meta=_metadata(facts), facts=facts,
                                  sex_ratio_at_birth=ssb.SEX_RATIO_AT_BIRTH)
-    return KO.calibrate_dataset(ds, panel, base_year, rate_years=range(first_year, last_year + 1), facts=facts)
+    ds = KO.calibrate_dataset(ds, panel, base_year, rate_years=range(first_year, last_year + 1), facts=facts)
+    years = [y for y in range(first_year, min(base_year, last_year) + 1)]
+    # the coverage trend of the demand side (for the filled method), fitted on the years up to the base
+    return KO.add_coverage_trends(ds, panel, years, history=history) if len(years) >= KO.MIN_TREND_YEARS else ds
 
 
 def backtest(history, panel: pd.DataFrame, first_year: int = 2015, base_year: int = 2019,
@@ -215,16 +218,24 @@ def summarise(errors: pd.DataFrame) -> pd.DataFrame:
                                        "total_error"])
 
 
-def verdict(summary: pd.DataFrame, level: str) -> str:
+def verdict(summary: pd.DataFrame, errors: pd.DataFrame, level: str) -> str:
+    """Which naive methods the model beats at ``level``: on the values, and on how it distributes
+    the national total (its predictions scaled to the observed national total)."""
     s = summary[summary.level == level].set_index("method")["mean"]
-    best = "model (supply)"
-    beaten = [m for m in ("no change", "population-proportional") if s[best] < s[m]]
-    lost = [m for m in ("no change", "population-proportional") if m not in beaten]
-    if not lost:
-        return f"the model beats both naive methods ({s[best]:.2f} % against {s['no change']:.2f} % and " \
-               f"{s['population-proportional']:.2f} %)"
-    return (f"the model ({s[best]:.2f} %) beats {', '.join(beaten) or 'neither naive method'}"
-            + (f" but NOT {', '.join(lost)} ({', '.join(f'{s[m]:.2f} %' for m in lost)})" if lost else ""))
+    naive = ("no change", "population-proportional")
+    model = "model (supply)"
+
+    def words(values: dict) -> str:
+        beaten = [m for m in naive if values[model] < values[m]]
+        figures = ", ".join(f"{m} {values[m]:.2f} %" for m in naive)
+        if len(beaten) == len(naive):
+            return f"beats both naive methods ({values[model]:.2f} % against {figures})"
+        if not beaten:
+            return f"beats NEITHER naive method ({values[model]:.2f} % against {figures})"
+        return f"beats {beaten[0]} but not {[m for m in naive if m not in beaten][0]} ({values[model]:.2f} % against {figures})"
+
+    dist = {m: distribution_error(errors, level, m) for m in (model, *naive)}
+    return f"on the values the model {words(dict(s))}; on the distribution it {words(dist)}"
 
 
 def markdown(summary: pd.DataFrame, errors: pd.DataFrame, command: str, seconds: float,
@@ -251,8 +262,8 @@ def markdown(summary: pd.DataFrame, errors: pd.DataFrame, command: str, seconds:
               f"National change 2019 -> 2023: observed {obs:+.2f} %; " + "; ".join(
                   f"{m} {100.0 * (nation.loc[m, 'predicted'] / nation.loc[m, 'base'] - 1):+.2f} %" for m in METHODS)
               + ".", "",
-              f"Verdict, county level: {verdict(summary, 'county')}.", "",
-              f"Verdict, municipality level: {verdict(summary, 'municipality')}.", ""]
+              f"Verdict, county level: {verdict(summary, errors, 'county')}.", "",
+              f"Verdict, municipality level: {verdict(summary, errors, 'municipality')}.", ""]
     county = errors[errors.level == "county"].pivot_table(index=["region", "name"], columns="method",
                                                           values=["actual", "predicted"])
     lines += ["Counties (FTE 2023):", "", "| county | observed | " + " | ".join(METHODS) + " |",

@@ -386,7 +386,7 @@ def compare(files, data_dir, year, end_year, attribution, samples, out_dir, forc
     import helsemod_py as hm
 
     from .analysis import attribute
-    from .outputs import long_table, manifest, write_atomic_dir
+    from .outputs import long_table, manifest, provenance_table, write_atomic_dir
 
     if len(files) < 2:
         raise click.UsageError("give at least two scenario files; the others are compared with the first")
@@ -433,7 +433,9 @@ def compare(files, data_dir, year, end_year, attribution, samples, out_dir, forc
         click.echo("\n".join(lines).lstrip("\n"))
     if out_dir:
         comp = pd.concat(tables, ignore_index=True)
-        files_out = {"comparison.csv": lambda p: comp.to_csv(p, index=False, float_format="%.6g")}
+        prov = provenance_table(projections[-1])
+        files_out = {"comparison.csv": lambda p: comp.to_csv(p, index=False, float_format="%.6g"),
+                     "provenance.csv": lambda p: prov.to_csv(p, index=False, float_format="%.6g")}
         if attr_rows:
             at = pd.concat(attr_rows, ignore_index=True)
             ce = pd.concat(ce_rows, ignore_index=True)
@@ -485,6 +487,7 @@ BENCHMARKS = {
     "ensemble": ["bench_ensemble.py"],
     "backtest": ["backtest_population.py"],
     "demand": ["backtest_demand.py", "--choose-k", "--choose-damping"],
+    "regional": ["backtest_regional.py", "--calibrate"],
 }
 
 
@@ -745,11 +748,14 @@ def data_import(files, out_dir, municipalities, alternatives, force):
               help="KOSTRA care panel CSV: calibrate home-care and 24-hour-care user rates and nurse FTEs.")
 @click.option("--kostra-year", type=int, default=None, help="KOSTRA year for base-year staff (default: latest "
                                                             "not after the base year).")
+@click.option("--staff", "staff_csv", type=click.Path(dir_okay=False), default=None,
+              help="Staff table (staff.csv from `helsemod data import`: FTE by municipality or trust, sector and "
+                   "group): measured base-year supply where it has cells.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing folder.")
 @_handle_errors
 def data_build(import_dir, population_csv, municipalities_csv, base_year, first_year, kostra_csv, kostra_year,
-               out_dir, force):
+               staff_csv, out_dir, force):
     """Build a dataset for the real municipalities from SSB population files.
 
     \b
@@ -769,6 +775,11 @@ def data_build(import_dir, population_csv, municipalities_csv, base_year, first_
         ds = dataset_from_ssb(population_csv, municipalities_csv, base_year=base_year, first_year=first_year)
     else:
         raise click.UsageError("give --from-import DIR, or both --population and --municipalities")
+    staff = None
+    if staff_csv:
+        from .data.staff import read_staff_table
+
+        staff = read_staff_table(staff_csv)
     if kostra_csv:
         from .data.kostra import calibrate_from_file
 
@@ -777,7 +788,12 @@ def data_build(import_dir, population_csv, municipalities_csv, base_year, first_
             from .data.ssb import read_population
 
             history = read_population(population_csv, ds.regions)
-        ds = calibrate_from_file(ds, kostra_csv, year=kostra_year, history=history)
+        ds = calibrate_from_file(ds, kostra_csv, year=kostra_year, history=history, staff=staff)
+    elif staff is not None:
+        from .data.default import with_measured
+        from .data.regional import Measured, with_staff
+
+        ds = with_measured(ds, with_staff(Measured(), staff, kostra_year or ds.base_year))
     ds.save(out_dir, force=force)
     click.echo(f"wrote {out_dir}: {ds!r}")
 

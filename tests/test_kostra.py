@@ -594,3 +594,37 @@ def test_holdouts_never_see_a_scored_year_and_agree_with_the_constants(real):
     assert cred == f"{KO.TREND_CREDIBILITY[0]:g}/{KO.TREND_CREDIBILITY[1]:g}"
     k_table = bt.choose_k(panel)
     assert k_table.sum(axis=1).idxmin() == KO.K_CREDIBILITY
+
+
+def test_staff_table_cells_are_measured_supply(tmp_path):
+    """Cells of an imported staff table (SSB 11924/14534/11996) become the measured base-year supply;
+    each group's national total stays the facts', so its unmeasured cells make room."""
+    import helsemod_py as hm
+    from helsemod_py.data.default import load_facts, national_supply
+    from helsemod_py.data.staff import read_staff_table
+
+    panel = KO.read_kostra(_write(tmp_path, _panel(codes=CODES[:4], years=(2018, 2019))))
+    rows = pd.DataFrame({"level": "municipality", "region": ["1101", "1103", "1106", "1101"],
+                         "year": [2019, 2019, 2019, 2017], "sector": ["care", "care", "primary", "care"],
+                         "group": ["health_worker", "health_worker", "gp", "health_worker"],
+                         "fte": [41.5, 88.0, 7.25, 1.0], "table": ["11924", "11924", "11996", "11924"]})
+    rows.to_csv(tmp_path / "staff.csv", index=False)
+    staff = read_staff_table(tmp_path / "staff.csv")
+    cal = KO.calibrate_dataset(_dataset(), panel, 2019, staff=staff)
+    p = hm.project(cal, end_year=2020).data.sel(year=2019)
+    sup = p["supply_fte"]
+    assert float(sup.sel(region="1101", sector="care", group="health_worker")) == pytest.approx(41.5)  # 2019, not 2017
+    assert float(sup.sel(region="1103", sector="care", group="health_worker")) == pytest.approx(88.0)
+    assert float(sup.sel(region="1106", sector="primary", group="gp")) == pytest.approx(7.25)
+    src = cal["supply_source"]
+    q, g = D.SECTORS.index("care"), D.GROUPS.index("health_worker")
+    assert src[0, q, g] == src[1, q, g] == 2 and src[2, q, g] == 1
+    nat = national_supply(load_facts())
+    assert float(sup.sel(group="health_worker").sum()) == pytest.approx(nat.fte()[g], rel=1e-9)
+    assert any("staff table staff.csv 2019" in s for s in cal.meta["regional_supply"]["sources"])
+    late = staff[staff["year"] > 2018]
+    late.attrs["file"] = "staff.csv"
+    with pytest.raises(ImportDataError, match="staff.csv: column 'year': no rows for 2018 or earlier"):
+        from helsemod_py.data.regional import Measured, with_staff
+
+        with_staff(Measured(), late, 2018)

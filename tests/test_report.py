@@ -20,7 +20,7 @@ import helsemod_py as hm
 from helsemod_py import dims as D
 from helsemod_py.analysis import attribute
 from helsemod_py.errors import HelsemodError
-from helsemod_py.outputs import long_table, manifest, write_atomic_dir, write_results
+from helsemod_py.outputs import provenance_table, long_table, manifest, write_atomic_dir, write_results
 from helsemod_py.report import (
     excel_from_folder,
     load_folder,
@@ -88,6 +88,7 @@ def folders(tmp_path_factory, runs):
     man = manifest(res, scenario_hash="a,b", extra={"scenarios": ["baseline.yaml", "full.yaml"], "year": END})
     compare_dir = write_atomic_dir(root / "compare", {
         "comparison.csv": lambda p: comp.to_csv(p, index=False, float_format="%.6g"),
+        "provenance.csv": lambda p: provenance_table(res).to_csv(p, index=False, float_format="%.6g"),
         "attribution.csv": lambda p: wf.to_csv(p, index=False, float_format="%.6g"),
         "cost_effectiveness.csv": lambda p: ce.to_csv(p, index=False, float_format="%.6g"),
         "manifest.json": lambda p: p.write_text(json.dumps(man, ensure_ascii=False)),
@@ -284,18 +285,21 @@ def test_excel_report_one_sheet_per_table(tmp_path, runs, folders, lang, unit):
     tables = report_tables(res, lang, baseline=base, attribution=att)
     path = write_excel_report(res, tmp_path / "r.xlsx", lang=lang, baseline=base, attribution=att)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [t.key for t in tables] and len(tables) == 6
+    assert wb.sheetnames == [t.key for t in tables] and len(tables) == 7
     for ws, tab in zip(wb.worksheets, tables):
         assert ws.freeze_panes == "A2"
         header = [c.value for c in ws[1]]
-        assert any(unit in str(h) for h in header), header
+        want = "(%)" if tab.key == L.t("sheet_provenance", lang) else unit
+        assert any(want in str(h) for h in header), header
         assert ws.max_row == len(tab.frame) + 1
     nation = wb.worksheets[0]
     row = [c.value for c in nation[4]]  # nurses: the third group
     assert row[0] == L.group_name("nurse", lang, short=False)
     assert row[-1] == pytest.approx(nation_gap(res, END, "nurse"))
     path = excel_from_folder(folders[1], tmp_path / "f.xlsx", lang=lang)
-    assert len(openpyxl.load_workbook(path).sheetnames) == 6
+    assert len(openpyxl.load_workbook(path).sheetnames) == 7
+    prov = tables[[t.key for t in tables].index(L.t("sheet_provenance", lang))].frame
+    assert prov.iloc[-1, 1] == L.t("nation", lang) and prov.iloc[:, 4].max() == pytest.approx(100.0)  # synthetic
 
 
 # --- labels and errors ------------------------------------------------------------------------

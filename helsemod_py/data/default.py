@@ -286,6 +286,25 @@ def supply_arrays(regions: D.Regions, population: np.ndarray, user_rate: np.ndar
     return arrays, reg.notes
 
 
+def with_measured(dataset: Dataset, measured: Measured, facts: dict | None = None) -> Dataset:
+    """``dataset`` with its supply and demand rebuilt around ``measured`` base-year FTE (e.g. an
+    imported staff table), population and user rates kept."""
+    facts = facts or load_facts()
+    supply, notes = supply_arrays(dataset.regions, dataset["population"], dataset["user_rate"], facts,
+                                  measured=measured)
+    supply = {k: v for k, v in supply.items() if k not in ("standard_growth", "coverage_trend")}
+    meta = dict(dataset.meta)
+    meta["regional_supply"] = _jsonable(notes)
+    params = dict(meta.get("parameters", {}))
+    for name in ("stock", "sector_share", "supply_source", "base_demand_fte"):
+        params[name] = {**params.get(name, {}), "synthetic": False,
+                        "source": "measured where the tables give it (" + "; ".join(measured.sources)
+                                  + "), estimated by the rules of helsemod_py.data.regional elsewhere"}
+    meta["parameters"] = params
+    return Dataset(dataset.regions, dataset.base_year, {**dataset.arrays, **supply}, dict(dataset.scalars),
+                   dataset.name, dataset.version, meta).validate()
+
+
 def dataset_from_population(regions: D.Regions, population_part: dict, base_year: int, name: str,
                             version: str, meta: dict | None = None, facts: dict | None = None,
                             sex_ratio_at_birth: float | None = None, user_rate: np.ndarray | None = None,

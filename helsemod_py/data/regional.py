@@ -92,6 +92,21 @@ class Measured:
     sources: list[str] = field(default_factory=list)
 
 
+def with_staff(measured: Measured, staff: pd.DataFrame, year: int) -> Measured:
+    """``measured`` plus the rows of a staff table (:mod:`helsemod_py.data.staff`) of the latest
+    year up to ``year`` (one year for every table, so no cell mixes years)."""
+    years = sorted({int(y) for y in staff["year"]} if len(staff) else set())
+    usable = [y for y in years if y <= year]
+    if not usable:
+        raise ImportDataError(f"{staff.attrs.get('file', 'staff table')}: column 'year': no rows for {year} or "
+                              f"earlier (the table has {', '.join(map(str, years)) or 'no years'})")
+    chosen = usable[-1]
+    rows = staff[staff["year"] == chosen]
+    tables = ", ".join(sorted({str(t) for t in rows["table"]}))
+    return Measured(care_nurses=measured.care_nurses, staff=rows,
+                    sources=[*measured.sources, f"staff table {staff.attrs.get('file', '')} {chosen} (SSB {tables})"])
+
+
 @dataclass
 class RegionalSupply:
     """The regional supply arrays of a dataset (see the module docstring) and notes."""

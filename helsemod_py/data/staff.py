@@ -574,7 +574,9 @@ def read_staff_table(path) -> pd.DataFrame:
     problems += _check_duplicates(frame, name, STAFF_KEY)
     if problems:
         raise ImportDataError(problems)
-    return _typed(frame, "fte")
+    out = _typed(frame, "fte")
+    out.attrs["file"] = name
+    return out
 
 
 def read_employed_table(path) -> pd.DataFrame:

@@ -152,6 +152,10 @@ def report_tables(result, lang: str = "nb", baseline=None, attribution=None, yea
         out.append(ReportTable(L.t("sheet_county_group", lang), L.t("tab_county_group", lang, year=year), frame,
                                {c: fte for c in frame.columns[2:]}, total_rows=1))
 
+    # --- provenance of the base-year supply ---------------------------------------------------------
+    if rs.provenance is not None and len(rs.provenance):
+        out.append(_provenance_table(rs, lang))
+
     # --- scenario comparison ------------------------------------------------------------------
     if baseline is not None:
         base = P._as_rs(baseline)
@@ -212,6 +216,29 @@ def report_tables(result, lang: str = "nb", baseline=None, attribution=None, yea
         out.append(ReportTable(L.t("sheet_ce", lang), L.t("tab_ce", lang), frame,
                                {lab: u for k, (lab, u) in cols.items() if u and k in ce}))
     return out
+
+
+def _provenance_table(rs, lang: str) -> ReportTable:
+    """Shares of base-year FTE measured, estimated and synthetic per county (and the nation), with
+    the groups that have measured FTE."""
+    pv = rs.provenance
+    pv = pv[pv["region_level"].isin(["county", "nation"])]
+    names = rs.county_names()
+    c_code, c_name = L.t("col_code", lang), L.t("col_county", lang)
+    cols = {"measured": L.t("col_measured", lang), "estimated": L.t("col_estimated", lang),
+            "synthetic": L.t("col_synthetic_share", lang)}
+    rows = []
+    for code, sub in pv.groupby("region", sort=False):
+        by = sub.groupby("source")["fte"].sum()
+        total = float(by.sum())
+        row = {c_code: code, c_name: L.t("nation", lang) if code == D.NATION_CODE else names.get(code, code)}
+        row.update({lab: 100.0 * float(by.get(k, 0.0)) / total if total > 0 else np.nan for k, lab in cols.items()})
+        measured = sub[(sub["source"] == "measured") & (sub["fte"] > 0)]["group"].unique()
+        row[L.t("col_measured_groups", lang)] = ", ".join(L.group_name(g, lang) for g in measured)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    return ReportTable(L.t("sheet_provenance", lang), L.t("tab_provenance", lang), frame,
+                       {lab: "%" for lab in cols.values()}, {lab: 0 for lab in cols.values()}, total_rows=1)
 
 
 def tables_for_excel(tables: list[ReportTable]) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, str]]]:

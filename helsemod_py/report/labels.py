@@ -166,6 +166,15 @@ TEXT: dict[str, dict[str, str]] = {
                        "en": "Change in the gap versus “{baseline}”, {year}, Norway"},
     "tab_attribution": {"nb": "Bidrag fra tiltak til endringen i gap, {year}, Norge",
                         "en": "Contribution of measures to the change in the gap, {year}, Norway"},
+    "tab_provenance": {"nb": "Hvor basisårets tilbud kommer fra: andel av årsverkene som er målt, anslått og "
+                             "syntetiske, etter fylke",
+                       "en": "Where the base-year supply comes from: share of FTE measured, estimated and "
+                             "synthetic, by county"},
+    "col_measured": {"nb": "Målt", "en": "Measured"},
+    "col_estimated": {"nb": "Anslått", "en": "Estimated"},
+    "col_synthetic_share": {"nb": "Syntetisk", "en": "Synthetic"},
+    "col_measured_groups": {"nb": "Målte grupper", "en": "Measured groups"},
+    "sheet_provenance": {"nb": "Datagrunnlag", "en": "Provenance"},
     "tab_ce": {"nb": "Kostnadseffektivitet (kostnad per årsverk vunnet), Norge",
                "en": "Cost-effectiveness (cost per FTE gained), Norway"},
     "col_group": {"nb": "Personellgruppe", "en": "Personnel group"},

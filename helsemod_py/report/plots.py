@@ -65,6 +65,7 @@ class ResultSet:
     projection: Projection | None = None
     county_of: dict = field(default_factory=dict)
     population_by_age: pd.DataFrame | None = None  # population_by_age.csv of a results folder
+    provenance: pd.DataFrame | None = None  # base-year FTE by provenance (provenance.csv)
 
     # --- construction -------------------------------------------------------------------
     @classmethod
@@ -77,8 +78,10 @@ class ResultSet:
         if projection.level == "municipality" and "county" in projection.data.coords:
             county_of = dict(zip(map(str, projection.data["region"].values),
                                  map(str, projection.data["county"].values)))
+        from ..outputs import provenance_table
+
         return cls(projection.scenario, _clean_long(long), projection.dataset_name, __version__,
-                   dict(manifest or {}), projection, county_of)
+                   dict(manifest or {}), projection, county_of, provenance=provenance_table(projection))
 
     @classmethod
     def from_long(cls, long: pd.DataFrame, manifest: dict | None = None, scenario: str | None = None) -> "ResultSet":
@@ -292,6 +295,10 @@ def load_folder(results_dir) -> FolderResults:
         pa = pd.read_csv(path / "population_by_age.csv", dtype={"region": str, "region_level": str, "sex": str})
         for r in results:
             r.population_by_age = pa
+    if (path / "provenance.csv").exists():
+        pv = pd.read_csv(path / "provenance.csv", dtype={"region": str, "region_level": str, "sector": str,
+                                                         "group": str, "source": str})
+        results[-1].provenance = pv
     qt = None
     if (path / "quantiles.csv").exists():
         qt = pd.read_csv(path / "quantiles.csv", dtype={"scenario": str, "level": str, "region": str, "group": str,
