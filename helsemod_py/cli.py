@@ -297,10 +297,14 @@ def plot(results_dir, out_dir, lang, region):
         helsemod run scenarios/k2025_all.yaml --out results/k2025 && helsemod plot results/k2025 --lang en
     """
     from .report import plots_from_folder
+    from .report.plots import load_folder, map_note
 
     paths = plots_from_folder(results_dir, out_dir, lang=lang, region=region)
     for p in paths:
         click.echo(f"wrote {p}")
+    note = map_note(load_folder(results_dir).main, lang)
+    if note:
+        click.echo(note)
 
 
 @main.command(context_settings=CONTEXT)

@@ -7,6 +7,7 @@ silently misaligned array.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -171,6 +172,20 @@ def transition_index() -> tuple[np.ndarray, np.ndarray]:
     return src, dst
 
 
+#: Direction words that start many names ("Nord-Fron", "Sør-Odal"): never a name form of their own.
+_PREFIXES = {"nord", "sor", "midt", "stor", "ovre", "nedre", "vestre", "ostre", "indre", "ytre"}
+_FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ŋ": "n", "đ": "d", "ŧ": "t", "ž": "z", "č": "c", "š": "s"})
+
+
+def normalise_name(text: str) -> str:
+    """A name for matching: lower case, Norwegian and Sámi letters folded (ø -> o, å -> a, æ -> ae,
+    á -> a), spaces collapsed: "Tromsø" and "tromso" match, so do "Guovdageaidnu" forms."""
+    import unicodedata
+
+    low = " ".join(str(text).split()).lower().translate(_FOLD)
+    return "".join(ch for ch in unicodedata.normalize("NFKD", low) if not unicodedata.combining(ch))
+
+
 @dataclass(frozen=True)
 class Regions:
     """The municipalities of a dataset and the counties they belong to.
@@ -212,32 +227,67 @@ class Regions:
             return self.county_names[code]
         return self.names[self.codes.index(code)]
 
+    @functools.cached_property
+    def _names(self) -> dict[str, set]:
+        """Normalised name forms -> every ``(level, code)`` that bears it: each full name, and each
+        language form of SSB's joined names ("Oslo-Oslove", "Guovdageaidnu-Kautokeino") except
+        direction prefixes ("Nord-", "Sør-")."""
+        out: dict[str, set] = {}
+        entries = [("county", c, n) for c, n in self.county_names.items()] + [
+            ("municipality", c, n) for c, n in zip(self.codes, self.names)]
+        for level, code, name in entries:
+            out.setdefault(normalise_name(name), set()).add((level, code))
+            for part in str(name).split("-"):
+                key = normalise_name(part)
+                if len(key) >= 3 and key not in _PREFIXES:
+                    out.setdefault(key, set()).add((level, code))
+        return out
+
+    def _resolve(self, key: str) -> tuple[str, str] | None:
+        """The one region a name form means: a municipality before a county of the same name;
+        None where several municipalities (or, without one, several counties) bear it."""
+        hits = self._names.get(key, set())
+        for level in ("municipality", "county"):
+            at = sorted(c for lv, c in hits if lv == level)
+            if len(at) == 1:
+                return (level, at[0])
+            if len(at) > 1:
+                return None
+        return None
+
     def lookup(self, text: str) -> tuple[str, str] | None:
-        """``("municipality", code)`` or ``("county", code)`` for a code or a name (any case);
-        None if unknown. Municipalities win when a municipality and a county share a name."""
+        """``("municipality", code)`` or ``("county", code)`` for a code or a name in any of its
+        official forms (Norwegian, Sámi, Kven), ignoring case and accents; None if unknown.
+        Municipalities win when a municipality and a county share a name."""
         c = str(text).strip()
         if c in self.codes:
             return ("municipality", c)
         if c in self.counties:
             return ("county", c)
-        low = c.lower()
-        for code, name in zip(self.codes, self.names):
-            if name.lower() == low:
-                return ("municipality", code)
-        for code, name in self.county_names.items():
-            if name.lower() == low:
-                return ("county", code)
-        return None
+        return self._resolve(normalise_name(c))
 
     def suggestions(self, text: str, n: int = 3) -> list[str]:
-        """Codes or names close to ``text`` (for "did you mean ...?")."""
+        """Names (or codes) close to ``text`` (for "did you mean ...?"), without repeats."""
         import difflib
 
-        choices = [*self.codes, *self.names, *self.county_names.values(), *self.counties]
-        return difflib.get_close_matches(str(text), choices, n=n)
+        by_key: dict[str, str] = {}
+        for code, name in [*zip(self.codes, self.names), *self.county_names.items()]:
+            by_key.setdefault(normalise_name(name), name)
+            for part in str(name).split("-"):
+                if self._resolve(normalise_name(part)) is not None:
+                    by_key.setdefault(normalise_name(part), part)
+        for code in [*self.codes, *self.counties]:
+            by_key.setdefault(code.lower(), code)
+        near = difflib.get_close_matches(normalise_name(text), list(by_key), n=n * 2)
+        return list(dict.fromkeys(by_key[k] for k in near))[:n]
 
     def unknown_message(self, text: str, what: str) -> str:
         """``<what> '<text>': no municipality or county with that code or name; did you mean …?``"""
+        same = sorted(c for lv, c in self._names.get(normalise_name(text), set()) if lv == "municipality")
+        if len(same) > 1:
+            where = ", ".join(f"{self.names[self.codes.index(c)]} {c} "
+                              f"({self.county_names.get(self.county_codes[self.codes.index(c)], '')})" for c in same)
+            return f"{what} {text!r}: {len(same)} municipalities match: {where}; give the code"
         near = self.suggestions(text)
         hint = f"; did you mean {', '.join(near)}?" if near else (
             f" (allowed: municipality or county codes or names of the dataset, e.g. {', '.join(self.counties[:3])})")

@@ -210,3 +210,48 @@ def test_oppland_share_moved_to_viken_matches_the_population_file():
     oppland = [c for c, counties in old_counties.items() if counties == {"05"}]  # whole Oppland municipalities
     share = total[["3234", "3236"]].sum() / total[oppland].sum()
     assert share == pytest.approx(RG.targets("05", 2019, "county")["32"], abs=0.002)
+
+
+# --- looking regions up by name ---------------------------------------------------------------------
+def _real_regions():
+    from helsemod_py.data.ssb import read_municipalities
+
+    path = Path(__file__).parents[1] / ".." / "shared" / "data" / "ssb" / "kommuner_2024.csv"
+    if not path.is_file():
+        pytest.skip(f"SSB data not found at {path}")
+    return read_municipalities(path)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("text, want", [
+    ("Oslo", ("municipality", "0301")), ("oslove", ("municipality", "0301")), ("0301", ("municipality", "0301")),
+    ("Innlandet", ("county", "34")), ("Sisdajven", ("county", "34")), ("innlandet-sisdajven", ("county", "34")),
+    ("Kautokeino", ("municipality", "5612")), ("Guovdageaidnu", ("municipality", "5612")),
+    ("Tromso", ("municipality", "5501")), ("ÅLESUND", ("municipality", "1508")), ("Nord-Fron", ("municipality", "3436")),
+    ("Karasjok", ("municipality", "5610")), ("Kárášjohka", ("municipality", "5610")), ("Finnmark", ("county", "56")),
+    ("  Bergen ", ("municipality", "4601")),
+])
+def test_real_names_in_every_official_form(text, want):
+    assert _real_regions().lookup(text) == want
+
+
+@pytest.mark.realdata
+def test_shared_names_ask_for_the_code_and_typos_get_suggestions():
+    regions = _real_regions()
+    for name in ("Herøy", "Våler", "Fron"):
+        assert regions.lookup(name) is None
+        msg = regions.unknown_message(name, "--region")
+        assert "municipalities match" in msg and "give the code" in msg
+    assert "Herøy 1515 (Møre og Romsdal), Herøy 1818 (Nordland-Nordlándda)" in regions.unknown_message("Herøy", "x")
+    msg = regions.unknown_message("Olso", "--region")
+    assert "did you mean Oslo" in msg
+    near = regions.suggestions("Olso")
+    assert len(near) == len(set(near))
+
+
+def test_synthetic_names_suggest_each_name_once():
+    import helsemod_py as hm
+
+    regions = hm.load_dataset().regions
+    assert regions.lookup("oslo") == ("municipality", "K0301")  # municipality before the county of that name
+    assert regions.suggestions("Olso") == ["Oslo"]

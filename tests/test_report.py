@@ -12,6 +12,7 @@ import json
 import re
 import struct
 
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
@@ -328,3 +329,55 @@ def test_errors(tmp_path, runs):
     with pytest.raises(HelsemodError, match="Projection"):
         plot_population_pyramids(rs)
     assert np.isfinite(rs.pivot("gap", "municipality", END).values).all()
+
+
+# --- maps ---------------------------------------------------------------------------------------------
+def test_maps_of_real_municipalities_and_why_the_default_has_none(tmp_path):
+    """Real 2024 codes are mapped from the shipped boundaries (credit on the figure); the synthetic
+    default gets no map and the report says why, in the report's language."""
+    from helpers import make_arrays
+
+    from helsemod_py.data.dataset import Dataset
+    from helsemod_py.report import maps
+    from helsemod_py.report.plots import map_note, plot_maps
+
+    codes = ("0301", "3403", "4601", "5601")
+    regions = D.Regions(codes, ("Oslo", "Hamar", "Bergen", "Alta"), ("03", "34", "46", "56"),
+                        {"03": "Oslo", "34": "Innlandet", "46": "Vestland", "56": "Finnmark"})
+    ds = Dataset(regions, 2024, make_arrays(regions, np.random.default_rng(2)),
+                 {"sex_ratio_at_birth": 1.05, "workforce_migration_factor": 1.0,
+                  "workforce_local_migration_factor": 1.0}).validate()
+    res = hm.project(ds, end_year=2027)
+    assert map_note(res) is None
+    for what in ("gap", "supply_change", "demand_change"):
+        fig = plot_maps(res, lang="en", what=what)
+        w, h = png_size(figure_png(fig))
+        assert w > 600 and h > 400
+        texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+        assert any(maps.CREDIT in t for t in texts)
+        faces = fig.axes[0].collections[0].get_facecolors()
+        assert len(faces) >= 4 and len({tuple(np.round(f, 3)) for f in faces}) > 1
+    html = write_html_report(res, tmp_path / "r.html", lang="en").read_text(encoding="utf-8")
+    assert "Map: the gap as a percentage of demand" in html and "No map" not in html
+    default = hm.project(hm.load_dataset(), end_year=2026)
+    assert "standarddatasettets kommuner er syntetiske" in map_note(default, "nb")
+    html = write_html_report(default, tmp_path / "d.html", lang="nb").read_text(encoding="utf-8")
+    assert "Ingen kart" in html and "Kart: gap" not in html
+    with pytest.raises(HelsemodError, match="No map"):
+        plot_maps(default, lang="en")
+
+
+def test_compact_boundaries_of_a_geojson():
+    from helsemod_py.report.maps import compact_boundaries
+
+    square = [[10.0, 60.0], [10.00001, 60.0], [10.5, 60.0], [10.5, 60.5], [10.0, 60.5], [10.0, 60.0]]
+    gj = {"type": "FeatureCollection", "features": [
+        {"properties": {"kommunenummer": "9999"}, "geometry": {"type": "Polygon", "coordinates": [square]}},
+        {"properties": {"kommunenummer": "9998"}, "geometry": {"type": "MultiPolygon",
+                                                               "coordinates": [[square], [square[:3]]]}}]}
+    out = compact_boundaries(gj, "municipality")
+    assert out["credit"].startswith("©") and sorted(out["regions"]) == ["9998", "9999"]
+    assert len(out["regions"]["9999"][0]) == 5  # the repeated point after rounding is dropped
+    assert len(out["regions"]["9998"]) == 1  # a ring of under four points is dropped
+    with pytest.raises(HelsemodError, match="fylkesnummer"):
+        compact_boundaries(gj, "county")

@@ -478,7 +478,7 @@ def write_html_report(result, out_file, lang: str = "nb", baseline=None, attribu
     ds_hash = getattr(result, "dataset_hash", "") or rs.manifest.get("dataset_hash", "")
     meta = _dataset_meta(rs.dataset, ds_hash, rs.manifest, dataset)
     scenarios = [P._as_rs(baseline).scenario, rs.scenario] if baseline is not None else None
-    text = build_html(rs, lang, tables, figs, rs.manifest, meta, scenarios)
+    text = build_html(rs, lang, tables, figs, rs.manifest, meta, scenarios, note=P.map_note(rs, lang))
     return _write_text_atomic(Path(out_file), text)
 
 
@@ -497,6 +497,7 @@ def report_from_folder(results_dir, out_file=None, lang: str = "nb", region: str
                            others=folder.others, cost_effectiveness=folder.cost_effectiveness)
     figs = P.folder_figures(folder, lang, region=region)
     meta = _dataset_meta(main.dataset, str(folder.manifest.get("dataset_hash", "")), folder.manifest)
-    note = None if main.has_population else L.t("no_population", lang)
+    notes = (None if main.has_population else L.t("no_population", lang), P.map_note(main, lang))
+    note = " ".join(n for n in notes if n) or None
     text = build_html(main, lang, tables, figs, folder.manifest, meta, [r.scenario for r in folder.results], note)
     return _write_text_atomic(out_file, text)

@@ -867,6 +867,76 @@ def plot_attribution_waterfall(attribution, year: int | None = None, lang: str =
 
 
 # ======================================================================================
+# (8) maps
+# ======================================================================================
+def _level_values(rs: ResultSet, level: str, year: int, what: str) -> dict[str, float]:
+    """Per region of ``level``: the gap as % of demand (``gap``), or the % change in supply or
+    demand from the base year (``supply_change``, ``demand_change``), over the sectors the level
+    reports and all groups."""
+    def totals(variable, y):
+        rows = rs._rows(variable, level, y)
+        return rows.groupby("region", sort=False)["value"].sum()
+
+    if what == "gap":
+        gap, dem = totals("gap", year), totals("demand_fte", year)
+        out = 100.0 * gap / dem.where(dem > 0)
+    else:
+        var = "supply_fte" if what == "supply_change" else "demand_fte"
+        first, last = totals(var, rs.base_year), totals(var, year)
+        out = 100.0 * (last / first.where(first > 0) - 1.0)
+    return {str(k): float(v) for k, v in out.items()}
+
+
+def map_note(result, lang: str = "en") -> str | None:
+    """None when the results' municipalities can be mapped; otherwise why not, in ``lang``."""
+    from . import maps
+
+    rs = _as_rs(result)
+    codes = [str(c) for c in rs.long.loc[rs.long["region_level"] == "municipality", "region"].unique()]
+    have = maps.boundaries("municipality")
+    missing = [c for c in codes if c not in have]
+    if not codes:
+        return L.t("no_map_none", lang)
+    if len(missing) == len(codes):
+        return L.t("no_map_synthetic", lang, example=missing[0])
+    return L.t("no_map_missing", lang, n=len(missing), example=missing[0]) if missing else None
+
+
+def plot_maps(result, year: int | None = None, lang: str = "nb", what: str = "gap", boundaries=None) -> Figure:
+    """Choropleth maps: municipalities (left) and counties (right) coloured by ``what`` (``gap``: the
+    gap as % of demand, negative = shortage; ``supply_change`` / ``demand_change``: % change from the
+    base year), one colour scale. Boundaries: Kartverket 2024 (CC BY 4.0), or a file given."""
+    from matplotlib import colormaps
+    from matplotlib.colors import TwoSlopeNorm
+
+    from . import maps
+
+    L.check_lang(lang)
+    rs = _as_rs(result)
+    year = rs.check_year(year)
+    note = map_note(rs)
+    if note:
+        raise HelsemodError(note)
+    panels = [(lv, _level_values(rs, lv, year, what)) for lv in ("municipality", "county") if lv in rs.levels]
+    vals = np.array([v for _, d in panels for v in d.values() if np.isfinite(v)])
+    lim = _nice_limit(float(np.nanpercentile(np.abs(vals), 97))) if len(vals) else 1.0
+    cmap = colormaps["RdBu" if what == "gap" else "PuOr_r"]
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim)
+    fig = _figure(10.0, 7.6, f"{rs.caption(lang)} — {maps.CREDIT}")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (level, values) in zip(axes, panels):
+        maps.draw(ax, values, level, cmap, norm, path=(boundaries or {}).get(level))
+        ax.set_title(L.t(f"map_{level}", lang), fontsize=11, loc="left")
+    sm = __import__("matplotlib.cm", fromlist=["ScalarMappable"]).ScalarMappable(norm=norm, cmap=cmap)
+    bar = fig.colorbar(sm, ax=list(axes), orientation="horizontal", fraction=0.04, pad=0.02, extend="both")
+    bar.set_label(L.t(f"map_{what}_label", lang, y0=rs.base_year, year=year))
+    bar.ax.xaxis.set_major_formatter(_num_formatter(lang))
+    fig.suptitle(L.t(f"map_{what}_title", lang, y0=rs.base_year, year=year), fontsize=13, x=0.01, ha="left",
+                 fontweight="bold")
+    return fig
+
+
+# ======================================================================================
 # Writing all figures
 # ======================================================================================
 def _slug(text: str) -> str:
@@ -894,6 +964,12 @@ def figures(result, lang: str = "nb", baseline=None, attribution=None, region: s
         out.append(("gap_by_county", "fig_county", plot_gap_by_county(rs, year=year, lang=lang)))
     if "municipality" in rs.levels:
         out.append(("gap_heatmap", "fig_heat", plot_gap_heatmap(rs, year=year, lang=lang)))
+        if map_note(rs) is None:
+            out.append(("map_gap", "fig_map_gap", plot_maps(rs, year=year, lang=lang, what="gap")))
+            out.append(("map_supply_change", "fig_map_supply", plot_maps(rs, year=year, lang=lang,
+                                                                         what="supply_change")))
+            out.append(("map_demand_change", "fig_map_demand", plot_maps(rs, year=year, lang=lang,
+                                                                         what="demand_change")))
     pyramid_region_ok = rs.population_by_age is not None and (
         region is None or rs.resolve_region(region) in set(rs.population_by_age["region"]))
     if (rs.projection is not None and "population" in rs.projection.data) or pyramid_region_ok:
