@@ -25,6 +25,7 @@ from scipy.optimize import brentq
 from .. import dims as D
 from .dataset import Dataset
 from .demography import fertility_schedule, mortality_for_life_expectancy
+from .trends import FERTILITY_DAMPING
 
 FACTS_FILE = "default_facts.yaml"
 
@@ -205,11 +206,12 @@ def build_default_dataset() -> Dataset:
 
 def dataset_from_population(regions: D.Regions, population_part: dict, base_year: int, name: str,
                             version: str, meta: dict | None = None, facts: dict | None = None,
-                            sex_ratio_at_birth: float | None = None) -> Dataset:
+                            sex_ratio_at_birth: float | None = None, fertility_damping: float | None = None) -> Dataset:
     """A full dataset for ``regions`` from its population part and the national personnel facts.
 
     ``population_part`` holds ``population``, ``fertility``, ``mortality`` and
-    ``net_migration`` (e.g. from :func:`helsemod_py.data.ssb.population_dataset_part`).
+    ``net_migration``, and may hold ``mortality_decline`` and ``fertility_trend`` (trends
+    damped by ``fertility_damping``; e.g. from :func:`helsemod_py.data.ssb.population_dataset_part`).
     Supply and demand take the national levels of ``default_facts.yaml``; they are spread
     over the regions in proportion to each region's base-year users (synthetic spread).
     """
@@ -301,7 +303,8 @@ def dataset_from_population(regions: D.Regions, population_part: dict, base_year
         base_year=int(base_year),
         arrays=arrays,
         scalars={"sex_ratio_at_birth": float(sex_ratio_at_birth or pf["sex_ratio_at_birth"]["value"]),
-                 "workforce_migration_factor": 1.0},
+                 "workforce_migration_factor": 1.0,
+                 "fertility_damping": float(FERTILITY_DAMPING if fertility_damping is None else fertility_damping)},
         name=name,
         version=version,
         meta=meta,
