@@ -62,6 +62,14 @@ EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
     "standard_growth_unit.yaml": (3, "assumptions.standard_growth.unit", [
         "'%' is not the unit of standard_growth", "(allowed: '/1 per year')"]),
     "end_year_out_of_range.yaml": (3, "assumptions.end_year", ["2075 must be at most 2050"]),
+    "mortality_typo.yaml": (3, "assumptions.mortality", [
+        "unknown assumption 'trnd'", "(allowed: constant, trend, external)", "did you mean 'trend'?"]),
+    "mortality_scale_out_of_range.yaml": (4, "assumptions.mortality.scale", ["5 must be at most 3"]),
+    "mortality_external_without_file.yaml": (3, "assumptions.mortality.file", [
+        "missing (external needs file: PATH.csv)"]),
+    "fertility_damping_without_trend.yaml": (5, "assumptions.fertility.damping", [
+        "only allowed with assumption: trend (got constant)"]),
+    "fertility_damping_out_of_range.yaml": (5, "assumptions.fertility.damping", ["1.5 must be at most 1"]),
     # --- operations --------------------------------------------------------------------
     "two_operations.yaml": (3, "measures[0]", ["give exactly one of multiply, add, set (found 2: multiply, add)"]),
     "no_operation.yaml": (3, "measures[0]", ["give exactly one of multiply, add, set (found none)"]),
