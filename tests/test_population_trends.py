@@ -125,8 +125,11 @@ def test_fertility_trend_is_recovered_and_damped():
     fit = TR.fit_fertility_trend(hist, ssb.fertility_shape(), q0[:, 0])
     np.testing.assert_allclose(fit.levels, 1.6 * np.exp(FERT_RATE * np.arange(15)), rtol=1e-9)
     assert fit.rate == pytest.approx(FERT_RATE, rel=1e-9) and fit.window == TR.FERTILITY_WINDOW
-    assert fit.level_at(2015) == pytest.approx(fit.levels[-1] * np.exp(FERT_RATE))
-    assert fit.rate_at(2015) == pytest.approx(FERT_RATE * TR.FERTILITY_DAMPING)
+    phi = TR.FERTILITY_DAMPING  # damping starts after the last observed year (2014 -> 2015)
+    assert fit.level_at(2014) == fit.levels[-1] and fit.rate_at(2014) == pytest.approx(FERT_RATE * phi)
+    assert fit.level_at(2015) == pytest.approx(fit.levels[-1] * np.exp(FERT_RATE * phi))
+    assert fit.level_at(2017) == pytest.approx(fit.levels[-1] * np.exp(FERT_RATE * (phi + phi**2 + phi**3)))
+    assert fit.rate_at(2015) == pytest.approx(FERT_RATE * phi**2)
     est = ssb.estimate_population(hist, 2015, 2005, 2015)
     assert est.arrays["fertility"][0].sum() == pytest.approx(fit.level_at(2015), rel=1e-3)
     assert est.arrays["fertility_trend"][0] == pytest.approx(fit.rate_at(2015))
@@ -261,7 +264,7 @@ def test_older_dataset_folders_load_without_trends(small_dataset, tmp_path):
     (folder / "dataset.yaml").write_text(yaml.safe_dump(meta))
     old = Dataset.load(folder)
     assert not old["mortality_decline"].any() and not old["fertility_trend"].any()
-    assert old.scalars["fertility_damping"] == 0.7
+    assert old.scalars["fertility_damping"] == 0.5
     inp = build_inputs(old, 2030)
     assert inp.mortality.strides[0] == 0 and inp.fertility.strides[0] == 0  # constant rates, no copies
 

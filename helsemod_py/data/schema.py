@@ -121,7 +121,7 @@ SCALARS: dict[str, tuple[str, float, float, str]] = {
                           "year: 1 = a straight trend, 0 = one year of change."),
 }
 #: Value of a scalar a dataset leaves out (older dataset folders).
-SCALAR_DEFAULTS: dict[str, float] = {"fertility_damping": 0.7}
+SCALAR_DEFAULTS: dict[str, float] = {"fertility_damping": 0.5}
 
 
 def coords(spec: ParamSpec, dim: str, region_codes) -> tuple:

@@ -34,7 +34,7 @@ toward the nation with credibility weight ``E / (E + k)`` (``E`` expected deaths
 Its trend is the least-squares slope of its logarithm over the last :data:`FERTILITY_WINDOW`
 years, damped by :data:`FERTILITY_DAMPING` each further year (the long-run change is
 ``slope · φ / (1 − φ)``). Window and damping were chosen by rolling-origin forecasts of the
-national series 1986–2019 (origins 1996–2014, five years ahead; see docs/methodology.md).
+national series 1986–2019 (origins 1996–2013, five years ahead; benchmarks/backtest_population.md).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ DECLINE_LIMITS = (-0.01, 0.05)  #: /1 per year; the smoothed rates of decline ar
 K_MORTALITY = 200.0  #: expected deaths; credibility constant of regional relative mortality
 THETA_LIMITS = (0.5, 2.0)  #: relative mortality of a region is held within
 FERTILITY_WINDOW = 5  #: years; the fertility trend is the slope over this many last years
-FERTILITY_DAMPING = 0.7  #: /1; each further year keeps this share of the previous year's change
+FERTILITY_DAMPING = 0.5  #: /1; each further year keeps this share of the previous year's change
 MIN_TREND_YEARS = 3  #: transitions (years of change) needed to fit a trend
 
 
@@ -241,7 +241,8 @@ def _relative_mortality(pop, county, level, trend, steps, ref, k) -> np.ndarray:
 @dataclass(frozen=True)
 class FertilityTrend:
     """Effective total fertility ``levels`` (children per woman) of the step ``years`` and its damped
-    trend: log change ``rate`` (/1 per year) at the last year, ``damping`` (/1) each further year."""
+    trend: the slope ``rate`` (/1 per year) of log fertility at the last year ``L``; the change from
+    year ``L + n - 1`` to ``L + n`` is ``rate · damping^n``."""
 
     years: np.ndarray
     levels: np.ndarray
@@ -258,11 +259,12 @@ class FertilityTrend:
                 raise ImportDataError(f"fertility trend: year {year} not in {self.years[0]}-{last}")
             return float(self.levels[hits[0]])
         ahead = year - last
-        return float(self.levels[-1] * np.exp(self.rate * damped_sum(self.damping, ahead + 1)[-1]))
+        return float(self.levels[-1] * np.exp(self.rate * self.damping * damped_sum(self.damping, ahead + 1)[-1]))
 
     def rate_at(self, year: int) -> float:
-        """Log change of fertility from the step of ``year`` to the next (/1 per year)."""
-        return float(self.rate * self.damping ** max(year - int(self.years[-1]), 0))
+        """Log change of fertility from the step of ``year`` to the next (/1 per year), for a year
+        from the last observed one on."""
+        return float(self.rate * self.damping ** (max(year - int(self.years[-1]), 0) + 1))
 
     def describe(self) -> dict:
         return {
