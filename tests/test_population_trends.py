@@ -277,3 +277,14 @@ def test_trend_parameters_out_of_range_are_one_line_errors(small_dataset, tmp_pa
         Dataset.load(folder)
     assert info.value.problems == ["mortality_decline.csv: column 'value': 0.2 at region=0102, sex=male, age=80 is "
                                    "above 0.1 (allowed -0.05 to 0.1 /1 per year)"]
+
+
+def test_a_short_history_gives_constant_rates_and_says_so():
+    hist, _, _ = _history(n_years=3)
+    est = ssb.estimate_population(hist, 2002, 2000, 2002)
+    assert not est.arrays["mortality_decline"].any() and not est.arrays["fertility_trend"].any()
+    meta = est.describe()
+    assert meta["default_assumption"] == "constant"
+    assert meta["mortality"]["method"].startswith("none: the history 2000-2002 is too short for a trend")
+    with pytest.raises(ImportDataError, match="need at least 4 years"):  # asked for explicitly: an error
+        ssb.estimate_population(hist, 2002, 2000, 2002, trend_first_year=2000)

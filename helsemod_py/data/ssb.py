@@ -510,7 +510,9 @@ class PopulationEstimate:
                        f"{self.years[0]}-{self.years[1]} (cohort losses), younger ages Gompertz-Makeham shape; "
                        "regional relative mortality shrunk toward county and nation; moved to the base year "
                        "by the trend")
-        return {"mortality": m, "fertility": self.fertility_trend_fit.describe(), "default_assumption": "trend"}
+        trend = not (self.mortality_trend.note and self.fertility_trend_fit.note)
+        return {"mortality": m, "fertility": self.fertility_trend_fit.describe(),
+                "default_assumption": "trend" if trend else "constant"}
 
 
 def estimate_population(history: PopulationHistory, base_year: int, first_year: int, last_year: int,
@@ -524,14 +526,18 @@ def estimate_population(history: PopulationHistory, base_year: int, first_year: 
     year) to ``last_year``; levels, regional mortality, fertility and net migration from
     ``history`` over ``first_year..last_year``. The model schedule with life expectancy
     ``e0_male``/``e0_female`` gives the age shape of mortality below :data:`~.trends.MIN_AGE`.
+    A national history under five years gives no trends (constant rates, said in the
+    metadata), unless ``trend_first_year`` asked for one (then it is an error).
     Net migration is the residual of each year's cohort change after that year's deaths.
     """
     from . import trends as TR
 
     young = mortality_from_life_expectancy(e0_male, e0_female)
     nat = national if national is not None else history
-    m_trend = TR.fit_mortality_trend(nat, trend_first_year, last_year)
-    f_trend = TR.fit_fertility_trend(nat, fertility_shape(), young[:, 0], trend_first_year, last_year)
+    short_ok = trend_first_year is None  # a short history gives constant rates unless a trend was asked for
+    m_trend = TR.fit_mortality_trend(nat, trend_first_year, last_year, allow_short=short_ok)
+    f_trend = TR.fit_fertility_trend(nat, fertility_shape(), young[:, 0], trend_first_year, last_year,
+                                     allow_short=short_ok)
     levels = TR.estimate_mortality(history, first_year, last_year, m_trend, young, k=shrink.k_mortality)
     q_steps = levels.steps(first_year, last_year)
     fertility, migration = estimate_population_rates(history, first_year, last_year, q_steps, shrink)
@@ -608,6 +614,10 @@ def dataset_from_ssb(population_csv, municipalities_csv, base_year: int | None =
     trends = est.describe()
     trends["source"] = f"SSB 07459: {trend_source}"
     m_years, f_years = trends["mortality"]["years"], trends["fertility"]["slope_years"]
+    f_source = (f"damped trend of national effective fertility {f_years[0]}-{f_years[1]} (SSB 07459, {trend_source})"
+                if f_years else trends["fertility"]["method"])
+    m_source = (f"age-specific log-linear trends of national death probabilities {m_years[0]}-{m_years[1]} "
+                f"(SSB 07459, {trend_source}), smoothed" if not est.mortality_trend.note else est.mortality_trend.note)
     meta = {
         "description": f"Population of {len(regions)} real municipalities from SSB 07459 ({first_year}-{base_year}); "
                        "personnel supply and demand at national default levels spread by base-year users "
@@ -621,15 +631,12 @@ def dataset_from_ssb(population_csv, municipalities_csv, base_year: int | None =
             "fertility": {"source": f"effective fertility of {base_year}: regional level estimated from SSB 07459 "
                                     f"{first_year}-{base_year}, national level of the last year moved by the trend",
                           "synthetic": False},
-            "fertility_trend": {"source": f"damped trend of national effective fertility {f_years[0]}-{f_years[1]} "
-                                          f"(SSB 07459, {trend_source})", "synthetic": False},
+            "fertility_trend": {"source": f_source, "synthetic": False},
             "mortality": {"source": f"death probabilities of {base_year}: cohort losses at ages 75+ in SSB 07459 "
                                     f"{first_year}-{base_year} moved by the trend, regions shrunk toward county and "
                                     f"nation; Gompertz-Makeham shape below 75 (e0 {E0_MALE}/{E0_FEMALE})",
                           "synthetic": False},
-            "mortality_decline": {"source": f"age-specific log-linear trends of national death probabilities "
-                                            f"{m_years[0]}-{m_years[1]} (SSB 07459, {trend_source}), smoothed",
-                                  "synthetic": False},
+            "mortality_decline": {"source": m_source, "synthetic": False},
             "net_migration": {"source": f"residual cohort change in SSB 07459 {first_year}-{base_year} after each "
                                         "year's deaths, shrunk toward county and nation", "synthetic": False},
         },

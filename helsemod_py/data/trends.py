@@ -100,13 +100,21 @@ def _national(history) -> np.ndarray:
     return history.population.sum(axis=1)
 
 
-def _window(history, first_year: int | None, last_year: int | None, what: str):
+def _window(history, first_year: int | None, last_year: int | None, what: str, allow_short: bool = False):
+    """The history ``first_year..last_year``, and whether it is long enough for a trend (an error
+    unless ``allow_short``)."""
     first = int(history.years[0]) if first_year is None else int(first_year)
     last = int(history.years[-1]) if last_year is None else int(last_year)
-    if last - first < MIN_TREND_YEARS:
+    long_enough = last - first >= MIN_TREND_YEARS
+    if not long_enough and not allow_short:
         raise ImportDataError(f"{what}: years {first}-{last}: need at least {MIN_TREND_YEARS + 1} years of "
                               f"population (allowed: {history.years[0]}-{history.years[-1]})")
-    return history.between(first, last)
+    return history.between(first, last), long_enough
+
+
+def _too_short(sub) -> str:
+    return (f"none: the history {sub.years[0]}-{sub.years[-1]} is too short for a trend (at least "
+            f"{MIN_TREND_YEARS + 1} years needed); rates are constant")
 
 
 # --- mortality ---------------------------------------------------------------------------------
@@ -120,9 +128,12 @@ class MortalityTrend:
     last_year: int
     min_age: int = MIN_AGE
     halfwidth: int = TREND_HALFWIDTH
+    note: str = ""  #: why there is no trend, where there is none
 
     def describe(self) -> dict:
         """Plain-data summary for dataset metadata (rates in % a year at chosen ages)."""
+        if self.note:
+            return {"method": self.note, "years": [self.first_year, self.last_year]}
         ages = (self.min_age, 80, 85, 90, 95, 100)
         return {
             "method": "age-specific log-linear trends of national death probabilities from cohort losses "
@@ -135,9 +146,17 @@ class MortalityTrend:
 
 
 def fit_mortality_trend(history, first_year: int | None = None, last_year: int | None = None,
-                        min_age: int = MIN_AGE, halfwidth: int = TREND_HALFWIDTH) -> MortalityTrend:
-    """Rates of mortality decline by sex and age from a population history (summed to the nation)."""
-    sub = _window(history, first_year, last_year, "mortality trend")
+                        min_age: int = MIN_AGE, halfwidth: int = TREND_HALFWIDTH,
+                        allow_short: bool = False) -> MortalityTrend:
+    """Rates of mortality decline by sex and age from a population history (summed to the nation).
+
+    A history under :data:`MIN_TREND_YEARS` + 1 years is an error, or with ``allow_short`` gives
+    no decline (and says so in :meth:`MortalityTrend.describe`).
+    """
+    sub, long_enough = _window(history, first_year, last_year, "mortality trend", allow_short)
+    if not long_enough:
+        return MortalityTrend(np.zeros((len(D.SEXES), len(D.AGES))), int(sub.years[0]), int(sub.years[-1]),
+                              min_age, halfwidth, _too_short(sub))
     exposure, survivors = departures(_national(sub))  # [Y-1, S, A-1]
     deaths = np.maximum(exposure - survivors, 0.0)
     q = np.clip(np.divide(deaths, exposure, out=np.zeros_like(deaths), where=exposure > 0), 1e-6, 0.999)
@@ -249,6 +268,7 @@ class FertilityTrend:
     rate: float
     damping: float
     window: int
+    note: str = ""  #: why there is no trend, where there is none
 
     def level_at(self, year: int) -> float:
         """Effective total fertility of the step from ``year`` (observed, or extrapolated by the trend)."""
@@ -267,6 +287,9 @@ class FertilityTrend:
         return float(self.rate * self.damping ** (max(year - int(self.years[-1]), 0) + 1))
 
     def describe(self) -> dict:
+        if self.note:
+            return {"method": self.note, "years": [int(self.years[0]), int(self.years[-1]) + 1],
+                    "slope_years": [], "last_level": round(float(self.levels[-1]), 3)}
         return {
             "method": f"effective total fertility (children aged 0 per woman-year of the fixed age pattern) per "
                       f"year; least-squares slope of its logarithm over the last {self.window} years, damped by "
@@ -294,11 +317,15 @@ def effective_fertility(pop: np.ndarray, shape, infant_q) -> np.ndarray:
 
 
 def fit_fertility_trend(history, shape, infant_q, first_year: int | None = None, last_year: int | None = None,
-                        window: int = FERTILITY_WINDOW, damping: float = FERTILITY_DAMPING) -> FertilityTrend:
-    """Effective fertility per year and its damped trend from a history (summed to the nation)."""
-    sub = _window(history, first_year, last_year, "fertility trend")
+                        window: int = FERTILITY_WINDOW, damping: float = FERTILITY_DAMPING,
+                        allow_short: bool = False) -> FertilityTrend:
+    """Effective fertility per year and its damped trend from a history (summed to the nation);
+    a short history as in :func:`fit_mortality_trend`."""
+    sub, long_enough = _window(history, first_year, last_year, "fertility trend", allow_short)
     levels = effective_fertility(_national(sub), shape, infant_q)
     years = sub.years[:-1]
+    if not long_enough:
+        return FertilityTrend(years, levels, 0.0, float(damping), 0, _too_short(sub))
     n = min(window, len(years))
     rate = float(np.polyfit(years[-n:].astype(float), np.log(levels[-n:]), 1)[0])
     return FertilityTrend(years, levels, rate, float(damping), n)

@@ -14,6 +14,38 @@ COLUMNS = ("region", "year", "sex", "age", "value")
 _MAX_SHOWN = 5
 
 
+def _read_csv(path, what: str) -> tuple[pd.DataFrame, str]:
+    """A CSV read as text, and the file's name for messages; a missing or unreadable file is one line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: {what} file not found")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False), path.name
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a file problem
+        raise ScenarioError(f"{path.name}: cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def _numbers(frame: pd.DataFrame, columns, label: str) -> tuple[dict, list[str]]:
+    """The columns as numbers (NaN where not), and one line per cell that is not a number."""
+    nums = {c: pd.to_numeric(frame[c], errors="coerce") for c in columns}
+    problems = [f"{label}: row {i + 2}: column {c!r}: {frame[c].iloc[i]!r} is not a number"
+                for c, num in nums.items() for i in np.flatnonzero(num.isna().to_numpy())[:_MAX_SHOWN]]
+    return nums, problems
+
+
+def _codes(frame: pd.DataFrame, lookups: dict, label: str) -> tuple[dict, list[str]]:
+    """Positions of each code column's values (``lookups``: column -> code -> position), and one
+    line per unknown code with the allowed codes."""
+    idx, problems = {}, []
+    for col, lookup in lookups.items():
+        pos = frame[col].map(lookup)
+        bad = list(dict.fromkeys(frame[col][pos.isna()]))
+        allowed = ", ".join(lookup) if len(lookup) <= 10 else "the region codes of the dataset"
+        problems += [f"{label}: column {col!r}: unknown code {v!r} (allowed: {allowed})" for v in bad[:_MAX_SHOWN]]
+        idx[col] = pos
+    return idx, problems
+
+
 def read_population_projection(path, dataset, years) -> np.ndarray:
     """Persons ``[years, regions, sexes, ages]`` from a long CSV for the dataset's regions.
 
@@ -21,24 +53,12 @@ def read_population_projection(path, dataset, years) -> np.ndarray:
     ``years``, sexes male/female, ages 0..105 (105 = 105+). Rows for other years are
     ignored. Problems are reported one per line naming the file, row, column and value.
     """
-    path = Path(path)
-    label = path.name
-    if not path.is_file():
-        raise ScenarioError(f"{path}: population projection file not found")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a file problem
-        raise ScenarioError(f"{label}: cannot be read ({type(exc).__name__}: {exc})") from None
+    frame, label = _read_csv(path, "population projection")
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise ScenarioError(f"{label}: missing column(s) {', '.join(missing)} (need {', '.join(COLUMNS)})")
-    problems = []
-    value = pd.to_numeric(frame["value"], errors="coerce")
-    year = pd.to_numeric(frame["year"], errors="coerce")
-    age = pd.to_numeric(frame["age"], errors="coerce")
-    for col, num in (("value", value), ("year", year), ("age", age)):
-        for i in np.flatnonzero(num.isna().to_numpy())[:_MAX_SHOWN]:
-            problems.append(f"{label}: row {i + 2}: column {col!r}: {frame[col].iloc[i]!r} is not a number")
+    nums, problems = _numbers(frame, ("value", "year", "age"), label)
+    value, year, age = nums["value"], nums["year"], nums["age"]
     for i in np.flatnonzero((value < 0).to_numpy())[:_MAX_SHOWN]:
         problems.append(f"{label}: row {i + 2}: column 'value': {frame['value'].iloc[i]} is negative")
     if problems:
@@ -49,13 +69,8 @@ def read_population_projection(path, dataset, years) -> np.ndarray:
         "region": {c: i for i, c in enumerate(dataset.regions.codes)},
         "sex": {s: i for i, s in enumerate(D.SEXES)},
     }
-    idx = {}
-    for col, lookup in lookups.items():
-        pos = frame[col].map(lookup)
-        bad = list(dict.fromkeys(frame[col][pos.isna()]))
-        allowed = ", ".join(lookup) if len(lookup) <= 10 else "the region codes of the dataset"
-        problems += [f"{label}: column {col!r}: unknown code {v!r} (allowed: {allowed})" for v in bad[:_MAX_SHOWN]]
-        idx[col] = pos
+    idx, unknown = _codes(frame, lookups, label)
+    problems += unknown
     bad_age = sorted(set(age[(age < 0) | (age > D.MAX_AGE)]))
     problems += [f"{label}: column 'age': {a} is outside 0..{D.MAX_AGE}" for a in bad_age[:_MAX_SHOWN]]
     if problems:
@@ -110,27 +125,17 @@ def read_rate_file(path, dataset, step_years, kind: str) -> np.ndarray:
     ignored. Problems are one line each, naming the file, the column and the allowed values.
     """
     columns, (a_lo, a_hi), (v_lo, v_hi), unit = RATE_FILES[kind]
-    path = Path(path)
-    label = path.name
-    if not path.is_file():
-        raise ScenarioError(f"{path}: {kind} file not found")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a file problem
-        raise ScenarioError(f"{label}: cannot be read ({type(exc).__name__}: {exc})") from None
+    frame, label = _read_csv(path, kind)
     missing = [c for c in columns if c not in frame.columns]
     extra = [c for c in frame.columns if c not in columns + ("region",)]
     if missing or extra:
         raise ScenarioError([f"{label}: missing column {c!r} (need {', '.join(columns)}; optional region)"
                              for c in missing]
                             + [f"{label}: unknown column {c!r} (allowed: {', '.join(columns)}, region)" for c in extra])
-    nums = {c: pd.to_numeric(frame[c], errors="coerce") for c in ("year", "age", "value")}
-    problems = []
-    for col, num in nums.items():
-        for i in np.flatnonzero(num.isna().to_numpy())[:_MAX_SHOWN]:
-            problems.append(f"{label}: row {i + 2}: column {col!r}: {frame[col].iloc[i]!r} is not a number")
-        frac = np.flatnonzero((num.notna() & (num != num.round())).to_numpy()) if col != "value" else []
-        for i in frac[:_MAX_SHOWN]:
+    nums, problems = _numbers(frame, ("year", "age", "value"), label)
+    for col in ("year", "age"):
+        num = nums[col]
+        for i in np.flatnonzero((num.notna() & (num != num.round())).to_numpy())[:_MAX_SHOWN]:
             problems.append(f"{label}: row {i + 2}: column {col!r}: {frame[col].iloc[i]!r} is not a whole number")
     if problems:
         raise ScenarioError(problems)
@@ -153,13 +158,8 @@ def read_rate_file(path, dataset, step_years, kind: str) -> np.ndarray:
     if "region" in frame.columns:
         lookups["region"] = {c: i for i, c in enumerate(dataset.regions.codes)}
     keep = year.isin(step_years).to_numpy()
-    idx = {}
-    for col, lookup in lookups.items():
-        pos = frame[col].map(lookup)
-        bad = list(dict.fromkeys(frame[col][pos.isna()]))
-        allowed = ", ".join(lookup) if len(lookup) <= 10 else "the region codes of the dataset"
-        problems += [f"{label}: column {col!r}: unknown code {v!r} (allowed: {allowed})" for v in bad[:_MAX_SHOWN]]
-        idx[col] = pos
+    idx, unknown = _codes(frame, lookups, label)
+    problems += unknown
     if problems:
         raise ScenarioError(problems)
     n_reg = len(dataset.regions) if "region" in frame.columns else 1
