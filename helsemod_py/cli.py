@@ -747,6 +747,12 @@ def data_build(import_dir, population_csv, municipalities_csv, base_year, first_
         ds = calibrate_from_file(ds, kostra_csv, year=kostra_year)
     ds.save(out_dir, force=force)
     click.echo(f"wrote {out_dir}: {ds!r}")
+    trends = ds.meta.get("population_trends")
+    if trends:
+        m, f = trends["mortality"], trends["fertility"]
+        slope = f"{f['slope_years'][0]}-{f['slope_years'][1]}" if f.get("slope_years") else "none"
+        click.echo(f"trends ({trends['source']}): mortality decline {m['years'][0]}-{m['years'][1]}, fertility "
+                   f"slope {slope}; default assumption: {trends['default_assumption']}")
 
 
 @data.command("check", context_settings=CONTEXT)

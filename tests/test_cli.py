@@ -322,6 +322,8 @@ def test_data_import_and_build_from_import(runner, tmp_path):
     res = runner.invoke(main, ["data", "build", "--from-import", str(imp), "--national", national, "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "population 5,550,203" in res.output
+    assert ("trends (SSB 07459: population_norway_age_sex_1986_2024.csv): mortality decline 1986-2024, "
+            "fertility slope 2019-2023; default assumption: trend") in res.output
     meta = yaml.safe_load((out / "dataset.yaml").read_text())
     assert meta["population_trends"]["mortality"]["years"] == [1986, 2024]
     assert meta["sources"]["national_population"] == "population_norway_age_sex_1986_2024.csv"
