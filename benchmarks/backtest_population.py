@@ -339,7 +339,8 @@ def markdown(summary: pd.DataFrame, errors: pd.DataFrame, comparison: pd.DataFra
     if choice is not None:
         lines += _fertility_choice_lines(choice)
     lines += ["", "## Verdict", ""]
-    lines += [f"- {name}: {'met' if ok else 'NOT met'}" for name, ok in targets_met(summary, errors, comparison).items()]
+    met = targets_met(summary, errors, comparison)
+    lines += [f"- {name}: {'met' if ok else 'NOT met'}" for name, ok in met.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -360,7 +361,8 @@ def _plain_summary(summary: pd.DataFrame, errors: pd.DataFrame, comparison: pd.D
         gap = lambda m, a, g: 100 * (c.loc[(m, a, g), "ours"] / c.loc[(m, a, g), "ssb"] - 1)  # noqa: E731
         lines.append(f"- **Tracks SSB's main alternative for the oldest much better in 2035**: 80+ "
                      f"{gap('previous', 'nation', '80+'):+.1f} % → {gap('trend', 'nation', '80+'):+.1f} % (nation) and "
-                     f"{gap('previous', 'Telemark', '80+'):+.1f} % → {gap('trend', 'Telemark', '80+'):+.1f} % (Telemark); "
+                     f"{gap('previous', 'Telemark', '80+'):+.1f} % → {gap('trend', 'Telemark', '80+'):+.1f} % "
+                     "(Telemark); "
                      f"90+ {gap('previous', 'nation', '90+'):+.1f} % → {gap('trend', 'nation', '90+'):+.1f} % and "
                      f"{gap('previous', 'Telemark', '90+'):+.1f} % → {gap('trend', 'Telemark', '90+'):+.1f} %.")
     lines += [f"- **Does not beat the previous method (or constant rates) for 90+ over 2019–2024**: "
@@ -368,19 +370,21 @@ def _plain_summary(summary: pd.DataFrame, errors: pd.DataFrame, comparison: pd.D
               "carries the improvement of 1986–2019 through 2022, a year of excess deaths at old ages (about 10 % "
               "above the trend at 85–95), which the held-constant rates happen to absorb.",
               f"- **Does not beat the previous method at municipality level** for 80+ and 90+ "
-              f"({mean('municipality', '80+', 'trend'):.2f} % against {mean('municipality', '80+', 'previous'):.2f} %): "
+              f"({mean('municipality', '80+', 'trend'):.2f} % against "
+              f"{mean('municipality', '80+', 'previous'):.2f} %): "
               "there the error is the migration of a few old people in small places, not mortality.",
               "- **Does not beat naive growth for the total population** of the nation and the counties: no method "
               "estimated on 2015–2019 foresaw the immigration of 2022–2023."]
     if comparison is not None:
         t = comparison[(comparison.origin == 2024) & (comparison.method == "trend") & (comparison.area == "Telemark")
                        & (comparison.group == "90+")].set_index("year")
-        ours, ref = 100 * (t.loc[2035, "ours"] / t.loc[2024, "ours"] - 1), 100 * (t.loc[2035, "ssb"] / t.loc[2024, "ssb"] - 1)
+        ours = 100 * (t.loc[2035, "ours"] / t.loc[2024, "ours"] - 1)
+        ref = 100 * (t.loc[2035, "ssb"] / t.loc[2024, "ssb"] - 1)
         ahead = 100 * (t.loc[2024, "ssb"] / t.loc[2024, "ours"] - 1)
         lines.append(f"- **Telemark's 90+ stays {-gap('trend', 'Telemark', '90+'):.0f} % below SSB in 2035**: it grows "
                      f"{ours:.0f} % from 2024 against SSB's {ref:.0f} %; SSB assumes faster gains in life expectancy "
-                     f"than the 1986–2024 trend, and its 2022 projection already had {ahead:.0f} % more people aged 90+ "
-                     "in Telemark in 2024 than there were.")
+                     f"than the 1986–2024 trend, and its 2022 projection already had {ahead:.0f} % more people "
+                     "aged 90+ in Telemark in 2024 than there were.")
     return lines + [""]
 
 

@@ -334,7 +334,8 @@ FIELD_DOCS = {
                    "entries and assumptions come first; an entry here with the same `id` replaces one there; "
                    "assumptions given here override. Cycles are refused.",
         "reference": "Source of the scenario as a whole.",
-        "assumptions": "Overrides of baseline assumptions: horizon, standard growth, population driver, mortality and fertility.",
+        "assumptions": "Overrides of baseline assumptions: horizon, standard growth, population driver, mortality "
+                       "and fertility.",
         "measures": "The measures, each changing one parameter. Ids must be unique (with the uncertainty "
                     "entries).",
         "uncertainty": "Uncertain parameters, drawn per Monte Carlo draw (`helsemod run --draws`) or per "

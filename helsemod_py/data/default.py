@@ -354,6 +354,7 @@ def dataset_from_population(regions: D.Regions, population_part: dict, base_year
 def _metadata(facts) -> dict:
     """Description, sources and synthetic flags of the default dataset's parameters."""
     syn = "synthetic"
+    improvement = facts["population"]["mortality_improvement"]
     src = {
         "population": (syn, "national total SSB 07459 (1 Jan 2024); county totals rounded from SSB 07459; "
                             "municipalities and age profiles synthetic"),
@@ -362,8 +363,8 @@ def _metadata(facts) -> dict:
                       pf_ref(facts, "life_expectancy_female") + "; Gompertz-Makeham shape with the slope that gives "
                       + pf_ref(facts, "deaths_last_year")),
         "mortality_decline": ("fact", "yearly gains in life expectancy: "
-                              + facts["population"]["mortality_improvement"]["life_expectancy_gain"]["reference"]
-                              + "; by age: " + facts["population"]["mortality_improvement"]["oldest_share"]["reference"]),
+                              + improvement["life_expectancy_gain"]["reference"] + "; by age: "
+                              + improvement["oldest_share"]["reference"]),
         "fertility_trend": ("assumption", pf_ref(facts, "fertility_trend")),
         "net_migration": (syn, "national level assumption near SSB MMMM; regional urbanisation synthetic"),
         "base_demand_fte": (syn, "national FTE from the personnel facts plus NAV vacancies; service split "

@@ -598,8 +598,8 @@ def build_dataset(import_dir, municipalities=None, base_year: int | None = None,
     """A :class:`~helsemod_py.data.dataset.Dataset` from an import folder (:func:`import_files`):
     :func:`~helsemod_py.data.ssb.dataset_from_ssb` on its ``population.csv`` and municipality
     list (``municipalities``, else the folder's ``municipalities.csv``; trends from
-    ``national_csv`` where given), calibrated with its KOSTRA panel where there is one. The import manifest is recorded in the dataset's metadata.
-    The caller saves it (``dataset.save(out_dir, force=...)``, atomic).
+    ``national_csv`` where given), calibrated with its KOSTRA panel where there is one. The
+    import manifest is recorded in the dataset's metadata. The caller saves it (``dataset.save(out_dir, force=...)``, atomic).
     """
     from .ssb import dataset_from_ssb
 

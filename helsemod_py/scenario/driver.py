@@ -167,9 +167,10 @@ def read_rate_file(path, dataset, step_years, kind: str) -> np.ndarray:
     ages = np.arange(a_lo, a_hi + 1)
     shape = (len(step_years), n_reg, sexes, len(ages))
     year_pos = {y: i for i, y in enumerate(step_years)}
+    zeros = np.zeros(int(keep.sum()), dtype=int)
     flat = np.ravel_multi_index((year[keep].map(year_pos).to_numpy(),
-                                 idx["region"][keep].to_numpy().astype(int) if "region" in idx else np.zeros(keep.sum(), int),
-                                 idx["sex"][keep].to_numpy().astype(int) if "sex" in idx else np.zeros(keep.sum(), int),
+                                 idx["region"][keep].to_numpy().astype(int) if "region" in idx else zeros,
+                                 idx["sex"][keep].to_numpy().astype(int) if "sex" in idx else zeros,
                                  age[keep].to_numpy() - a_lo), shape)
     uniq, counts = np.unique(flat, return_counts=True)
     names = ["year", "region", "sex", "age"]
@@ -185,8 +186,8 @@ def read_rate_file(path, dataset, step_years, kind: str) -> np.ndarray:
     if len(uniq) < np.prod(shape):
         have = np.zeros(int(np.prod(shape)), dtype=bool)
         have[uniq] = True
-        need = "every " + ", ".join(["year " + span] + (["region"] if n_reg > 1 else []) + (["sex"] if sexes > 1 else [])
-                                    + [f"age {a_lo}-{a_hi}"])
+        parts = ["year " + span] + (["region"] if n_reg > 1 else []) + (["sex"] if sexes > 1 else [])
+        need = "every " + ", ".join(parts + [f"age {a_lo}-{a_hi}"])
         raise ScenarioError(f"{label}: {int((~have).sum())} missing row(s), first {cell(np.flatnonzero(~have)[0])} "
                             f"(the file needs {need})")
     rates = np.empty(int(np.prod(shape)))
