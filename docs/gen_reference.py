@@ -334,8 +334,8 @@ FIELD_DOCS = {
                    "entries and assumptions come first; an entry here with the same `id` replaces one there; "
                    "assumptions given here override. Cycles are refused.",
         "reference": "Source of the scenario as a whole.",
-        "assumptions": "Overrides of baseline assumptions: horizon, standard growth, population driver, coverage "
-                       "trend, healthier ageing, staff-mix trend.",
+        "assumptions": "Overrides of baseline assumptions: horizon, standard growth, population driver, mortality "
+                       "and fertility, coverage trend, healthier ageing, staff-mix trend.",
         "measures": "The measures, each changing one parameter. Ids must be unique (with the uncertainty "
                     "entries).",
         "uncertainty": "Uncertain parameters, drawn per Monte Carlo draw (`helsemod run --draws`) or per "
@@ -360,6 +360,36 @@ FIELD_DOCS = {
         "staff_mix_trend": "Mapping of group code to a `Value` (unit `/1 per year`, −0.05 to 0.05, `reference` "
                            "required): each group's FTE per user changes by that much a year relative to the "
                            "others in every service, each service's total FTE per user kept.",
+        "mortality": "How death probabilities move after the base year: `constant`, `trend` (the dataset's "
+                     "rates of decline; the default) or `external` (a file). A word, or a mapping "
+                     "(see `MortalityAssumption`).",
+        "fertility": "How fertility moves after the base year: `constant`, `trend` (the dataset's damped "
+                     "trend; the default) or `external` (a file). A word, or a mapping (see "
+                     "`FertilityAssumption`).",
+    },
+    "MortalityAssumption": {
+        "assumption": "`constant`: the dataset's base-year death probabilities in every year; `trend`: they "
+                      "fall by the dataset's `mortality_decline` a year; `external`: from `file`.",
+        "scale": "`trend` only: factor on the rates of decline, 0–3 (0 = constant, 0.5 = half the "
+                 "historical improvement).",
+        "file": "`external` only: CSV with columns `year, sex, age, value` and optionally `region`: the "
+                "probability of dying before the next 1 January by age on 1 January of `year` (/1 per year, "
+                "0–1), for every year from the base year to the year before the end year, both sexes, ages "
+                "0–105; without `region` for every region. Relative to the scenario file.",
+        "reference": "Source of the assumption.",
+    },
+    "FertilityAssumption": {
+        "assumption": "`constant`: the dataset's base-year fertility in every year; `trend`: log fertility "
+                      "changes by the dataset's `fertility_trend`, damped by `fertility_damping` each further "
+                      "year; `external`: from `file`.",
+        "scale": "`trend` only: factor on the yearly change, 0–3.",
+        "damping": "`trend` only: share of a year's change kept the next year, 0–1 (replaces the dataset's "
+                   "`fertility_damping`; 1 = a straight trend).",
+        "file": "`external` only: CSV with columns `year, age, value` and optionally `region`: births per "
+                "woman per year (0–0.5) by her age on 1 January of `year`, ages 15–49 (zero at other ages), "
+                "for every year from the base year to the year before the end year. Relative to the scenario "
+                "file.",
+        "reference": "Source of the assumption.",
     },
     "PopulationDriver": {
         "source": "`cohort`: the model's own projection; `file`: an external projection from `file`.",

@@ -748,6 +748,12 @@ def data_import(files, out_dir, municipalities, alternatives, force):
 @click.option("--base-year", type=int, default=None, help="Base year (default: last year in the file).")
 @click.option("--from-year", "first_year", type=int, default=None,
               help="First year of the history used for rates (default: first in the file).")
+@click.option("--national", "national_csv", type=click.Path(dir_okay=False), default=None,
+              help="SSB population CSV for the nation (year, age, male, female, total; e.g. 1986-2024): the "
+                   "series the mortality and fertility trends are estimated from (default: the municipal "
+                   "history summed).")
+@click.option("--trend-from", "trend_first_year", type=int, default=None,
+              help="First year of the national series used for the trends (default: its first year).")
 @click.option("--kostra", "kostra_csv", type=click.Path(dir_okay=False), default=None,
               help="KOSTRA care panel CSV: calibrate home-care and 24-hour-care user rates and nurse FTEs.")
 @click.option("--kostra-year", type=int, default=None, help="KOSTRA year for base-year staff (default: latest "
@@ -758,14 +764,18 @@ def data_import(files, out_dir, municipalities, alternatives, force):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing folder.")
 @_handle_errors
-def data_build(import_dir, population_csv, municipalities_csv, base_year, first_year, kostra_csv, kostra_year,
-               staff_csv, out_dir, force):
+def data_build(import_dir, population_csv, municipalities_csv, base_year, first_year, national_csv,
+               trend_first_year, kostra_csv, kostra_year, staff_csv, out_dir, force):
     """Build a dataset for the real municipalities from SSB population files.
+
+    Mortality falls and fertility follows its recent damped trend by default (estimated from
+    --national, recorded in the dataset's metadata); a scenario may hold them constant.
 
     \b
     Example:
         helsemod data build --population population_kommune_age_sex_2015_2024.csv \\
-            --municipalities kommuner_2024.csv --kostra kostra_care_panel_2015_2023.csv --out norway2024
+            --municipalities kommuner_2024.csv --national population_norway_age_sex_1986_2024.csv \\
+            --kostra kostra_care_panel_2015_2023.csv --out norway2024
         helsemod run --data norway2024 --region Bergen
     """
     from .data.ssb import dataset_from_ssb
@@ -774,9 +784,10 @@ def data_build(import_dir, population_csv, municipalities_csv, base_year, first_
         from .data.fetch import build_dataset
 
         ds = build_dataset(import_dir, municipalities=municipalities_csv, base_year=base_year, first_year=first_year,
-                           kostra_year=kostra_year)
+                           kostra_year=kostra_year, national_csv=national_csv, trend_first_year=trend_first_year)
     elif population_csv and municipalities_csv:
-        ds = dataset_from_ssb(population_csv, municipalities_csv, base_year=base_year, first_year=first_year)
+        ds = dataset_from_ssb(population_csv, municipalities_csv, base_year=base_year, first_year=first_year,
+                              national_csv=national_csv, trend_first_year=trend_first_year)
     else:
         raise click.UsageError("give --from-import DIR, or both --population and --municipalities")
     staff = None
@@ -800,6 +811,12 @@ def data_build(import_dir, population_csv, municipalities_csv, base_year, first_
         ds = with_measured(ds, with_staff(Measured(), staff, kostra_year or ds.base_year))
     ds.save(out_dir, force=force)
     click.echo(f"wrote {out_dir}: {ds!r}")
+    trends = ds.meta.get("population_trends")
+    if trends:
+        m, f = trends["mortality"], trends["fertility"]
+        slope = f"{f['slope_years'][0]}-{f['slope_years'][1]}" if f.get("slope_years") else "none"
+        click.echo(f"trends ({trends['source']}): mortality decline {m['years'][0]}-{m['years'][1]}, fertility "
+                   f"slope {slope}; default assumption: {trends['default_assumption']}")
 
 
 @data.command("check", context_settings=CONTEXT)

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import dims as D
 from .core import project_demand, project_population, project_supply
+from .core.trends import fertility_path, mortality_path
 from .data.dataset import Dataset
 from .errors import HelsemodError
 from .results import Projection
@@ -97,6 +98,9 @@ def build_inputs(dataset: Dataset, end_year: int = DEFAULT_END_YEAR,
                  external_population: np.ndarray | None = None) -> ModelInputs:
     """Expand a dataset to the kernels' inputs for the years ``base_year..end_year``.
 
+    Mortality and fertility follow the dataset's trends (``mortality_decline``,
+    ``fertility_trend``; zero = constant rates); a scenario's assumptions may change that.
+
     ``external_population`` (persons ``[T+1, R, S, A]`` for those years) replaces the
     cohort-component projection as the demand driver. User rates follow the dataset's
     ``coverage_trend`` as :data:`~helsemod_py.trends.DEFAULT_COVERAGE_TREND` says (a scenario's
@@ -118,8 +122,8 @@ def build_inputs(dataset: Dataset, end_year: int = DEFAULT_END_YEAR,
     return ModelInputs(
         years=years,
         population0=ds["population"],
-        fertility=_along(ds["fertility"], n),
-        mortality=_along(ds["mortality"], n),
+        fertility=fertility_path(ds["fertility"], ds["fertility_trend"], ds.scalars["fertility_damping"], n),
+        mortality=mortality_path(ds["mortality"], ds["mortality_decline"], n),
         net_migration=_along(ds["net_migration"], n),
         male_share_at_birth=sr / (1.0 + sr),
         external_population=external_population,

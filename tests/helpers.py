@@ -6,6 +6,7 @@ its full shape with realistic values inside the schema's ranges:
 * population by one-year age with a declining old-age profile (whole persons);
 * mortality from a Gompertz curve (well below 0.1 before age 80, 0.5 in the open group);
 * net migration in [-0.05, 0.05]; fertility only at ages 15-49 (total rate 1.2-2.0);
+* mortality falling 1.5 % a year (0.5 % at 105+), fertility trends of -2 % to +1 % a year;
 * shares and age distributions summing to one where ``spec.sums_to_one`` says so;
 * transition rates small enough that the rates out of every group sum to well below 1;
 * positive base-year demand.
@@ -96,6 +97,10 @@ def make_arrays(regions: D.Regions, rng: np.random.Generator, digits: int | None
     a["net_migration"] = rng.uniform(-0.05, 0.05, size=(R, S, A))
     a["migration_between_counties"] = rng.uniform(-0.02, 0.02, size=(R, S, W))
     a["migration_within_county"] = rng.uniform(-0.02, 0.02, size=(R, S, W))
+    # trends (deterministic, so the random draws above and below stay as they were)
+    decline = 0.015 - 0.01 * np.clip((ages - 80.0) / 25.0, 0.0, 1.0)
+    a["mortality_decline"] = np.broadcast_to(decline, (R, S, A)).copy()
+    a["fertility_trend"] = np.linspace(-0.02, 0.01, R)
 
     # --- supply --------------------------------------------------------------------------
     stock = rng.uniform(0, 60, size=(R, G, S, W))
@@ -150,7 +155,7 @@ def make_dataset(n_regions: int = 4, n_counties: int = 2, seed: int = 0, *, digi
         base_year=base_year,
         arrays=make_arrays(regions, rng, digits),
         scalars={"sex_ratio_at_birth": 1.05, "workforce_migration_factor": 1.0,
-                 "workforce_local_migration_factor": 1.0},
+                 "workforce_local_migration_factor": 1.0, "fertility_damping": 0.8},
         name="testdata",
         version="1",
         meta={"synthetic": True},

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from helsemod_py import dims as D
@@ -328,6 +329,17 @@ def test_data_import_and_build_from_import(runner, tmp_path):
     assert res.exit_code == 0, res.output
     assert (imp / "population.csv").is_file() and (imp / "projection_13600_MMMM.csv").is_file()
     out = tmp_path / "nor"
-    res = runner.invoke(main, ["data", "build", "--from-import", str(imp), "--out", str(out)])
+    national = str(ssb / "population_norway_age_sex_1986_2024.csv")
+    res = runner.invoke(main, ["data", "build", "--from-import", str(imp), "--national", national, "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "population 5,550,203" in res.output
+    assert ("trends (SSB 07459: population_norway_age_sex_1986_2024.csv): mortality decline 1986-2024, "
+            "fertility slope 2019-2023; default assumption: trend") in res.output
+    meta = yaml.safe_load((out / "dataset.yaml").read_text())
+    assert meta["population_trends"]["mortality"]["years"] == [1986, 2024]
+    assert meta["sources"]["national_population"] == "population_norway_age_sex_1986_2024.csv"
+    res = runner.invoke(main, ["data", "build", "--from-import", str(imp), "--national", national, "--trend-from",
+                               "2023", "--out", str(tmp_path / "short")])
+    assert res.exit_code == 1
+    assert res.output.strip() == ("error: mortality trend: years 2023-2024: need at least 4 years of population "
+                                  "(allowed: 1986-2024)")

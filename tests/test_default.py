@@ -40,8 +40,13 @@ def test_population_facts(ds, facts):
     pop = ds["population"]
     assert pop.sum() == pytest.approx(facts["national_population"]["value"], rel=1e-9)
     by_age = pop.sum(axis=(0, 1))
-    assert by_age[67:].sum() / pop.sum() == pytest.approx(facts["population"]["share_67plus"]["value"], abs=1e-6)
-    assert by_age[80:].sum() / pop.sum() == pytest.approx(facts["population"]["share_80plus"]["value"], abs=1e-6)
+    for lo in (67, 80, 90):  # SSB 07459, 1 January 2024: 915 481, 256 485 and 45 734
+        assert by_age[lo:].sum() == pytest.approx(facts["population"][f"aged_{lo}plus"]["value"], rel=1e-9)
+    assert round(by_age[90:].sum()) == 45_734
+    # fitted by a smooth tilt: no jump at 67, 80 or 90 (cohorts of equal size around them)
+    log_ratio = np.log(by_age[1:] / by_age[:-1])
+    for age in (67, 80, 90):
+        assert abs(log_ratio[age - 1] - 0.5 * (log_ratio[age - 2] + log_ratio[age])) < 0.02, age
     # the synthetic rank-size rule keeps small municipalities small but not empty
     totals = pop.sum(axis=(1, 2))
     assert totals.min() >= facts["municipality_sizes"]["min_population"]["value"] * 0.99
@@ -54,6 +59,28 @@ def test_life_expectancy_and_fertility(ds, facts):
     assert life_expectancy(q[0]) == pytest.approx(facts["population"]["life_expectancy_male"]["value"], abs=1e-6)
     assert life_expectancy(q[1]) == pytest.approx(facts["population"]["life_expectancy_female"]["value"], abs=1e-6)
     assert ds["fertility"][0].sum() == pytest.approx(facts["population"]["total_fertility"]["value"])
+    assert life_expectancy(q[1]) == pytest.approx(84.6, abs=1e-6)  # SSB, women 2023
+    # the life table's slope gives the base-year population the deaths of 2023 (SSB: 43 803)
+    assert (ds["population"] * ds["mortality"]).sum() == pytest.approx(43_803, rel=1e-6)
+
+
+def test_mortality_improvement_gives_the_published_gains_in_life_expectancy(ds, facts):
+    from helsemod_py.data.demography import life_expectancy
+
+    gains = facts["population"]["mortality_improvement"]["life_expectancy_gain"]["value"]
+    q, d = ds["mortality"][0], ds["mortality_decline"][0]
+    for s in range(2):
+        after = q[s] * np.exp(-d[s])
+        assert life_expectancy(after) - life_expectancy(q[s]) == pytest.approx(gains[s], abs=1e-6)
+    assert (d[:, 100:] < d[:, :80].min(axis=1, keepdims=True)).all()  # slower at the oldest ages
+    assert (ds["mortality_decline"] == ds["mortality_decline"][:1]).all()  # the same in every region
+    assert (ds["fertility_trend"] == 0).all()
+
+
+def test_county_populations_are_ssb_rounded(facts):
+    counties = facts["counties"]["values"]
+    assert counties["31"][2] == 312_000  # Østfold 312 152 (SSB 07459, 1 January 2024)
+    assert abs(sum(v[2] for v in counties.values()) - facts["national_population"]["value"]) < 1_000
 
 
 @pytest.mark.parametrize("group", D.GROUPS)

@@ -43,7 +43,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SSB = ROOT.parent / "shared" / "data" / "ssb"
-SSB_FILES = ("population_kommune_age_sex_2015_2024.csv", "kommuner_2024.csv", "kostra_care_panel_2015_2023.csv")
+SSB_FILES = ("population_kommune_age_sex_2015_2024.csv", "kommuner_2024.csv", "kostra_care_panel_2015_2023.csv",
+             "population_norway_age_sex_1986_2024.csv")
 HAVE_SSB = all((SSB / f).is_file() for f in SSB_FILES)
 HAVE_MKDOCS = importlib.util.find_spec("mkdocs") is not None
 NO_MKDOCS = "mkdocs is not installed (pip install -e '.[docs]')"

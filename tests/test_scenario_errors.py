@@ -69,6 +69,14 @@ EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
         "needs coverage_trend: none (got the default damped)", "(allowed: none)"]),
     "staff_mix_trend_no_reference.yaml": (3, "assumptions.staff_mix_trend", [
         "nurse.reference: missing", "'assumption: ...'"]),
+    "mortality_typo.yaml": (3, "assumptions.mortality", [
+        "unknown assumption 'trnd'", "(allowed: constant, trend, external)", "did you mean 'trend'?"]),
+    "mortality_scale_out_of_range.yaml": (4, "assumptions.mortality.scale", ["5 must be at most 3"]),
+    "mortality_external_without_file.yaml": (3, "assumptions.mortality.file", [
+        "missing (external needs file: PATH.csv)"]),
+    "fertility_damping_without_trend.yaml": (5, "assumptions.fertility.damping", [
+        "only allowed with assumption: trend (got constant)"]),
+    "fertility_damping_out_of_range.yaml": (5, "assumptions.fertility.damping", ["1.5 must be at most 1"]),
     # --- operations --------------------------------------------------------------------
     "two_operations.yaml": (3, "measures[0]", ["give exactly one of multiply, add, set (found 2: multiply, add)"]),
     "no_operation.yaml": (3, "measures[0]", ["give exactly one of multiply, add, set (found none)"]),
@@ -107,7 +115,7 @@ EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
     "not_utf8.yaml": (1, None, ["not UTF-8 text (byte 0xf8 at offset 17)", "save the file as UTF-8"]),
     # --- only visible with a dataset or when applied ---------------------------------------
     "unknown_region.yaml": (9, "measures[0].target.regions[0]", [
-        "unknown region 'Trondhjem'", "(allowed: municipality or county codes or names of the dataset"]),
+        "unknown region 'Trondhjem'", "did you mean Trøndelag?"]),
     "out_of_range_after_apply.yaml": (5, "measures[0].multiply.value", [
         "measure 'torn' takes avg_fte to", "outside 0 to 1.2 (FTE per person)", "reduce the change"]),
 }

@@ -161,11 +161,11 @@ def test_scenario_chooses_none_damped_or_constant():
 
 def test_healthier_ageing_uses_the_mortality_path():
     ds = make_dataset(3, 1, seed=4)
-    scen = hm.Scenario("healthy", assumptions={"coverage_trend": "none", "healthier_ageing": {
-        "value": 0.5, "unit": "/1", "reference": "test"}})
+    healthy = {"coverage_trend": "none", "healthier_ageing": {"value": 0.5, "unit": "/1", "reference": "test"}}
+    scen = hm.Scenario("healthy", assumptions=healthy)
     inp = build_inputs(ds, ds.base_year + 6)
-    # the dataset holds mortality constant: no gain in life expectancy, no shift
-    held = scen.apply(inp, ds)
+    # mortality held constant: no gain in life expectancy, no shift
+    held = hm.Scenario("held", assumptions={**healthy, "mortality": "constant"}).apply(inp, ds)
     np.testing.assert_array_equal(np.asarray(held.user_rate), np.asarray(inp.user_rate))
     # with falling mortality (as a mortality trend would give) use moves to older ages
     inp.mortality = np.stack([ds["mortality"] * 0.97 ** t for t in range(6)])

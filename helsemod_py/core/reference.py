@@ -95,3 +95,31 @@ def project_demand(pop, user_rate, base_fte, intensity, mix):
     ratio = np.divide(users, u0, out=np.ones_like(users), where=u0 > 0)
     demand = base_fte[None] * (ratio * intensity)[..., None] * mix
     return users, demand
+
+
+def mortality_path(q0, decline, n_steps, scale=1.0):
+    """Reference of :func:`helsemod_py.core.trends.mortality_path`: year by year, each step's
+    death probabilities are the previous step's times ``exp(−scale · decline)``."""
+    q0 = np.asarray(q0, dtype=np.float64)
+    step = np.exp(-scale * np.broadcast_to(np.asarray(decline, dtype=np.float64), q0.shape))
+    out = np.empty((n_steps,) + q0.shape)
+    level = q0.copy()
+    for t in range(n_steps):
+        out[t] = np.minimum(level, 1.0)
+        level = level * step
+    return out
+
+
+def fertility_path(f0, rate, damping, n_steps, scale=1.0):
+    """Reference of :func:`helsemod_py.core.trends.fertility_path`: the log change of each step is
+    the previous step's times ``damping`` (the first is ``scale · rate``)."""
+    f0 = np.asarray(f0, dtype=np.float64)
+    rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), f0.shape[:1])
+    out = np.empty((n_steps,) + f0.shape)
+    log_level = np.zeros(f0.shape[0])
+    change = scale * rate
+    for t in range(n_steps):
+        out[t] = np.minimum(f0 * np.exp(log_level)[:, None], 0.5)
+        log_level = log_level + change
+        change = change * damping
+    return out

@@ -26,7 +26,7 @@ import yaml
 from .. import dims as D
 from .._atomic import write_atomic_dir
 from ..errors import DatasetError
-from .schema import PARAMETERS, SCALARS, ParamSpec, coords, shape
+from .schema import PARAMETERS, SCALAR_DEFAULTS, SCALARS, ParamSpec, coords, shape
 
 FORMAT = "helsemod-dataset/2"
 #: Formats this version reads no more, with what changed (for a one-line message).
@@ -60,10 +60,14 @@ class Dataset:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        # parameters with a default (added to the schema later) may be left out: fill them
-        for name, spec in PARAMETERS.items():
-            if spec.default is not None and name not in self.arrays:
-                self.arrays[name] = np.full(shape(spec, self.regions.codes), float(spec.default))
+        # parameters and scalars with a default (added after older datasets were written)
+        missing = [n for n, sp in PARAMETERS.items() if sp.default is not None and n not in self.arrays]
+        if missing:
+            self.arrays = dict(self.arrays)
+            for n in missing:
+                self.arrays[n] = np.full(shape(PARAMETERS[n], self.regions.codes), PARAMETERS[n].default)
+        if any(k not in self.scalars for k in SCALAR_DEFAULTS):
+            self.scalars = {**SCALAR_DEFAULTS, **self.scalars}
 
     # --- access ---------------------------------------------------------------------
     def __getitem__(self, name: str) -> np.ndarray:
@@ -233,7 +237,7 @@ class Dataset:
                 continue
             fname = pm.get("file", f"{name}.csv")
             if spec.default is not None and name not in pmeta and not (path / fname).exists():
-                continue  # left out: filled with the default (a folder older than the parameter)
+                continue  # a dataset written before the parameter existed: its default applies
             arr, probs = _read_param(path / fname, spec, regions.codes)
             problems.extend(probs)
             if arr is not None:

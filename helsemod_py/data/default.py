@@ -20,12 +20,13 @@ from importlib import resources
 
 import numpy as np
 import yaml
-from scipy.optimize import brentq
+from scipy.optimize import brentq, root
 
 from .. import dims as D
 from .dataset import Dataset
-from .demography import fertility_schedule, mortality_for_life_expectancy
+from .demography import fertility_schedule, life_expectancy, mortality_for_life_expectancy
 from .regional import Measured, NationalSupply, migration_components, regional_supply
+from .trends import FERTILITY_DAMPING
 from .trusts import catchment
 
 FACTS_FILE = "default_facts.yaml"
@@ -68,10 +69,39 @@ def _municipalities(facts) -> tuple[D.Regions, np.ndarray]:
     return regions, sizes * nation / sizes.sum()
 
 
-def _life_tables(facts) -> np.ndarray:
+def _life_tables(facts, slope: float | None = None) -> np.ndarray:
+    """Gompertz-Makeham death probabilities [S, A] with the published life expectancies; the
+    Gompertz slope (default) gives the base-year population the published number of deaths."""
     pf = facts["population"]
-    return np.stack([mortality_for_life_expectancy(pf["life_expectancy_male"]["value"]),
-                     mortality_for_life_expectancy(pf["life_expectancy_female"]["value"])])
+    if slope is None:
+        slope = _gompertz_slope(facts)
+    return np.stack([mortality_for_life_expectancy(pf["life_expectancy_male"]["value"], slope=slope),
+                     mortality_for_life_expectancy(pf["life_expectancy_female"]["value"], slope=slope)])
+
+
+def _gompertz_slope(facts) -> float:
+    """Slope (per year of age) at which the base-year pyramid has ``deaths_last_year`` deaths."""
+    target = facts["population"]["deaths_last_year"]["value"]
+
+    def excess(slope):
+        q = _life_tables(facts, slope)
+        return (_national_pyramid(facts, q) * q).sum() - target
+
+    return brentq(excess, 0.08, 0.16, xtol=1e-7)
+
+
+def _mortality_decline(facts, q) -> np.ndarray:
+    """Yearly rates of decline [S, A] (/1 per year) giving the published yearly gains in life
+    expectancy: ``d_s`` up to age 80, falling linearly to ``oldest_share · d_s`` at 100+."""
+    mi = facts["population"]["mortality_improvement"]
+    low = mi["oldest_share"]["value"]
+    shape = 1.0 - (1.0 - low) * np.clip((D.AGES - 80.0) / 20.0, 0.0, 1.0)
+    out = np.empty_like(q)
+    for s, gain in enumerate(mi["life_expectancy_gain"]["value"]):
+        e0 = life_expectancy(q[s])
+        rate = brentq(lambda d: life_expectancy(q[s] * np.exp(-d * shape)) - e0 - gain, 0.0, 0.2, xtol=1e-10)
+        out[s] = rate * shape
+    return out
 
 
 def _national_pyramid(facts, q) -> np.ndarray:
@@ -92,13 +122,22 @@ def _national_pyramid(facts, q) -> np.ndarray:
     imm = pf["immigrant_share_by_age"]["value"]
     boost = 1 + imm / (1 - imm) * np.exp(-0.5 * ((D.AGES - 38) / 13.0) ** 2)
     pyr = pyr * boost[None, :]
-    # period survival overstates old cohorts' survival: fit the published 67+ and 80+ shares
-    s67, s80 = pf["share_67plus"]["value"], pf["share_80plus"]["value"]
-    old, oldest = D.AGES >= 67, D.AGES >= 80
-    total = pyr[:, ~old].sum() / (1 - s67)
-    pyr[:, oldest] *= s80 * total / pyr[:, oldest].sum()
-    pyr[:, old & ~oldest] *= (s67 - s80) * total / pyr[:, old & ~oldest].sum()
-    return pyr * facts["national_population"]["value"] / pyr.sum()
+    # period survival overstates old cohorts' survival: fit the published numbers aged 67+, 80+
+    # and 90+ by a smooth tilt, log-linear in age from 60 with a change of slope at 80 and at 90
+    total = facts["national_population"]["value"]
+    targets = np.array([pf[k]["value"] for k in ("aged_67plus", "aged_80plus", "aged_90plus")]) / total
+    ages = D.AGES.astype(float)
+    knots = np.stack([np.clip(ages - 60.0, 0.0, 20.0), np.clip(ages - 80.0, 0.0, 10.0), np.maximum(ages - 90.0, 0.0)])
+
+    def shares(slopes):
+        tilted = pyr.sum(axis=0) * np.exp(-slopes @ knots)
+        return np.array([tilted[D.AGES >= lo].sum() for lo in (67, 80, 90)]) / tilted.sum()
+
+    fit = root(lambda b: np.log(shares(b) / targets), np.zeros(3), tol=1e-13)
+    if not fit.success:  # pragma: no cover - the facts are far from any tilt
+        raise ValueError(f"default_facts.yaml: population: cannot fit the numbers aged 67+, 80+, 90+ ({fit.message})")
+    pyr = pyr * np.exp(-fit.x @ knots)[None, :]
+    return pyr * total / pyr.sum()
 
 
 def _municipal_population(national, sizes, tilt) -> np.ndarray:
@@ -198,7 +237,9 @@ def build_default_dataset() -> Dataset:
     part = {
         "population": population,
         "fertility": np.broadcast_to(fertility, (n_reg, len(D.AGES))),
+        "fertility_trend": np.full(n_reg, pf["fertility_trend"]["value"]),
         "mortality": np.broadcast_to(q, (n_reg, 2, len(D.AGES))),
+        "mortality_decline": np.broadcast_to(_mortality_decline(facts, q), (n_reg, 2, len(D.AGES))),
         "net_migration": _net_migration(facts, population, sizes, regions),
     }
     return dataset_from_population(regions, part, int(facts["base_year"]), name="helsemod-default",
@@ -308,11 +349,13 @@ def with_measured(dataset: Dataset, measured: Measured, facts: dict | None = Non
 def dataset_from_population(regions: D.Regions, population_part: dict, base_year: int, name: str,
                             version: str, meta: dict | None = None, facts: dict | None = None,
                             sex_ratio_at_birth: float | None = None, user_rate: np.ndarray | None = None,
-                            measured: Measured | None = None, synthetic_regions: bool = False) -> Dataset:
+                            measured: Measured | None = None, synthetic_regions: bool = False,
+                            fertility_damping: float | None = None) -> Dataset:
     """A full dataset for ``regions`` from its population part and the national personnel facts.
 
     ``population_part`` holds ``population``, ``fertility``, ``mortality`` and
-    ``net_migration`` (e.g. from :func:`helsemod_py.data.ssb.population_dataset_part`).
+    ``net_migration``, and may hold ``mortality_decline`` and ``fertility_trend`` (trends
+    damped by ``fertility_damping``; e.g. from :func:`helsemod_py.data.ssb.population_dataset_part`).
     Personnel supply and demand take the national levels of ``default_facts.yaml`` made
     regional by :func:`helsemod_py.data.regional.regional_supply` (``measured`` base-year FTE
     where given, estimates otherwise; ``user_rate`` [R, K, S, A] defaults to the facts' national
@@ -342,7 +385,8 @@ def dataset_from_population(regions: D.Regions, population_part: dict, base_year
         scalars={"sex_ratio_at_birth": float(sex_ratio_at_birth or pf["sex_ratio_at_birth"]["value"]),
                  "workforce_migration_factor": float(facts["regional"]["workforce_migration_factor"]["value"]),
                  "workforce_local_migration_factor":
-                     float(facts["regional"]["workforce_local_migration_factor"]["value"])},
+                     float(facts["regional"]["workforce_local_migration_factor"]["value"]),
+                 "fertility_damping": float(FERTILITY_DAMPING if fertility_damping is None else fertility_damping)},
         name=name,
         version=version,
         meta=meta,
@@ -365,11 +409,18 @@ def _jsonable(obj):
 def _metadata(facts) -> dict:
     """Description, sources and synthetic flags of the default dataset's parameters."""
     syn = "synthetic"
+    improvement = facts["population"]["mortality_improvement"]
     src = {
         "population": (syn, "national total SSB 07459 (1 Jan 2024); county totals rounded from SSB 07459; "
                             "municipalities and age profiles synthetic"),
         "fertility": ("fact", pf_ref(facts, "total_fertility") + "; age schedule assumption"),
-        "mortality": ("fact", pf_ref(facts, "life_expectancy_male") + "; Gompertz-Makeham shape assumption"),
+        "mortality": ("fact", "life expectancy " + pf_ref(facts, "life_expectancy_male") + " and " +
+                      pf_ref(facts, "life_expectancy_female") + "; Gompertz-Makeham shape with the slope that gives "
+                      + pf_ref(facts, "deaths_last_year")),
+        "mortality_decline": ("fact", "yearly gains in life expectancy: "
+                              + improvement["life_expectancy_gain"]["reference"] + "; by age: "
+                              + improvement["oldest_share"]["reference"]),
+        "fertility_trend": ("assumption", pf_ref(facts, "fertility_trend")),
         "net_migration": (syn, "national level assumption near SSB MMMM; regional urbanisation synthetic"),
         "base_demand_fte": (syn, "national FTE from the personnel facts plus NAV vacancies; service split "
                                  "assumption; regional spread by synthetic users"),

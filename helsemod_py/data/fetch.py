@@ -665,12 +665,13 @@ def _import_personnel(inputs, regions, history, writers, outputs, notes, produce
 
 # --- build -------------------------------------------------------------------------------------
 def build_dataset(import_dir, municipalities=None, base_year: int | None = None, first_year: int | None = None,
-                  kostra_year: int | None = None, name: str = "ssb"):
+                  kostra_year: int | None = None, name: str = "ssb", national_csv=None,
+                  trend_first_year: int | None = None):
     """A :class:`~helsemod_py.data.dataset.Dataset` from an import folder (:func:`import_files`):
     :func:`~helsemod_py.data.ssb.dataset_from_ssb` on its ``population.csv`` and municipality
-    list (``municipalities``, else the folder's ``municipalities.csv``), calibrated with its
-    KOSTRA panel where there is one. The import manifest is recorded in the dataset's metadata.
-    The caller saves it (``dataset.save(out_dir, force=...)``, atomic).
+    list (``municipalities``, else the folder's ``municipalities.csv``; trends from
+    ``national_csv`` where given), calibrated with its KOSTRA panel where there is one. The
+    import manifest is recorded in the dataset's metadata. The caller saves it (``dataset.save(out_dir, force=...)``, atomic).
     """
     from .ssb import dataset_from_ssb
 
@@ -684,7 +685,8 @@ def build_dataset(import_dir, municipalities=None, base_year: int | None = None,
     if not muni.is_file():
         raise ImportDataError(f"{folder}: no {MUNICIPALITIES_FILE}: give the municipality list "
                               "(kommuner_2024.csv) to the import or the build")
-    ds = dataset_from_ssb(pop, muni, base_year=base_year, first_year=first_year, name=name)
+    ds = dataset_from_ssb(pop, muni, base_year=base_year, first_year=first_year, name=name, national_csv=national_csv,
+                          trend_first_year=trend_first_year)
     staff_file = folder / S.STAFF_FILE
     staff = S.read_staff_table(staff_file) if staff_file.is_file() else None
     kostra = folder / KOSTRA_PANEL_FILE

@@ -35,7 +35,7 @@ class ParamSpec:
     age: str = "population"
     required_dims: tuple[str, ...] = ()
     sums_to_one: tuple[str, ...] = ()
-    default: float | None = None
+    default: float | None = None  #: value of every cell where a dataset leaves the parameter out
 
 
 _P, _S, _DM = "population", "supply", "demand"
@@ -50,7 +50,15 @@ PARAMETERS: dict[str, ParamSpec] = {
         ParamSpec("fertility", (R, A), "births per woman per year", 0, 0.5, _P,
                   "Births during the year per woman by her age on 1 January (zero outside 15-49)."),
         ParamSpec("mortality", (R, S, A), "/1 per year", 0, 1, _P,
-                  "Probability of dying before next 1 January, by age on 1 January."),
+                  "Probability of dying before next 1 January, by age on 1 January (base year)."),
+        ParamSpec("mortality_decline", (R, S, A), "/1 per year", -0.05, 0.1, _P,
+                  "Yearly rate at which death probabilities fall under the trend assumption: the step "
+                  "t years after the base year has mortality × exp(−decline × t). 0 = constant.",
+                  default=0.0),
+        ParamSpec("fertility_trend", (R,), "/1 per year", -0.1, 0.1, _P,
+                  "Change of log fertility from the base year to the next under the trend assumption; "
+                  "each further year's change is the previous one × fertility_damping. 0 = constant.",
+                  default=0.0),
         ParamSpec("net_migration", (R, S, A), "/1 per year", -0.9, 2.0, _P,
                   "Net migration (in - out, internal and international) per surviving resident "
                   "by age on 1 January; newborns' migration is part of effective fertility."),
@@ -132,7 +140,12 @@ SCALARS: dict[str, tuple[str, float, float, str]] = {
     "workforce_local_migration_factor": ("/1", 0.0, 3.0,
                                          "Multiplier on the net migration within the county (the "
                                          "municipality's rate less its county's) applied to the workforce."),
+    "fertility_damping": ("/1", 0.0, 1.0,
+                          "Share of a year's fertility trend (change of log fertility) kept the next "
+                          "year: 1 = a straight trend, 0 = one year of change."),
 }
+#: Value of a scalar a dataset leaves out (older dataset folders).
+SCALAR_DEFAULTS: dict[str, float] = {"fertility_damping": 0.5}
 
 
 def coords(spec: ParamSpec, dim: str, region_codes) -> tuple:

@@ -341,6 +341,7 @@ class Shrinkage:
     k_migration: float = 300.0  #: person-years
     k_fertility: float = 30.0  #: expected children aged 0
     age_halfwidth: int = 2  #: years
+    k_mortality: float = 200.0  #: expected deaths at ages 75+ (regional relative mortality)
 
 
 def mortality_from_life_expectancy(e0_male: float = E0_MALE, e0_female: float = E0_FEMALE) -> np.ndarray:
@@ -357,7 +358,8 @@ def estimate_population_rates(history: PopulationHistory, first_year: int, last_
                               shrink: Shrinkage = Shrinkage()) -> tuple[np.ndarray, np.ndarray]:
     """Effective fertility [R, A] and net migration [R, S, A] from stocks ``first_year..last_year``.
 
-    ``mortality_q``: death probabilities (/1 per year), [S, A] or [R, S, A], taken as known.
+    ``mortality_q``: death probabilities (/1 per year), [S, A] or [R, S, A], or one per step
+    [Y-1, R, S, A] (the steps from ``first_year`` to ``last_year - 1``), taken as known.
     Each transition t -> t+1 is compared with the kernel's equations; net migration is the
     pooled residual ``sum(observed) / sum(expected survivors) - 1`` (one rate for ages 104
     and 105+, which both end in the open group), fertility the national age pattern
@@ -366,10 +368,12 @@ def estimate_population_rates(history: PopulationHistory, first_year: int, last_
     Returns births per woman per year [R, A] and /1 per year [R, S, A] clipped to the schema.
     """
     sub = history.between(first_year, last_year)
-    q_full = np.broadcast_to(np.asarray(mortality_q, dtype=np.float64), sub.population.shape[1:])
+    q = np.asarray(mortality_q, dtype=np.float64)
+    per_step = q.ndim == 4
+    q_full = np.broadcast_to(q, ((len(sub.years) - 1,) if per_step else ()) + sub.population.shape[1:])
     combined, unit_of = sub.combine_merged()
     _, first_of_unit = np.unique(unit_of, return_index=True)
-    q = q_full[first_of_unit]
+    q = q_full[:, first_of_unit] if per_step else q_full[first_of_unit]
     county = combined.regions.county_index()
     fert = _estimate_fertility(combined.population, q, county, shrink)
     mig = _estimate_migration(combined.population, q, county, shrink)
@@ -384,7 +388,7 @@ def _cohort_flows(pop: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarra
     Returns two arrays [R, S, A-1] summed over transitions: index j holds those aged j on
     1 January who are j+1 one year later; the last index joins ages A-2 and A-1 (open group).
     """
-    survivors = pop[:-1] * (1.0 - q)[None]
+    survivors = pop[:-1] * (1.0 - q if q.ndim == pop.ndim else (1.0 - q)[None])
     expected = survivors[..., :-1].copy()
     expected[..., -1] += survivors[..., -1]
     observed = pop[1:, ..., 1:]
@@ -431,8 +435,9 @@ def _estimate_fertility(pop: np.ndarray, q: np.ndarray, county: np.ndarray, shri
     """Effective fertility [R, A] (births per woman per year) for regions ``pop[:, R]``."""
     shape_a = fertility_shape()
     shares = np.array([MALE_SHARE_AT_BIRTH, 1.0 - MALE_SHARE_AT_BIRTH])
-    infant_survival = (shares * (1.0 - 0.5 * q[:, :, 0])).sum(axis=1)  # [R]
-    per_unit = (pop[:-1, :, 1, :] * shape_a).sum(axis=(0, 2)) * infant_survival  # children per unit scale
+    infant_q = q[..., 0] if q.ndim == pop.ndim else q[None, :, :, 0]  # [Y-1 or 1, R, S]
+    infant_survival = (shares * (1.0 - 0.5 * infant_q)).sum(axis=-1)  # [Y-1 or 1, R]
+    per_unit = ((pop[:-1, :, 1, :] * shape_a).sum(axis=2) * infant_survival).sum(axis=0)  # children per unit scale
     children = pop[1:, :, :, 0].sum(axis=(0, 2))
     n_county = county.max() + 1
     per_unit_c = np.bincount(county, per_unit, n_county)
@@ -456,48 +461,138 @@ def project_constant_rates(pop0, fertility, mortality, net_migration, n_steps: i
     Rates as from :func:`estimate_population_rates` ([R, A], [R, S, A]; mortality [S, A] or
     [R, S, A]); boys are :data:`MALE_SHARE_AT_BIRTH` of births. Uses the numba kernel.
     """
+    return project_rates(pop0, fertility, mortality, net_migration, n_steps)
+
+
+def project_rates(pop0, fertility, mortality, net_migration, n_steps: int, mortality_decline=0.0,
+                  fertility_trend=0.0, fertility_damping: float = 1.0) -> np.ndarray:
+    """Project ``pop0`` [R, S, A] ``n_steps`` years; persons [T+1, R, S, A].
+
+    Base-year rates as in :func:`project_constant_rates`, moved along the years by the trends
+    of :mod:`helsemod_py.core.trends` (zero: constant rates). Uses the numba kernel.
+    """
     from ..core import project_population  # the numba kernel, compiled on first use
+    from ..core.trends import fertility_path, mortality_path
 
     pop0 = np.asarray(pop0, dtype=np.float64)
     n_reg = pop0.shape[0]
-    f = np.broadcast_to(np.asarray(fertility, dtype=np.float64), (n_steps, n_reg, pop0.shape[2]))
-    q = np.broadcast_to(np.asarray(mortality, dtype=np.float64), (n_steps,) + pop0.shape)
+    f0 = np.broadcast_to(np.asarray(fertility, dtype=np.float64), (n_reg, pop0.shape[2]))
+    q0 = np.broadcast_to(np.asarray(mortality, dtype=np.float64), pop0.shape)
     m = np.broadcast_to(np.asarray(net_migration, dtype=np.float64), (n_steps,) + pop0.shape)
+    f = fertility_path(f0, np.broadcast_to(np.asarray(fertility_trend, dtype=np.float64), (n_reg,)),
+                       fertility_damping, n_steps)
+    q = mortality_path(q0, mortality_decline, n_steps)
     pop, _ = project_population(pop0, f, q, m, MALE_SHARE_AT_BIRTH)
     return pop
 
 
-def population_dataset_part(history: PopulationHistory, base_year: int, first_year: int, last_year: int,
-                            e0_male: float = E0_MALE, e0_female: float = E0_FEMALE,
-                            shrink: Shrinkage = Shrinkage()) -> dict[str, np.ndarray]:
-    """The population parameters of a dataset from SSB stocks.
+@dataclass(frozen=True, eq=False)
+class PopulationEstimate:
+    """Base-year population rates of a history and the trends behind them.
 
-    Returns ``population`` [R, S, A] (persons, 1 January ``base_year``; for merged
-    municipalities in a year before their split, SSB's even split), ``fertility``
-    [R, A], ``mortality`` and ``net_migration`` [R, S, A] estimated from ``first_year..
-    last_year`` with model mortality of life expectancy ``e0_male``/``e0_female`` (years;
-    :data:`E0_SOURCE`). The sex ratio at birth for the dataset is :data:`SEX_RATIO_AT_BIRTH`.
+    ``arrays``: ``population`` [R, S, A] (persons), ``fertility`` [R, A], ``mortality``,
+    ``mortality_decline``, ``net_migration`` [R, S, A], ``fertility_trend`` [R]; ``damping``:
+    the fertility trend's damping (/1); ``mortality`` and ``fertility_trend_fit`` the
+    estimates (:mod:`helsemod_py.data.trends`) for metadata and diagnostics.
     """
-    q = mortality_from_life_expectancy(e0_male, e0_female)
-    fertility, migration = estimate_population_rates(history, first_year, last_year, q, shrink)
+
+    arrays: dict
+    damping: float
+    mortality: object
+    mortality_trend: object
+    fertility_trend_fit: object
+    years: tuple[int, int]
+
+    def describe(self) -> dict:
+        """What the rates are and which years they come from (for dataset metadata)."""
+        m = self.mortality_trend.describe()
+        m["levels"] = (f"national death probabilities at ages {self.mortality_trend.min_age}+ pooled over "
+                       f"{self.years[0]}-{self.years[1]} (cohort losses), younger ages Gompertz-Makeham shape; "
+                       "regional relative mortality shrunk toward county and nation; moved to the base year "
+                       "by the trend")
+        trend = not (self.mortality_trend.note and self.fertility_trend_fit.note)
+        return {"mortality": m, "fertility": self.fertility_trend_fit.describe(),
+                "default_assumption": "trend" if trend else "constant"}
+
+
+def estimate_population(history: PopulationHistory, base_year: int, first_year: int, last_year: int,
+                        e0_male: float = E0_MALE, e0_female: float = E0_FEMALE, shrink: Shrinkage = Shrinkage(),
+                        national: PopulationHistory | None = None,
+                        trend_first_year: int | None = None) -> PopulationEstimate:
+    """Base-year rates and trends from the stocks ``first_year..last_year`` (see :mod:`~.trends`).
+
+    Mortality trend and fertility trend come from ``national`` (the national series, e.g. SSB
+    07459 1986-2024; default: ``history`` summed) from ``trend_first_year`` (default: its first
+    year) to ``last_year``; levels, regional mortality, fertility and net migration from
+    ``history`` over ``first_year..last_year``. The model schedule with life expectancy
+    ``e0_male``/``e0_female`` gives the age shape of mortality below :data:`~.trends.MIN_AGE`.
+    A national history under five years gives no trends (constant rates, said in the
+    metadata), unless ``trend_first_year`` asked for one (then it is an error).
+    Net migration is the residual of each year's cohort change after that year's deaths.
+    """
+    from . import trends as TR
+
+    young = mortality_from_life_expectancy(e0_male, e0_female)
+    nat = national if national is not None else history
+    short_ok = trend_first_year is None  # a short history gives constant rates unless a trend was asked for
+    m_trend = TR.fit_mortality_trend(nat, trend_first_year, last_year, allow_short=short_ok)
+    f_trend = TR.fit_fertility_trend(nat, fertility_shape(), young[:, 0], trend_first_year, last_year,
+                                     allow_short=short_ok)
+    levels = TR.estimate_mortality(history, first_year, last_year, m_trend, young, k=shrink.k_mortality)
+    q_steps = levels.steps(first_year, last_year)
+    fertility, migration = estimate_population_rates(history, first_year, last_year, q_steps, shrink)
+    # regional fertility relative to the nation's over the window, at the nation's base-year level
+    in_window = history.between(first_year, last_year).population.sum(axis=1)  # [Y, S, A] nation
+    levels_window = TR.effective_fertility(in_window, fertility_shape(), young[:, 0])
+    children = in_window[1:, :, 0].sum(axis=1)
+    window_level = children.sum() / (children / levels_window).sum()  # pooled over the window's years
+    f_lo, f_hi = PARAMETERS["fertility"].lo, PARAMETERS["fertility"].hi
+    fertility = np.clip(fertility * f_trend.level_at(base_year) / window_level, f_lo, f_hi)
     n_reg = len(history.regions)
-    return {
+    arrays = {
         "population": history.at(base_year).copy(),
         "fertility": fertility,
-        "mortality": np.ascontiguousarray(np.broadcast_to(q, (n_reg,) + q.shape)),
+        "fertility_trend": np.full(n_reg, f_trend.rate_at(base_year)),
+        "mortality": levels.at(base_year),
+        "mortality_decline": np.ascontiguousarray(np.broadcast_to(m_trend.decline, (n_reg,) + m_trend.decline.shape)),
         "net_migration": migration,
     }
+    return PopulationEstimate(arrays, f_trend.damping, levels, m_trend, f_trend, (first_year, last_year))
+
+
+def population_dataset_part(history: PopulationHistory, base_year: int, first_year: int, last_year: int,
+                            e0_male: float = E0_MALE, e0_female: float = E0_FEMALE,
+                            shrink: Shrinkage = Shrinkage(), national: PopulationHistory | None = None,
+                            trend_first_year: int | None = None) -> dict[str, np.ndarray]:
+    """The population parameters of a dataset from SSB stocks (:func:`estimate_population`).
+
+    Returns ``population`` [R, S, A] (persons, 1 January ``base_year``; for merged
+    municipalities in a year before their split, SSB's even split), ``fertility`` [R, A] and
+    ``fertility_trend`` [R], ``mortality``, ``mortality_decline`` and ``net_migration``
+    [R, S, A] for the step from ``base_year``. The sex ratio at birth for the dataset is
+    :data:`SEX_RATIO_AT_BIRTH`; the fertility trend's damping is
+    :data:`~helsemod_py.data.trends.FERTILITY_DAMPING`.
+    """
+    return estimate_population(history, base_year, first_year, last_year, e0_male, e0_female, shrink, national,
+                               trend_first_year).arrays
 
 
 def dataset_from_ssb(population_csv, municipalities_csv, base_year: int | None = None,
-                     first_year: int | None = None, name: str = "ssb", shrink: Shrinkage = Shrinkage()):
+                     first_year: int | None = None, name: str = "ssb", shrink: Shrinkage = Shrinkage(),
+                     national_csv=None, trend_first_year: int | None = None):
     """A full dataset for the real municipalities from SSB's population table.
 
-    Population, fertility and net migration come from the SSB files (rates estimated over
-    ``first_year..base_year``, default: the whole history); personnel supply and demand take
-    the national levels of the default facts, spread over municipalities by their base-year
-    users (see :func:`helsemod_py.data.default.dataset_from_population`) — until the KOSTRA
-    importers calibrate them.
+    Population, fertility, mortality and net migration come from the SSB files (levels
+    estimated over ``first_year..base_year``, default: the whole history); the trends of
+    mortality and fertility from ``national_csv`` (SSB 07459 for the nation, e.g.
+    ``population_norway_age_sex_1986_2024.csv``; without it, the municipal history summed)
+    from ``trend_first_year`` (default: its first year) to the base year. The dataset projects
+    with these trends unless a scenario says otherwise (``assumptions.mortality`` /
+    ``fertility``); its metadata (``population_trends``) records what was estimated from which
+    years. Personnel supply and demand take the national levels of the default facts, spread
+    over municipalities by their base-year users (see
+    :func:`helsemod_py.data.default.dataset_from_population`) — until the KOSTRA importers
+    calibrate them.
     """
     from .default import dataset_from_population
 
@@ -505,21 +600,45 @@ def dataset_from_ssb(population_csv, municipalities_csv, base_year: int | None =
     history = read_population(population_csv, regions)
     base_year = base_year or int(history.years[-1])
     first_year = first_year or int(history.years[0])
-    part = population_dataset_part(history, base_year, first_year, base_year, shrink=shrink)
+    national = None
+    if national_csv is not None:
+        national = read_population(national_csv, level="nation")
+        if base_year not in national.years:
+            raise ImportDataError(f"{Path(national_csv).name}: column 'year': no rows for the base year {base_year} "
+                                  f"(allowed: a national history ending at the base year; file has "
+                                  f"{national.years[0]}-{national.years[-1]})")
+        national = national.between(int(national.years[0]), base_year)
+    trend_source = Path(national_csv).name if national_csv is not None else Path(population_csv).name + " (summed)"
+    est = estimate_population(history, base_year, first_year, base_year, shrink=shrink, national=national,
+                              trend_first_year=trend_first_year)
+    trends = est.describe()
+    trends["source"] = f"SSB 07459: {trend_source}"
+    m_years, f_years = trends["mortality"]["years"], trends["fertility"]["slope_years"]
+    f_source = (f"damped trend of national effective fertility {f_years[0]}-{f_years[1]} (SSB 07459, {trend_source})"
+                if f_years else trends["fertility"]["method"])
+    m_source = (f"age-specific log-linear trends of national death probabilities {m_years[0]}-{m_years[1]} "
+                f"(SSB 07459, {trend_source}), smoothed" if not est.mortality_trend.note else est.mortality_trend.note)
     meta = {
         "description": f"Population of {len(regions)} real municipalities from SSB 07459 ({first_year}-{base_year}); "
                        "personnel supply and demand at national default levels spread by base-year users "
                        "(synthetic spread).",
         "synthetic": True,
-        "sources": {"population": str(Path(population_csv).name), "municipalities": str(Path(municipalities_csv).name)},
+        "sources": {"population": str(Path(population_csv).name), "municipalities": str(Path(municipalities_csv).name),
+                    **({"national_population": str(Path(national_csv).name)} if national_csv is not None else {})},
+        "population_trends": trends,
         "parameters": {
             "population": {"source": f"SSB 07459, 1 January {base_year}", "synthetic": False},
-            "fertility": {"source": f"effective fertility estimated from SSB 07459 {first_year}-{base_year}",
+            "fertility": {"source": f"effective fertility of {base_year}: regional level estimated from SSB 07459 "
+                                    f"{first_year}-{base_year}, national level of the last year moved by the trend",
                           "synthetic": False},
-            "mortality": {"source": f"Gompertz-Makeham life table, e0 {E0_MALE}/{E0_FEMALE} ({E0_SOURCE})",
+            "fertility_trend": {"source": f_source, "synthetic": False},
+            "mortality": {"source": f"death probabilities of {base_year}: cohort losses at ages 75+ in SSB 07459 "
+                                    f"{first_year}-{base_year} moved by the trend, regions shrunk toward county and "
+                                    f"nation; Gompertz-Makeham shape below 75 (e0 {E0_MALE}/{E0_FEMALE})",
                           "synthetic": False},
-            "net_migration": {"source": f"residual cohort change in SSB 07459 {first_year}-{base_year}, shrunk "
-                                        "toward county and nation", "synthetic": False},
+            "mortality_decline": {"source": m_source, "synthetic": False},
+            "net_migration": {"source": f"residual cohort change in SSB 07459 {first_year}-{base_year} after each "
+                                        "year's deaths, shrunk toward county and nation", "synthetic": False},
         },
     }
     from .default import _metadata, load_facts
@@ -527,5 +646,6 @@ def dataset_from_ssb(population_csv, municipalities_csv, base_year: int | None =
     facts = load_facts()
     defaults = _metadata(facts)["parameters"]
     meta["parameters"] = {**defaults, **meta["parameters"]}
-    return dataset_from_population(regions, part, base_year, name=name, version=str(base_year), meta=meta,
-                                   facts=facts, sex_ratio_at_birth=SEX_RATIO_AT_BIRTH)
+    return dataset_from_population(regions, est.arrays, base_year, name=name, version=str(base_year), meta=meta,
+                                   facts=facts, sex_ratio_at_birth=SEX_RATIO_AT_BIRTH,
+                                   fertility_damping=est.damping)

@@ -70,6 +70,7 @@ def apply_scenario(scenario, inputs, dataset):
     if problems:
         raise ScenarioError(problems)
     out = inputs.copy()
+    _apply_rate_assumptions(scenario, out, dataset)  # first: healthier ageing reads the mortality path
     _apply_assumptions(scenario.assumptions, out, dataset)
     order = sorted(range(len(scenario.measures)),
                    key=lambda i: (OPERATION_ORDER.index(scenario.measures[i].operation), i))
@@ -117,6 +118,37 @@ def demand_trends(asm, inp, dataset):
         rates = np.array([asm.staff_mix_trend[g].value if g in asm.staff_mix_trend else 0.0 for g in D.GROUPS])
         mix = inp.writable("staff_mix")
         mix *= TR.staff_mix_path(rates, inp.base_demand_fte, n1)
+
+
+def _apply_rate_assumptions(scenario, inp, dataset):
+    """``assumptions.mortality`` / ``fertility``: constant, the dataset's trend (scaled) or a file."""
+    from ..core.trends import fertility_path, mortality_path
+
+    n = len(inp.years) - 1
+    for key in ("mortality", "fertility"):
+        a = getattr(scenario.assumptions, key)
+        if a is None:
+            continue
+        base = dataset[key]
+        if a.assumption == "constant":
+            rates = np.broadcast_to(base, (n,) + base.shape)
+        elif a.assumption == "trend":
+            scale = 1.0 if a.scale is None else a.scale
+            if key == "mortality":
+                rates = mortality_path(base, dataset["mortality_decline"], n, scale)
+            else:
+                damping = dataset.scalars["fertility_damping"] if a.damping is None else a.damping
+                rates = fertility_path(base, dataset["fertility_trend"], damping, n, scale)
+        else:
+            from .driver import read_rate_file
+
+            try:
+                rates = read_rate_file(a.file, dataset, inp.years[:-1], key)
+            except ScenarioError as exc:
+                label = scenario.source or scenario.name
+                line = scenario.lines.get(("assumptions", key, "file"), scenario.lines.get(("assumptions", key), 1))
+                raise ScenarioError([f"{label}:{line}: assumptions.{key}.file: {p}" for p in exc.problems]) from None
+        setattr(inp, key, rates)
 
 
 def standard_growth(asm, dataset) -> np.ndarray:

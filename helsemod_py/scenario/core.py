@@ -87,10 +87,11 @@ class Scenario:
         """SHA-256 of the resolved content (name and description excluded; a population
         driver file counts by its content, not its path)."""
         body = {k: v for k, v in self.to_dict().items() if k not in ("name", "description")}
-        driver = body["assumptions"].get("population_driver", {})
-        if driver.get("file"):
-            f = Path(driver["file"])
-            driver["file"] = hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else f.name
+        for key in ("population_driver", "mortality", "fertility"):
+            entry = body["assumptions"].get(key, {})
+            if entry.get("file"):
+                f = Path(entry["file"])
+                entry["file"] = hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else f.name
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
     @property
@@ -150,11 +151,12 @@ def _load(path: Path, stack: tuple) -> Scenario:
     measures = list(model.measures)
     uncertainty = list(model.uncertainty)
     assumptions = model.assumptions
-    driver = assumptions.population_driver
-    if driver is not None and driver.file and not Path(driver.file).is_absolute():
-        # resolve the driver file next to the scenario file that names it
-        assumptions = assumptions.model_copy(update={"population_driver": driver.model_copy(
-            update={"file": str((path.parent / driver.file).resolve())})})
+    for key in ("population_driver", "mortality", "fertility"):
+        entry = getattr(assumptions, key)
+        if entry is not None and entry.file and not Path(entry.file).is_absolute():
+            # resolve a data file next to the scenario file that names it
+            assumptions = assumptions.model_copy(update={key: entry.model_copy(
+                update={"file": str((path.parent / entry.file).resolve())})})
     if model.extends:
         parent_path = (path.parent / model.extends)
         if not parent_path.is_file():

@@ -282,6 +282,51 @@ class PopulationDriver(Strict):
         return self
 
 
+RATE_ASSUMPTIONS = ("constant", "trend", "external")
+
+
+class MortalityAssumption(Strict):
+    """How death probabilities move after the base year: ``constant`` (held at the dataset's
+    base-year rates), ``trend`` (the dataset's rates of decline, times ``scale``) or
+    ``external`` (a CSV file of rates, path relative to the scenario file). Written as a
+    word (``mortality: constant``) or as a mapping with the keys below."""
+
+    assumption: Literal[RATE_ASSUMPTIONS]  # type: ignore[valid-type]
+    scale: float | None = Field(None, ge=0, le=3, allow_inf_nan=False)
+    file: str | None = None
+    reference: str | None = None
+
+    @model_validator(mode="after")
+    def _keys(self):
+        if self.assumption == "external" and not self.file:
+            raise ValueError("file: missing (external needs file: PATH.csv)")
+        if self.assumption != "external" and self.file:
+            raise ValueError(f"file: only allowed with assumption: external (got {self.assumption})")
+        for key in ("scale", "damping"):
+            if getattr(self, key, None) is not None and self.assumption != "trend":
+                raise ValueError(f"{key}: only allowed with assumption: trend (got {self.assumption})")
+        return self
+
+
+class FertilityAssumption(MortalityAssumption):
+    """How fertility moves after the base year: ``constant``, ``trend`` (the dataset's damped
+    trend; ``scale`` multiplies its yearly change, ``damping`` replaces its damping) or
+    ``external`` (a CSV file of rates by age 15-49)."""
+
+    damping: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+
+
+def _rate_assumption(v):
+    """``mortality: trend`` is short for ``mortality: {assumption: trend}``."""
+    if isinstance(v, str):
+        if v not in RATE_ASSUMPTIONS:
+            near = [a for a in RATE_ASSUMPTIONS if a[:2] == v[:2]]
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ValueError(f"unknown assumption {v!r} (allowed: {', '.join(RATE_ASSUMPTIONS)}){hint}")
+        return {"assumption": v}
+    return v
+
+
 class Assumptions(Strict):
     """Overrides of baseline assumptions."""
 
@@ -327,6 +372,15 @@ class Assumptions(Strict):
         if self.coverage_damping is not None and self.coverage_trend not in (None, "damped"):
             raise ValueError(f"coverage_damping: only with coverage_trend: damped (got {self.coverage_trend})")
         return self
+
+
+    mortality: MortalityAssumption | None = None
+    fertility: FertilityAssumption | None = None
+
+    @field_validator("mortality", "fertility", mode="before")
+    @classmethod
+    def _short_form(cls, v):
+        return _rate_assumption(v)
 
     @field_validator("standard_growth")
     @classmethod
