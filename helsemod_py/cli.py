@@ -492,6 +492,7 @@ BENCHMARKS = {
     "backtest": ["backtest_population.py"],
     "demand": ["backtest_demand.py", "--choose-k", "--choose-damping"],
     "regional": ["backtest_regional.py", "--calibrate"],
+    "helsemod": ["helsemod_side_by_side.py"],
 }
 
 

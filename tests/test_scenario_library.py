@@ -38,7 +38,7 @@ FAMILY_FILES = {
     "psychologists_districts.yaml": {"psychologists"},
     "gp_recruitment_districts.yaml": {"gp_recruitment"},
 }
-ASSUMPTION_FILES = ("baseline.yaml", "high_demand.yaml", "low_demand.yaml")
+ASSUMPTION_FILES = ("baseline.yaml", "high_demand.yaml", "low_demand.yaml", "helsemod_2019.yaml")
 ALL_FILE = "k2025_all.yaml"
 VARIABLES = ("gap", "supply_fte", "demand_fte", "population")
 END = 2035
@@ -495,3 +495,36 @@ def test_external_population_driver_from_a_scenario_file(tmp_path):
     (tmp_path / "proj.csv").write_text("region,year,sex,age,value\nK0301,2024,male,0,abc\n")
     with pytest.raises(hm.ScenarioError, match=r"proj.csv: row 2: column 'value': 'abc' is not a number"):
         hm.project(ds, hm.Scenario.from_yaml(tmp_path / "ext.yaml"))
+
+
+def test_helsemod_like_assumptions_change_demand_not_measures(ds, base):
+    """scenarios/helsemod_2019.yaml: no measures; the staff-mix shift toward nurses and physicians
+    raises their demand against the baseline while every service's total FTE per user is kept."""
+    scen = load("helsemod_2019.yaml")
+    assert not scen.measures and scen.assumptions.coverage_trend == "none"
+    res = hm.project(ds, scen)
+    dem, ref = res.demand_fte.sel(year=END).sum("region"), base.demand_fte.sel(year=END).sum("region")
+    for g in ("nurse", "physician"):
+        assert float(dem.sel(group=g).sum()) > float(ref.sel(group=g).sum())
+    assert float(dem.sel(group="health_worker").sum()) < float(ref.sel(group="health_worker").sum())
+
+
+@pytest.mark.realdata
+def test_side_by_side_with_helsemod_has_a_reason_for_every_row():
+    import importlib.util
+
+    root = Path(__file__).parents[1]
+    data = root / ".." / "shared" / "data" / "ssb"
+    if not (data / "population_norway_age_sex_1986_2024.csv").is_file():
+        pytest.skip(f"SSB data not found at {data}")
+    spec = importlib.util.spec_from_file_location("side", root / "benchmarks" / "helsemod_side_by_side.py")
+    side = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(side)
+    assert set(side.REASONS) == set(side.HELSEMOD)
+    ds = side.build(data)
+    ours = side.national_gaps(ds, SCENARIOS / "helsemod_2019.yaml", 2035)
+    assert ours["nurse groups"][0] < -10_000 and ours["health_worker"][0] < -10_000
+    for row, (total, muni, hosp) in ours.items():
+        assert total == pytest.approx(muni + hosp)
+    text = side.markdown(ours, ours, 1.0)
+    assert text.count("\n| ") == len(side.HELSEMOD) + 1
