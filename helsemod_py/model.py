@@ -8,6 +8,7 @@ modifies a copy → the numba kernels in :mod:`helsemod_py.core` → :class:`Pro
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -181,8 +182,9 @@ def project(dataset: Dataset, scenario=None, end_year: int | None = None, *,
     Parameters
     ----------
     dataset : the base-year data (:func:`helsemod_py.load_dataset`).
-    scenario : ``None`` for the baseline, or a scenario whose ``apply(inputs)`` returns
-        changed :class:`ModelInputs` (the baseline inputs are never modified).
+    scenario : ``None`` for the baseline, a scenario file's path, or a scenario whose
+        ``apply(inputs)`` returns changed :class:`ModelInputs` (the baseline inputs are never
+        modified).
     end_year : last projected year (default: the scenario's, else 2035; at most 2050).
     external_population : persons ``[years, regions, sexes, ages]`` to drive demand instead
         of the cohort-component projection (e.g. SSB's main alternative MMMM).
@@ -207,6 +209,10 @@ def project(dataset: Dataset, scenario=None, end_year: int | None = None, *,
         return project_ensemble(dataset, scenario, draws=draws, seed=seed, end_year=end_year, **ensemble_options)
     if ensemble_options:
         raise TypeError(f"project() got option(s) {', '.join(sorted(ensemble_options))} that need draws")
+    if isinstance(scenario, (str, os.PathLike)):
+        from .scenario import Scenario
+
+        scenario = Scenario.from_yaml(scenario)
     if end_year is None:
         end_year = getattr(scenario, "end_year", None) or DEFAULT_END_YEAR
     inputs = build_inputs(dataset, end_year, external_population)
@@ -215,6 +221,8 @@ def project(dataset: Dataset, scenario=None, end_year: int | None = None, *,
         inputs = scenario.apply(inputs, dataset)  # returns a changed copy
         name = getattr(scenario, "name", "scenario")
     arrays = run_kernels(inputs, keep_stock=keep_stock)
-    return Projection.from_arrays(arrays, years=inputs.years, regions=dataset.regions, scenario=name,
+    proj = Projection.from_arrays(arrays, years=inputs.years, regions=dataset.regions, scenario=name,
                                   dataset_name=dataset.name, dataset_hash=dataset.hash,
                                   catchment=dataset.catchment(), supply_source=dataset["supply_source"])
+    proj.data.attrs["synthetic"] = bool(dataset.meta.get("synthetic", False))
+    return proj

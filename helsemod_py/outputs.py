@@ -71,6 +71,7 @@ def manifest(projection: Projection, scenario_hash: str | None = None, seed: int
         "scenario_hash": scenario_hash or hashlib.sha256(projection.scenario.encode()).hexdigest(),
         "dataset": projection.dataset_name,
         "dataset_hash": projection.dataset_hash,
+        "synthetic": bool(projection.data.attrs.get("synthetic", False)),
         "seed": seed,
         "years": [int(projection.years[0]), int(projection.years[-1])],
         "command": command if command is not None else sys.argv,

@@ -174,6 +174,33 @@ class Projection:
         data.attrs.update(scenario=scenario, county_names=dict(regions.county_names))
         return cls(data, scenario, "municipality", dataset_name, dataset_hash, catchment)
 
+    @property
+    def regions(self) -> D.Regions:
+        """The municipalities of a municipality-level projection, with their counties."""
+        if self.level != "municipality":
+            raise ValueError(f"regions: a {self.level}-level projection has no municipalities")
+        d = self.data
+        return D.Regions(tuple(map(str, d["region"].values)), tuple(map(str, d["region_name"].values)),
+                         tuple(map(str, d["county"].values)), dict(d.attrs.get("county_names", {})))
+
+    def select(self, *names) -> "Projection":
+        """The municipalities or counties given by code or name (any official form, any case);
+        counties come as a county-level projection. Raises ValueError for an unknown name, with
+        suggestions."""
+        regions = self.regions
+        hits = []
+        for name in names:
+            hit = regions.lookup(name)
+            if hit is None:
+                raise ValueError(regions.unknown_message(name, "region"))
+            hits.append(hit)
+        levels = {lv for lv, _ in hits}
+        if len(levels) > 1:
+            raise ValueError("select municipalities or counties, not both at once")
+        source = self if levels == {"municipality"} else self.aggregate("county")
+        data = source.data.sel(region=[c for _, c in hits])
+        return Projection(data, self.scenario, source.level, self.dataset_name, self.dataset_hash, self.catchment)
+
     # --- aggregation ------------------------------------------------------------------
     def aggregate(self, level: str = "county") -> "Projection":
         """Sum municipalities to ``trust``, ``county`` or ``nation`` (flows and stocks alike)."""

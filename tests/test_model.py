@@ -267,3 +267,23 @@ def test_projection_of_a_subset_is_the_same_regions(seed, keep):
     assert codes == [c for c in ds.regions.codes if c in keep]
     for name in part.data.data_vars:
         _close(part.data[name].values, full.data[name].sel(region=codes).values, rtol=1e-10)
+
+
+def test_project_takes_a_scenario_file_and_selects_regions_by_name(small_dataset, tmp_path):
+    from pathlib import Path
+
+    scen = Path(__file__).parents[1] / "scenarios" / "torn_full_time.yaml"
+    a = project(small_dataset, str(scen), end_year=BASE + 2)
+    from helsemod_py.scenario import Scenario
+
+    b = project(small_dataset, Scenario.from_yaml(scen), end_year=BASE + 2)
+    np.testing.assert_array_equal(a.gap.values, b.gap.values)
+    assert a.scenario == b.scenario != "baseline"
+    one = a.select("Kommune 0102")
+    assert one.level == "municipality" and list(one.data["region"].values) == ["0102"]
+    np.testing.assert_array_equal(one.gap.values[:, 0], a.gap.sel(region="0102").values)
+    county = a.select("fylke 02")
+    assert county.level == "county" and list(county.data["region"].values) == ["02"]
+    _close(county.gap.values[:, 0], a.aggregate("county").gap.sel(region="02").values)
+    with pytest.raises(ValueError, match="no municipality or county"):
+        a.select("Atlantis")

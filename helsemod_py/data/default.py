@@ -422,15 +422,17 @@ def _metadata(facts) -> dict:
                               + improvement["oldest_share"]["reference"]),
         "fertility_trend": ("assumption", pf_ref(facts, "fertility_trend")),
         "net_migration": (syn, "national level assumption near SSB MMMM; regional urbanisation synthetic"),
-        "base_demand_fte": (syn, "national FTE from the personnel facts plus NAV vacancies; service split "
-                                 "assumption; regional spread by synthetic users"),
+        "base_demand_fte": (syn, "national FTE from the personnel facts plus NAV vacancies by county; service "
+                                 "split assumption; made regional by the rules of helsemod_py.data.regional over "
+                                 "the synthetic municipalities"),
         "user_rate": ("assumption", facts["user_rates"]["reference"]),
         "standard_growth": ("fact", facts["services"]["standard_growth"]["reference"]),
         "coverage_trend": ("assumption", "assumption: no coverage trend (use rates by age held at their base-year "
                                          "level); a dataset built with `helsemod data build --kostra` carries trends "
                                          "estimated from the KOSTRA care panel"),
     }
-    supply_note = "national level from default_facts.yaml groups (each with its source); regional spread synthetic"
+    supply_note = ("national level from default_facts.yaml groups (each with its source); made regional by the rules of "
+                   "helsemod_py.data.regional over the synthetic municipalities")
     params = {}
     from .schema import PARAMETERS
 

@@ -620,9 +620,9 @@ def dataset_from_ssb(population_csv, municipalities_csv, base_year: int | None =
                 f"(SSB 07459, {trend_source}), smoothed" if not est.mortality_trend.note else est.mortality_trend.note)
     meta = {
         "description": f"Population of {len(regions)} real municipalities from SSB 07459 ({first_year}-{base_year}); "
-                       "personnel supply and demand at national default levels spread by base-year users "
-                       "(synthetic spread).",
-        "synthetic": True,
+                       "personnel supply and demand from the national facts, made regional by the documented rules "
+                       "of helsemod_py.data.regional (estimated; measured where KOSTRA or staff tables are given).",
+        "synthetic": False,
         "sources": {"population": str(Path(population_csv).name), "municipalities": str(Path(municipalities_csv).name),
                     **({"national_population": str(Path(national_csv).name)} if national_csv is not None else {})},
         "population_trends": trends,
@@ -645,7 +645,14 @@ def dataset_from_ssb(population_csv, municipalities_csv, base_year: int | None =
 
     facts = load_facts()
     defaults = _metadata(facts)["parameters"]
-    meta["parameters"] = {**defaults, **meta["parameters"]}
+    from .schema import PARAMETERS
+
+    estimated = {n: {**defaults[n], "synthetic": False,
+                     "source": "national level from default_facts.yaml (each fact with its source), made regional "
+                               "for the real municipalities by the documented rules of helsemod_py.data.regional "
+                               "(estimated)"}
+                 for n, spec in PARAMETERS.items() if spec.part == "supply" or n == "base_demand_fte"}
+    meta["parameters"] = {**defaults, **estimated, **meta["parameters"]}
     return dataset_from_population(regions, est.arrays, base_year, name=name, version=str(base_year), meta=meta,
                                    facts=facts, sex_ratio_at_birth=SEX_RATIO_AT_BIRTH,
                                    fertility_damping=est.damping)

@@ -30,6 +30,8 @@ TEXT: dict[str, dict[str, str]] = {
     "fte_years": {"nb": "årsverk-år", "en": "FTE-years"},
     "year": {"nb": "År", "en": "Year"},
     # caption
+    "caption_synthetic": {"nb": " — SYNTETISKE kommuner (standarddatasettet)",
+                          "en": " — SYNTHETIC municipalities (the embedded default)"},
     "caption": {"nb": "helsemod_py {version}, datasett {dataset}, scenario {scenario}",
                 "en": "helsemod_py {version}, dataset {dataset}, scenario {scenario}"},
     "nation": {"nb": "Norge", "en": "Norway"},

@@ -120,9 +120,17 @@ class ResultSet:
         c = self.long.loc[self.long["region_level"] == "county", ["region", "region_name"]].drop_duplicates("region")
         return dict(zip(c["region"], c["region_name"]))
 
+    @property
+    def synthetic(self) -> bool:
+        """The dataset's municipalities are made up (the embedded default)."""
+        if "synthetic" in self.manifest:
+            return bool(self.manifest["synthetic"])
+        return bool(self.projection is not None and self.projection.data.attrs.get("synthetic"))
+
     def caption(self, lang: str, scenario: str | None = None) -> str:
-        return L.t("caption", lang, version=self.version, dataset=self.dataset or "?",
+        text = L.t("caption", lang, version=self.version, dataset=self.dataset or "?",
                    scenario=scenario if scenario is not None else self.scenario)
+        return text + (L.t("caption_synthetic", lang) if self.synthetic else "")
 
     def check_year(self, year) -> int:
         year = self.horizon if year is None else int(year)
@@ -803,6 +811,7 @@ def waterfall_frame(attribution, year: int | None = None, region: str | None = N
 
 def plot_attribution_waterfall(attribution, year: int | None = None, lang: str = "nb", region: str | None = None,
                                scenario: str | None = None, dataset: str = "", version: str = __version__,
+                               synthetic: bool = False,
                                region_name: str | None = None) -> Figure:
     """Waterfall of each measure's contribution to the change in the gap (FTE) in ``year``.
 
@@ -817,6 +826,7 @@ def plot_attribution_waterfall(attribution, year: int | None = None, lang: str =
     n = len(wf)
     where = region_name or (L.t("nation", lang) if region is None else str(region))
     caption = L.t("caption", lang, version=version, dataset=dataset or "?", scenario=scn)
+    caption += L.t("caption_synthetic", lang) if synthetic else ""
     fig = _figure(11.0, max(4.0, 0.42 * (n + 1) + 2.3), caption)
     ax = fig.subplots()
     if n == 0:
@@ -985,11 +995,12 @@ def figures(result, lang: str = "nb", baseline=None, attribution=None, region: s
                 name = "attribution_waterfall" if len(scns) == 1 else f"attribution_waterfall_{_slug(s)}"
                 out.append((name, "fig_waterfall",
                             plot_attribution_waterfall(attribution, year=year, lang=lang, scenario=s,
-                                                       dataset=rs.dataset, version=rs.version)))
+                                                       dataset=rs.dataset, version=rs.version,
+                                                       synthetic=rs.synthetic)))
         else:
             out.append(("attribution_waterfall", "fig_waterfall",
                         plot_attribution_waterfall(attribution, year=year, lang=lang, dataset=rs.dataset,
-                                                   version=rs.version)))
+                                                   version=rs.version, synthetic=rs.synthetic)))
     return out
 
 
