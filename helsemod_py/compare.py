@@ -43,14 +43,14 @@ def waterfall_lines(ce: pd.DataFrame, year: int, method: str, outcome: str) -> l
     """The cost-effectiveness table of one scenario as printed lines."""
     what = "change in the gap" if outcome == "gap" else "shortage reduction"
     out = [f"  waterfall {year}, {what} ({method}); costs a year, NOK per FTE gained:",
-           f"    {'measure':<40}{'status':<11}{'evidence':<13}{'FTE':>8}{'range FTE':>16}{'local FTE':>10}"
+           f"    {'measure':<40}{'status':<11}{'evidence':<13}{'FTE':>8}{'range FTE':>16}{'local FTE':>11}"
            f"{'programme':>11}{'total':>11}{'NOK/FTE prog.':>15}{'NOK/FTE total':>15}",
-           f"    {'':<40}{'':<11}{'':<13}{'':>8}{'':>16}{'':>10}{'MNOK':>11}{'MNOK':>11}"]
+           f"    {'':<40}{'':<11}{'':<13}{'':>8}{'':>16}{'':>11}{'MNOK':>11}{'MNOK':>11}"]
     for _, r in ce.iterrows():
         evidence = ASSUMPTION_MARK if r.evidence == "assumption" else r.evidence
         low, high = r.get("fte_low", np.nan), r.get("fte_high", np.nan)
         span = f"{min(low, high):,.0f} to {max(low, high):,.0f}" if low == low else ""
-        local = _num(r.local_fte_gained, 10) if abs(r.local_fte_gained - r.fte_gained) > 0.5 else " " * 10
+        local = _num(r.local_fte_gained, 11) if abs(r.local_fte_gained - r.fte_gained) > 0.5 else " " * 11
         out.append(f"    {r.measure:<40}{r.status:<11}{evidence:<13}{_num(r.fte_gained, 8)}{span:>16}{local}"
                    f"{_num(r.cost_programme_nok, 11, 1e6, 1)}{_num(r.cost_total_nok, 11, 1e6, 1)}"
                    f"{_num(r.nok_per_fte_programme, 15)}{_num(r.nok_per_fte_total, 15)}")

@@ -92,10 +92,10 @@ TEXT: dict[str, dict[str, str]] = {
                  "en": "Contribution of each measure to the change in the gap, {year}, {region}"},
     "wf_xlabel": {"nb": "Endring i gap (årsverk; positivt = mindre mangel)",
                   "en": "Change in gap (FTE; positive = smaller shortage)"},
-    "wf_note": {"nb": "Shapley-fordeling: bidragene summerer seg til totalen. Samlet kostnad per årsverk (med lønn) "
-                      "i parentes; * = effekten er en antakelse.",
-                "en": "Shapley attribution: the contributions add up to the total. Total cost per FTE (with wages) "
-                      "in brackets; * = the effect is an assumption."},
+    "wf_note": {"nb": "Shapley-fordeling: delene summerer seg til totalen. Samlet kostnad per årsverk i parentes; "
+                      "* = antatt virkning.",
+                "en": "Shapley attribution: the parts add up to the total. Total cost per FTE in brackets; "
+                      "* = effect assumed."},
     "wf_title_shortage": {"nb": "Bidrag fra hvert tiltak til mindre mangel, {year}, {region}",
                           "en": "Contribution of each measure to the shortage reduction, {year}, {region}"},
     "wf_xlabel_shortage": {"nb": "Mindre mangel (årsverk; sum av negative gap)",

@@ -49,10 +49,12 @@ class Amount(_Strict):
     """A yearly amount of money with its unit (``NOK per year``, ``kNOK per year``,
     ``MNOK per year``), source and plausible range."""
 
-    value: float = Field(allow_inf_nan=False)
-    unit: str
-    reference: str | None = None
-    range: tuple[float, float] | None = Field(None, description="`[low, high]`: plausible range of `value`.")
+    value: float = Field(allow_inf_nan=False, description="Yearly amount at full effect (at least 0); it "
+                         "follows the measure's path without its delay.")
+    unit: str = Field(description="`NOK per year`, `kNOK per year` or `MNOK per year`.")
+    reference: str | None = Field(None, description="Source, or `assumption: ...`.")
+    range: tuple[float, float] | None = Field(None, description="`[low, high]`: plausible range of `value` "
+                                              "(the value must lie within it).")
 
     @model_validator(mode="after")
     def _in_range(self):
@@ -72,8 +74,8 @@ class OtherCost(Amount):
     """Costs beside the programme grant and the wages of the FTE gained (e.g. municipal
     co-funding, investment, apprentices' pay), NOK a year along the path."""
 
-    payer: Literal[PAYERS] = "municipal"  # type: ignore[valid-type]
-    description: str | None = None
+    payer: Literal[PAYERS] = Field("municipal", description="Who pays: `state` or `municipal`.")  # type: ignore
+    description: str | None = Field(None, description="What the cost is for.")
 
 
 class Cost(Amount):
