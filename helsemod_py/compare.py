@@ -74,7 +74,8 @@ def compare(ds, scenarios, projections, year: int, end_year: int, attribution: b
         for _, r in tab.iterrows():
             if abs(r.gap_change_fte) > 0.5 or abs(r.shortage_reduction_fte) > 0.5:
                 out.lines.append(f"  {r.group:<24}{r.gap_change_fte:>12,.0f}{r.shortage_reduction_fte:>20,.0f}")
-        out.lines.append(f"  {'all groups':<24}{tab.gap_change_fte.sum():>12,.0f}{tab.shortage_reduction_fte.sum():>20,.0f}")
+        gap, short = tab.gap_change_fte.sum(), tab.shortage_reduction_fte.sum()
+        out.lines.append(f"  {'all groups':<24}{gap:>12,.0f}{short:>20,.0f}")
         short1 = float(proj.shortage().sel(year=year).sum())
         out.lines.append(f"  shortage {year} (negative gaps of municipalities and hospital trusts): "
                          f"{short0:,.0f} -> {short1:,.0f} FTE")

@@ -157,7 +157,8 @@ class Scenario:
         out = []
         for j, code in enumerate(src.regions):
             if (region_mask([code], dataset.regions) & target).any():
-                line = self.lines.get(("measures", i, "recruited_from", "regions", j), self.lines.get(("measures", i), 1))
+                key = ("measures", i, "recruited_from", "regions", j)
+                line = self.lines.get(key, self.lines.get(("measures", i), 1))
                 out.append(f"{label}:{line}: measures[{i}].recruited_from.regions[{j}]: {code!r} is also a target "
                            "region; recruits come from other regions (allowed: municipalities and counties outside "
                            "target.regions)")
