@@ -46,10 +46,10 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
 
     The measure's Shapley value (``attribution``, computed if not given) is scaled by its effect
     alone at that end relative to its effect alone at its value: ``φ · s(end) / s(value)`` with
-    ``s(x)`` the outcome with only this measure, at ``x``, minus the baseline's. So an end of "no
-    effect" gains exactly 0, and interactions keep their share. Where the measure alone moves the
-    nation by less than 1 FTE (e.g. recruits drawn from other regions), the difference is added
-    instead: ``φ + s(end) − s(value)``. Columns: measure, value, low, high, fte_gained, fte_low,
+    ``s(x)`` the outcome with only this measure, at ``x``, minus the baseline's, so interactions keep
+    their share. An end of "no effect" (multiply 1, add or shift 0) gains exactly 0. Where the measure
+    alone moves the nation by less than 1 FTE (e.g. recruits drawn from other regions), the difference
+    is added instead: ``φ + s(end) − s(value)``. Columns: measure, value, low, high, fte_gained, fte_low,
     fte_high (the gain at the low and the high end of the range, whichever is larger).
     """
     from .analysis import attribute
@@ -72,10 +72,14 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
             return outcome_path(dataset, alone.with_values({m.id: x}), end_year, outcome)[t] - base
 
         at_value = solo(m.change.value)
+        neutral = None if m.operation == "set" else (1.0 if m.operation == "multiply" else 0.0)
         ends = []
         for x in m.change.range:
             s_end = at_value if x == m.change.value else solo(x)
-            ends.append(fte * s_end / at_value if abs(at_value) >= 1.0 else fte + s_end - at_value)
+            if x == neutral:  # a measure that does nothing gains nothing, whatever the others do
+                ends.append(0.0)
+            else:
+                ends.append(fte * s_end / at_value if abs(at_value) >= 1.0 else fte + s_end - at_value)
         rows.append({"measure": m.id, "value": m.change.value, "low": m.change.range[0], "high": m.change.range[1],
                      "fte_gained": fte, "fte_low": ends[0], "fte_high": ends[1]})
     return pd.DataFrame(rows, columns=["measure", "value", "low", "high", "fte_gained", "fte_low", "fte_high"])
