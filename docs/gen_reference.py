@@ -406,14 +406,16 @@ FIELD_DOCS = {
         "parameter": "The lever it changes (see [Levers](#levers)).",
         "multiply": "Factor on the parameter, unit `/1` (1.05 = +5 %).",
         "add": "Amount added, in the lever's unit. For `graduates`, `immigrants` and `recruits`: a national "
-               "number of persons a year, spread over the targeted regions like graduates.",
+               "number of persons a year, spread over the targeted regions like graduates (recruits taken from "
+               "other regions unless `recruited_from` says otherwise).",
         "set": "Level the parameter moves to along the path, in the lever's unit.",
         "shift": "Task shifting (`task_shift` only): share of the source groups' FTE per user moved to "
                  "`to_group`.",
         "path": "When the measure acts. Required, except for `vacancies`.",
         "target": "What the measure acts on; a missing key means all.",
-        "cost": "Yearly cost at full effect (`NOK per year`, `kNOK per year` or `MNOK per year`); follows the "
-                "path without its delay.",
+        "cost": "Programme cost a year at full effect beyond what the baseline funds (`NOK per year`, `kNOK per "
+                "year` or `MNOK per year`), with its payer, budget chapter, range and other costs; follows the path "
+                "without its delay. Wages of the FTE gained are computed, not given.",
         "reference": "Source of the measure as a whole.",
     },
     "Value": {

@@ -1,17 +1,25 @@
-"""What a scenario run answers: gap attribution per measure, cost per FTE, required intake.
+"""What a scenario run answers: attribution per measure on the gap or the shortage, what the
+FTE gained cost, required intake.
 
-Attribution uses Shapley values: each measure gets its average marginal effect on the gap
-over orders in which the measures can be switched on, so interactions are shared evenly and
-the parts add up exactly to the scenario's total change. With up to ``EXACT_MAX`` measures
-every subset is evaluated (2^n projections); with more, ``samples`` random orders are
-averaged (each order telescopes to the total, so the sum is still exact).
+Attribution uses Shapley values: each measure gets its average marginal effect over orders in
+which the measures can be switched on, so interactions are shared evenly and the parts add up
+exactly to the scenario's total change. With up to ``EXACT_MAX`` measures every subset is
+evaluated (2^n projections); with more, ``samples`` random orders are averaged (each order
+telescopes to the total, so the sum is still exact). Measures that change nothing (a
+``continued`` programme, already in the baseline) get zero without being evaluated.
+
+The outcome is the net gap (supply − demand, summed) or the shortage: the negative gaps summed
+over the units where staff work (each municipality's municipal sectors, each hospital trust's
+specialist services) and groups, so that shifting tasks from a short group to one with spare staff
+counts. National supply changes are attributed alongside, to price the FTE gained
+(:mod:`helsemod_py.economics`).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -19,18 +27,23 @@ import xarray as xr
 from scipy.optimize import brentq
 
 from . import dims as D
+from . import economics as E
+from .core import by_sector
 from .data.dataset import Dataset
 from .errors import HelsemodError
-from .core import by_sector
 from .model import DEFAULT_END_YEAR, build_inputs, run_kernels
-from .results import SECTORS_SHOWN
-from .scenario import Scenario
+from .results import SECTORS_SHOWN, shortage_units
+from .scenario import Scenario, region_mask
+from .scenario.schema import LEVERS
 
 EXACT_MAX = 6
+#: What attribution can be done on: the net gap, or the shortage (negative gaps only).
+OUTCOMES = ("gap", "shortage")
 
 
-def _evaluate(dataset, scenario, end_year, progress=None) -> np.ndarray:
-    """Gap FTE ``[years, regions, sectors, groups]`` of a scenario (municipality level)."""
+def _evaluate(dataset, scenario, end_year, progress=None) -> tuple[np.ndarray, np.ndarray]:
+    """Gap FTE ``[years, regions, sectors, groups]`` of a scenario (municipality level) and national
+    supply FTE ``[years, groups]``."""
     inputs = build_inputs(dataset, end_year)
     if scenario is not None:
         inputs = scenario.apply(inputs, dataset)
@@ -39,7 +52,7 @@ def _evaluate(dataset, scenario, end_year, progress=None) -> np.ndarray:
         progress()
     supply, demand = by_sector(out["supply_totals"][..., 3], out["sector_share"], out["demand_fte"],
                                D.service_sector_index(), len(D.SECTORS))
-    return supply - demand
+    return supply - demand, supply.sum(axis=(1, 2))
 
 
 def _sectors(level: str) -> list[int]:
@@ -47,15 +60,24 @@ def _sectors(level: str) -> list[int]:
     return [D.SECTORS.index(q) for q in SECTORS_SHOWN[level]]
 
 
+def _ratio(cost: float, fte: float) -> float:
+    return cost / fte if fte > 0 and cost > 0 else np.nan
+
+
 @dataclass
 class Attribution:
-    """Shapley attribution of a scenario's change in the gap to its measures.
+    """Shapley attribution of a scenario's change in an outcome to its measures, with costs.
 
-    ``contributions``: FTE (measure, year, region, sector, group) at municipality level;
-    ``total``: scenario gap minus baseline gap (year, region, sector, group); ``costs``: NOK
-    (measure, year). Contributions sum over measures to ``total`` (to rounding). Tables sum
-    the sectors each level reports (municipal services for a municipality, all for a county
-    and the nation).
+    ``outcome``: ``gap`` or ``shortage``. ``contributions``: FTE (measure, year, region, sector,
+    group), positive = better (a smaller net shortage, or less shortage); ``region`` holds the
+    municipalities, and for the shortage also the hospital trusts (their specialist services);
+    ``total``: scenario minus baseline (year, region, sector, group); ``supply``: national supply
+    FTE (measure, year, group); ``local``: FTE gained in each measure's target regions (measure,
+    year; the nation for measures without regions); ``costs``: programme cost beyond the baseline,
+    ``other_costs``, ``wage_costs`` (wages and employer's costs of the supply gained, where the lever
+    pays for it), NOK (measure, year); ``measures``: status, evidence, parameter, source of recruits.
+    Contributions sum over measures to ``total`` (to rounding). Tables sum the sectors each level
+    reports (municipal services for a municipality, all for a county and the nation).
     """
 
     contributions: xr.DataArray
@@ -63,6 +85,18 @@ class Attribution:
     costs: xr.DataArray
     method: str
     scenario: str
+    outcome: str = "gap"
+    supply: xr.DataArray | None = None
+    local: xr.DataArray | None = None
+    other_costs: xr.DataArray | None = None
+    wage_costs: xr.DataArray | None = None
+    measures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    levels: xr.DataArray | None = None  # national outcome (case: baseline, scenario; year), FTE
+
+    @property
+    def change_column(self) -> str:
+        """Name of the FTE column of the tables: ``gap_change_fte`` or ``shortage_reduction_fte``."""
+        return "gap_change_fte" if self.outcome == "gap" else "shortage_reduction_fte"
 
     def _level(self, da: xr.DataArray, level: str) -> xr.DataArray:
         if level == "municipality":
@@ -73,13 +107,16 @@ class Attribution:
             return da.sum("region").expand_dims(region=[D.NATION_CODE])
         raise HelsemodError(f"level {level!r}: allowed {', '.join(D.REGION_LEVELS)}")
 
-    def waterfall(self, year: int, level: str = "nation", groups=None) -> pd.DataFrame:
-        """Contribution of each measure to the change in the gap in ``year`` (FTE), with cost.
+    def _info(self, m: str, key: str) -> str:
+        return "" if m == "total" or self.measures.empty else str(self.measures.loc[m, key])
 
-        Columns: region, measure, gap_change_fte, cost_nok, nok_per_fte. One row per measure
-        plus ``total`` per region; summed over ``groups`` (default all groups). Costs are
-        national amounts: below nation level ``cost_nok`` and ``nok_per_fte`` are left empty
-        (NaN), since a measure's budget is not split by region.
+    def waterfall(self, year: int, level: str = "nation", groups=None) -> pd.DataFrame:
+        """Contribution of each measure to the change in the outcome in ``year`` (FTE), with cost.
+
+        Columns: region, measure, status, evidence, the FTE column (:attr:`change_column`),
+        cost_programme_nok, cost_total_nok, nok_per_fte_programme, nok_per_fte_total. One row per
+        measure plus ``total`` per region; summed over ``groups`` (default all groups). Costs are
+        national amounts: below nation level the cost columns are left empty (NaN).
         """
         groups = list(groups) if groups is not None else list(D.GROUPS)
         if level not in D.REGION_LEVELS:
@@ -88,98 +125,189 @@ class Attribution:
         con = self._level(self.contributions.sel(year=year, group=groups, sector=sectors).sum(["group", "sector"]),
                           level)
         tot = self._level(self.total.sel(year=year, group=groups, sector=sectors).sum(["group", "sector"]), level)
-        cost = self.costs.sel(year=year)
+        prog, total_cost = self._cost_series(year)
         national = level == "nation"
-
-        def row(r, m, fte, c):
-            if not national:
-                return (r, m, fte, np.nan, np.nan)
-            return (r, m, fte, c, c / fte if fte > 0 and c > 0 else np.nan)
-
         rows = []
         for r in con["region"].values:
-            for m in con["measure"].values:
-                rows.append(row(r, m, float(con.sel(region=r, measure=m)), float(cost.sel(measure=m))))
-            rows.append(row(r, "total", float(tot.sel(region=r)), float(cost.sum())))
-        return pd.DataFrame(rows, columns=["region", "measure", "gap_change_fte", "cost_nok", "nok_per_fte"])
+            for m in [*con["measure"].values, "total"]:
+                fte = float(tot.sel(region=r) if m == "total" else con.sel(region=r, measure=m))
+                c, ct = (prog[m], total_cost[m]) if national else (np.nan, np.nan)
+                rows.append((r, m, self._info(m, "status"), self._info(m, "evidence"), fte, c, ct, _ratio(c, fte),
+                             _ratio(ct, fte)))
+        return pd.DataFrame(rows, columns=["region", "measure", "status", "evidence", self.change_column,
+                                           "cost_programme_nok", "cost_total_nok", "nok_per_fte_programme",
+                                           "nok_per_fte_total"])
+
+    def _cost_series(self, year: int) -> tuple[dict, dict]:
+        """Programme and total cost (NOK) in ``year`` per measure and ``total``."""
+        prog = self.costs.sel(year=year)
+        tot = prog + self._extra().sel(year=year)
+        out_p = {str(m): float(prog.sel(measure=m)) for m in prog["measure"].values}
+        out_t = {str(m): float(tot.sel(measure=m)) for m in tot["measure"].values}
+        out_p["total"], out_t["total"] = float(prog.sum()), float(tot.sum())
+        return out_p, out_t
+
+    def _extra(self) -> xr.DataArray:
+        """Wage and other costs (NOK, measure x year); zero where not computed."""
+        extra = xr.zeros_like(self.costs)
+        for da in (self.wage_costs, self.other_costs):
+            if da is not None:
+                extra = extra + da
+        return extra
 
     def cost_effectiveness(self, year: int, groups=None) -> pd.DataFrame:
-        """NOK per FTE gained nationally, per measure and in total: in ``year``, and over the
-        whole horizon (cumulative cost / cumulative FTE-years gained)."""
+        """NOK per FTE gained nationally, per measure and in total, on two bases: the programme cost
+        alone, and the total cost (programme + wages and employer's costs of the FTE gained + other
+        costs); in ``year`` and over the whole horizon (cumulative cost / FTE-years gained). Also the
+        FTE gained locally (in the measure's target regions) and the measure's status and evidence."""
         groups = list(groups) if groups is not None else list(D.GROUPS)
         nat = self.contributions.sel(group=groups).sum(["group", "region", "sector"])
         tot = self.total.sel(group=groups).sum(["group", "region", "sector"])
+        extra = self._extra()
         rows = []
-        for m in list(nat["measure"].values) + ["total"]:
+        for m in [*nat["measure"].values, "total"]:
             series = tot if m == "total" else nat.sel(measure=m)
-            cost = self.costs.sum("measure") if m == "total" else self.costs.sel(measure=m)
-            fte_y, cost_y = float(series.sel(year=year)), float(cost.sel(year=year))
-            fte_cum, cost_cum = float(series.sum()), float(cost.sum())
+            prog = self.costs.sum("measure") if m == "total" else self.costs.sel(measure=m)
+            allc = prog + (extra.sum("measure") if m == "total" else extra.sel(measure=m))
+            wages = self.wage_costs.sum("measure") if m == "total" else self.wage_costs.sel(measure=m)
+            other = self.other_costs.sum("measure") if m == "total" else self.other_costs.sel(measure=m)
+            local = np.nan if m == "total" else float(self.local.sel(measure=m, year=year))
+            fte_y, fte_cum = float(series.sel(year=year)), float(series.sum())
+            c_p, c_t = float(prog.sel(year=year)), float(allc.sel(year=year))
+            cum_p, cum_t = float(prog.sum()), float(allc.sum())
             rows.append({
-                "measure": m, "year": year, "fte_gained": fte_y, "cost_nok": cost_y,
-                "nok_per_fte": cost_y / fte_y if fte_y > 0 and cost_y > 0 else np.nan,
-                "fte_years_gained": fte_cum, "cost_nok_cumulative": cost_cum,
-                "nok_per_fte_year": cost_cum / fte_cum if fte_cum > 0 and cost_cum > 0 else np.nan,
+                "measure": m, "status": self._info(m, "status"), "evidence": self._info(m, "evidence"),
+                "outcome": self.outcome, "year": year, "fte_gained": fte_y, "local_fte_gained": local,
+                "cost_programme_nok": c_p, "cost_wages_nok": float(wages.sel(year=year)),
+                "cost_other_nok": float(other.sel(year=year)), "cost_total_nok": c_t,
+                "nok_per_fte_programme": _ratio(c_p, fte_y), "nok_per_fte_total": _ratio(c_t, fte_y),
+                "fte_years_gained": fte_cum, "cost_programme_nok_cumulative": cum_p,
+                "cost_total_nok_cumulative": cum_t, "nok_per_fte_year_programme": _ratio(cum_p, fte_cum),
+                "nok_per_fte_year_total": _ratio(cum_t, fte_cum),
             })
         return pd.DataFrame(rows)
 
 
-def attribute(dataset: Dataset, scenario: Scenario, end_year: int | None = None, method: str = "auto",
-              samples: int = 24, seed: int = 0, progress=None) -> Attribution:
-    """Shapley attribution of the change in the gap (scenario − its no-measure baseline).
+def evaluations(n: int, method: str = "auto", samples: int = 24) -> int:
+    """Projections :func:`attribute` runs for ``n`` measures that change something."""
+    method = ("exact" if n <= EXACT_MAX else "sampled") if method == "auto" else method
+    if n == 0:
+        return 1
+    return 2 ** n if method == "exact" else 2 + samples * (n - 1)
 
-    method: ``"exact"`` (all subsets), ``"sampled"`` (``samples`` random orders, seeded), or
-    ``"auto"`` (exact up to ``EXACT_MAX`` measures). The baseline keeps the scenario's
-    assumptions, so only measures are attributed.
-    """
-    end_year = end_year or scenario.end_year or DEFAULT_END_YEAR
-    ids = scenario.measure_ids
+
+def _shapley(value, ids, method: str, samples: int, seed: int):
+    """Shapley values of the arrays ``value(subset)`` returns (a tuple); also base and full values."""
     n = len(ids)
-    if method == "auto":
-        method = "exact" if n <= EXACT_MAX else "sampled"
-    if method not in ("exact", "sampled"):
-        raise HelsemodError(f"method {method!r}: allowed auto, exact, sampled")
-    cache: dict[frozenset, np.ndarray] = {}
-
-    def value(subset) -> np.ndarray:
-        key = frozenset(subset)
-        if key not in cache:
-            cache[key] = _evaluate(dataset, scenario.only(key), end_year, progress)
-        return cache[key]
-
     base = value(())
-    shap = np.zeros((n,) + base.shape)
+    shap = [np.zeros((n,) + a.shape) for a in base]
     if method == "exact":
+        cache = {frozenset(): base}
+
+        def v(sub):
+            key = frozenset(sub)
+            if key not in cache:
+                cache[key] = value(key)
+            return cache[key]
+
         for i, mid in enumerate(ids):
             others = [x for x in ids if x != mid]
             for k in range(n):
                 wgt = math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n)
                 for sub in itertools.combinations(others, k):
-                    shap[i] += wgt * (value((*sub, mid)) - value(sub))
-    else:
-        rng = np.random.default_rng(seed)
-        for _ in range(samples):
-            order = [ids[j] for j in rng.permutation(n)]
-            prev, chosen = base, []
-            for mid in order:
-                chosen.append(mid)
-                cur = value(chosen)
-                shap[ids.index(mid)] += cur - prev
-                prev = cur
-        shap /= samples
-    full = value(ids)
+                    for s, a, b in zip(shap, v((*sub, mid)), v(sub)):
+                        s[i] += wgt * (a - b)
+        return shap, base, v(ids)
+    full = value(ids) if n else base
+    rng = np.random.default_rng(seed)
+    for _ in range(samples):
+        order = [ids[j] for j in rng.permutation(n)]
+        prev = base
+        for j, mid in enumerate(order):
+            cur = full if j == n - 1 else value(order[:j + 1])
+            for s, a, b in zip(shap, cur, prev):
+                s[ids.index(mid)] += a - b
+            prev = cur
+    return [s / samples for s in shap], base, full
+
+
+def attribute(dataset: Dataset, scenario: Scenario, end_year: int | None = None, method: str = "auto",
+              samples: int = 24, seed: int = 0, progress=None, outcome: str = "gap") -> Attribution:
+    """Shapley attribution of the change in ``outcome`` (scenario − its no-measure baseline).
+
+    outcome: ``"gap"`` (the net gap) or ``"shortage"`` (the negative gaps of each municipality's
+    municipal sectors and each hospital trust's specialist services, by group; the contributions
+    are shortage reductions). method: ``"exact"`` (all subsets), ``"sampled"`` (``samples``
+    random orders, seeded), or ``"auto"`` (exact up to ``EXACT_MAX`` measures). The baseline
+    keeps the scenario's assumptions, so only measures are attributed. Costs: see
+    :class:`Attribution`.
+    """
+    end_year = end_year or scenario.end_year or DEFAULT_END_YEAR
+    if outcome not in OUTCOMES:
+        raise HelsemodError(f"outcome {outcome!r}: allowed {', '.join(OUTCOMES)}")
+    ids = scenario.measure_ids
+    active = [m.id for m in scenario.measures if not m.is_neutral]
+    if method == "auto":
+        method = "exact" if len(active) <= EXACT_MAX else "sampled"
+    if method not in ("exact", "sampled"):
+        raise HelsemodError(f"method {method!r}: allowed auto, exact, sampled")
+    catchment = dataset.catchment() if outcome == "shortage" else None
+
+    def value(subset):
+        gap, supply = _evaluate(dataset, scenario.only(subset), end_year, progress)
+        cells = gap if catchment is None else np.minimum(shortage_units(gap, catchment.weights), 0.0)
+        return cells, supply
+
+    (shap, shap_supply), (base, _), (full, _) = _shapley(value, active, method, samples, seed)
+    pos = [active.index(m) if m in active else -1 for m in ids]
+    contrib = np.stack([shap[p] if p >= 0 else np.zeros_like(base) for p in pos]) if ids else np.zeros((0,) +
+                                                                                                      base.shape)
+    supply = np.stack([shap_supply[p] if p >= 0 else np.zeros(shap_supply.shape[1:]) for p in pos]) if ids else \
+        np.zeros((0,) + base.shape[:1] + (len(D.GROUPS),))
     years = np.arange(dataset.base_year, end_year + 1)
-    coords = {"year": years, "region": list(dataset.regions.codes), "sector": list(D.SECTORS), "group": list(D.GROUPS)}
-    contrib = xr.DataArray(shap, dims=("measure", "year", "region", "sector", "group"),
-                           coords={"measure": list(ids), **coords}, name="gap_change", attrs={"unit": "FTE"})
-    contrib = contrib.assign_coords(county=("region", list(dataset.regions.county_codes)))
-    total = xr.DataArray(full - base, dims=("year", "region", "sector", "group"), coords=coords, name="gap_change",
-                         attrs={"unit": "FTE"}).assign_coords(county=("region", list(dataset.regions.county_codes)))
-    costs = scenario.costs(years)
-    cost_da = xr.DataArray(np.array([costs[m] for m in ids]).reshape(n, len(years)), dims=("measure", "year"),
-                           coords={"measure": list(ids), "year": years}, attrs={"unit": "NOK"})
     label = "shapley (exact)" if method == "exact" else f"shapley (sampled, {samples} orders, seed {seed})"
-    return Attribution(contrib, total, cost_da, label, scenario.name)
+    return _build(dataset, scenario, years, contrib, full - base, supply, catchment, label, outcome,
+                  (base.sum(axis=(1, 2, 3)), full.sum(axis=(1, 2, 3))))
+
+
+def _build(dataset, scenario, years, contrib, total, supply, catchment, label, outcome, levels) -> Attribution:
+    """Label the attribution arrays and price them (costs, wages, local gains, measure facts)."""
+    ids = list(scenario.measure_ids)
+    regions = list(dataset.regions.codes)
+    counties = list(dataset.regions.county_codes)
+    if catchment is not None:  # shortage: municipalities, then trusts (in their main county)
+        regions += list(catchment.codes)
+        counties += [counties[int(np.argmax(w))] for w in catchment.weights]
+    coords = {"year": years, "region": regions, "sector": list(D.SECTORS), "group": list(D.GROUPS)}
+    dims = ("year", "region", "sector", "group")
+    con = xr.DataArray(contrib, dims=("measure",) + dims, coords={"measure": ids, **coords}, name="change",
+                       attrs={"unit": "FTE", "outcome": outcome}).assign_coords(county=("region", counties))
+    tot = xr.DataArray(total, dims=dims, coords=coords, name="change",
+                       attrs={"unit": "FTE", "outcome": outcome}).assign_coords(county=("region", counties))
+    mt = {"measure": ids, "year": years}
+    sup = xr.DataArray(supply, dims=("measure", "year", "group"), coords={**mt, "group": list(D.GROUPS)},
+                       attrs={"unit": "FTE"})
+    n_mun = len(dataset.regions)
+    local = np.stack([contrib[i][:, :n_mun][:, region_mask(m.target.regions, dataset.regions)].sum(axis=(1, 2, 3))
+                      if m.target.regions is not None else contrib[i].sum(axis=(1, 2, 3))
+                      for i, m in enumerate(scenario.measures)]) if ids else np.zeros((0, len(years)))
+
+    def per_measure(arrays):
+        return xr.DataArray(np.array([arrays[m] for m in ids]).reshape(len(ids), len(years)),
+                            dims=("measure", "year"), coords=mt, attrs={"unit": "NOK"})
+
+    paid = [LEVERS[m.parameter].paid for m in scenario.measures]
+    wages = E.wage_costs(supply, paid) if ids else np.zeros((0, len(years)))
+    info = pd.DataFrame({"measure": ids, "status": [m.status for m in scenario.measures],
+                         "evidence": [m.evidence for m in scenario.measures],
+                         "parameter": [m.parameter for m in scenario.measures],
+                         "source": [m.source or "" for m in scenario.measures]}).set_index("measure")
+    lev = xr.DataArray(np.array(levels), dims=("case", "year"), coords={"case": ["baseline", "scenario"],
+                                                                       "year": years}, attrs={"unit": "FTE"})
+    return Attribution(con, tot, per_measure(scenario.costs(years)), label, scenario.name, outcome, sup,
+                       xr.DataArray(local, dims=("measure", "year"), coords=mt, attrs={"unit": "FTE"}),
+                       per_measure(scenario.other_costs(years)),
+                       xr.DataArray(wages, dims=("measure", "year"), coords=mt, attrs={"unit": "NOK"}), info, lev)
 
 
 @dataclass
@@ -239,7 +367,7 @@ def required_intake(dataset: Dataset, group: str, target_year: int, start_year: 
             extra = Scenario(base_scn.name, (*base_scn.measures, _intake_measure(channel, group, x, start_year,
                                                                                  regions)),
                              base_scn.assumptions)
-            return float(_evaluate(dataset, extra, end_year)[t, mask][:, sectors, g].sum())
+            return float(_evaluate(dataset, extra, end_year)[0][t, mask][:, sectors, g].sum())
 
         before = gap(0.0)
         if before >= target_gap:
@@ -266,5 +394,6 @@ def _intake_measure(channel, group, persons, start_year, regions):
         "parameter": channel,
         "add": {"value": persons, "unit": "persons per year"},
         "path": {"start": start_year, "shape": "step"},
+        **({"recruited_from": {"source": "outside_workforce"}} if channel == "recruits" else {}),
         "target": {"groups": [group], **({"regions": regions} if regions else {})},
     }

@@ -373,23 +373,34 @@ def validate(files, data_dir):
               help="Attribute each scenario's change to its measures (Shapley) with cost per FTE.")
 @click.option("--samples", type=int, default=24, show_default=True,
               help="Random orders for sampled Shapley values (more than 6 measures).")
+@click.option("--outcome", type=click.Choice(["gap", "shortage"]), default="gap", show_default=True,
+              help="What the attribution shares out: the net gap, or the shortage (negative gaps only, so "
+                   "moving tasks to a group with spare staff counts).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write comparison.csv, attribution.csv, cost_effectiveness.csv and manifest.json here.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
-def compare(files, data_dir, year, end_year, attribution, samples, out_dir, force, quiet):
-    """Compare scenarios with the first: gap by group and county, attribution, cost per FTE.
+def compare(files, data_dir, year, end_year, attribution, samples, outcome, out_dir, force, quiet):
+    """Compare scenarios with the first: gap and shortage by group and county, attribution, cost per FTE.
+
+    Cost per FTE gained is shown on two bases: the programme cost alone, and the total cost
+    (programme + wages and employer's costs of the FTE gained + other costs). Measures whose
+    effect has no published source and range are marked *assumption.
 
     \b
     Example:
         helsemod compare scenarios/baseline.yaml scenarios/k2025_all.yaml --year 2035
+        helsemod compare scenarios/baseline.yaml scenarios/aks.yaml --outcome shortage
     """
+    import contextlib
+    import json
+
     import pandas as pd
 
     import helsemod_py as hm
 
-    from .analysis import attribute
+    from .compare import compare as run_compare
     from .outputs import long_table, manifest, provenance_table, write_atomic_dir
 
     if len(files) < 2:
@@ -399,56 +410,27 @@ def compare(files, data_dir, year, end_year, attribution, samples, out_dir, forc
     end_year = end_year or scenarios[0].end_year or hm.DEFAULT_END_YEAR
     year = year or end_year
     projections = [hm.project(ds, s, end_year=end_year) for s in scenarios]
-    first = projections[0]
-    tables, attr_rows, ce_rows = [], [], []
-    lines = []
-    for scn, proj in zip(scenarios[1:], projections[1:]):
-        nat = (proj.aggregate("nation").gap.sel(year=year, region="0") - first.aggregate("nation").gap.sel(
-            year=year, region="0")).sum("sector")
-        lines.append(f"\n{scn.name} vs {scenarios[0].name}: change in the gap {year} (FTE, + = smaller shortage)")
-        for g in D.GROUPS:
-            v = float(nat.sel(group=g))
-            if abs(v) > 0.5:
-                lines.append(f"  {g:<24}{v:>12,.0f}")
-        lines.append(f"  {'all groups':<24}{float(nat.sum()):>12,.0f}")
-        county = (proj.aggregate("county").gap.sel(year=year) - first.aggregate("county").gap.sel(year=year)).sum(
-            ["group", "sector"])
-        lines.append("  by county: " + ", ".join(f"{n} {float(v):+,.0f}" for n, v in
-                                                  zip(county["region_name"].values, county.values)))
-        if attribution and scn.measures:
-            n_eval = 2 ** len(scn.measures) if len(scn.measures) <= 6 else samples * len(scn.measures) + 1
-            with click.progressbar(length=n_eval, label=f"attributing {scn.name}", file=sys.stderr,
-                                   show_pos=True) as bar:
-                att = attribute(ds, scn, end_year=end_year, samples=samples, progress=lambda: bar.update(1))
-            ce = att.cost_effectiveness(year)
-            lines.append(f"  waterfall {year} ({att.method}):")
-            for _, row in ce.iterrows():
-                cost = f"{row.cost_nok / 1e6:>9,.1f} MNOK" if row.cost_nok else " " * 14
-                per = f"{row.nok_per_fte:>12,.0f} NOK/FTE" if row.nok_per_fte == row.nok_per_fte else ""
-                lines.append(f"    {row.measure:<28}{row.fte_gained:>10,.0f} FTE {cost}{per}")
-            wf = att.waterfall(year, level="county")
-            wf.insert(0, "scenario", scn.name)
-            attr_rows.append(wf)
-            ce.insert(0, "scenario", scn.name)
-            ce_rows.append(ce)
-    for proj in projections:
-        tables.append(long_table(proj))
+    with contextlib.ExitStack() as stack:
+        def progress(scn, n):
+            bar = stack.enter_context(click.progressbar(length=n, label=f"attributing {scn.name}", file=sys.stderr,
+                                                        show_pos=True))
+            return lambda: bar.update(1)
+
+        result = run_compare(ds, scenarios, projections, year, end_year, attribution, samples, outcome, progress)
     if not quiet:
-        click.echo("\n".join(lines).lstrip("\n"))
+        click.echo("\n".join(result.lines).lstrip("\n"))
     if out_dir:
-        comp = pd.concat(tables, ignore_index=True)
+        comp = pd.concat([long_table(p) for p in projections], ignore_index=True)
         prov = provenance_table(projections[-1])
         files_out = {"comparison.csv": lambda p: comp.to_csv(p, index=False, float_format="%.6g"),
                      "provenance.csv": lambda p: prov.to_csv(p, index=False, float_format="%.6g")}
-        if attr_rows:
-            at = pd.concat(attr_rows, ignore_index=True)
-            ce = pd.concat(ce_rows, ignore_index=True)
+        if result.attribution:
+            at = pd.concat(result.attribution, ignore_index=True)
+            ce = pd.concat(result.cost_effectiveness, ignore_index=True)
             files_out["attribution.csv"] = lambda p: at.to_csv(p, index=False, float_format="%.6g")
             files_out["cost_effectiveness.csv"] = lambda p: ce.to_csv(p, index=False, float_format="%.6g")
         man = manifest(projections[-1], scenario_hash=",".join(s.hash for s in scenarios),
-                       extra={"scenarios": [str(f) for f in files], "year": year})
-        import json
-
+                       extra={"scenarios": [str(f) for f in files], "year": year, "outcome": outcome})
         files_out["manifest.json"] = lambda p: p.write_text(json.dumps(man, indent=2, ensure_ascii=False))
         write_atomic_dir(out_dir, files_out, force=force)
         if not quiet:

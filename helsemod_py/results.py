@@ -26,6 +26,9 @@ from .core import POP_FLOWS, SUPPLY_FLOWS, by_sector
 #: The sectors reported at each level.
 SECTORS_SHOWN = {"municipality": D.MUNICIPAL_SECTORS, "trust": ("specialist",), "county": D.SECTORS,
                  "nation": D.SECTORS}
+#: Levels a shortage can be counted at: where staff work (each municipality's municipal sectors and
+#: each hospital trust's specialist services), each county, or the nation.
+SHORTAGE_LEVELS = ("municipality", "county", "nation")
 #: Provenance categories of base-year supply (``base_fte_by_source``).
 SOURCES = ("synthetic", "estimated", "measured")
 
@@ -201,6 +204,25 @@ class Projection:
         data = source.data.sel(region=[c for _, c in hits])
         return Projection(data, self.scenario, source.level, self.dataset_name, self.dataset_hash, self.catchment)
 
+    def shortage(self, level: str = "municipality") -> xr.DataArray:
+        """The shortage (FTE, positive): the negative gaps summed over the regions of ``level``, per
+        year, sector and group, so that a surplus in one place or group does not offset a shortage in
+        another. ``municipality``: each municipality's municipal sectors and each hospital trust's
+        specialist services (the units where staff work); ``county`` or ``nation``: all sectors of
+        each county, or of the nation."""
+        if level not in SHORTAGE_LEVELS:
+            raise ValueError(f"level {level!r}: allowed {', '.join(SHORTAGE_LEVELS)}")
+        if level == "municipality":
+            if self.level != "municipality" or self.catchment is None:
+                raise ValueError("the shortage at municipality level needs a municipality projection of a dataset")
+            cells = shortage_units(self.data["gap"].values, self.catchment.weights)
+        else:
+            cells = self.aggregate(level).data["gap"].values
+        short = -np.minimum(cells, 0.0).sum(axis=1)
+        return xr.DataArray(short, dims=("year", "sector", "group"), coords={
+            "year": self.years, "sector": list(D.SECTORS), "group": list(D.GROUPS)}, name="shortage",
+            attrs={"unit": "FTE", "level": level, "description": "Sum of negative gaps (FTE short)"})
+
     # --- aggregation ------------------------------------------------------------------
     def aggregate(self, level: str = "county") -> "Projection":
         """Sum municipalities to ``trust``, ``county`` or ``nation`` (flows and stocks alike)."""
@@ -298,3 +320,15 @@ class Projection:
         df["share"] = np.where(tot > 0, df["fte"] / tot.where(tot > 0, 1.0), 0.0)
         df.insert(1, "region_level", self.level)
         return df
+
+
+def shortage_units(gap: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The gap ``[T, R + H, Q, G]`` of the units where staff work, from a municipality gap ``[T, R, Q,
+    G]`` and a catchment's ``weights [H, R]``: each municipality's municipal sectors (its specialist
+    slice set to zero) followed by each hospital trust's specialist services (zero elsewhere)."""
+    spec = D.SECTORS.index("specialist")
+    mun = np.array(gap, dtype=float, copy=True)
+    mun[:, :, spec] = 0.0
+    trusts = np.zeros((gap.shape[0], weights.shape[0]) + gap.shape[2:])
+    trusts[:, :, spec] = np.einsum("hr,trg->thg", weights, gap[:, :, spec])
+    return np.concatenate([mun, trusts], axis=1)

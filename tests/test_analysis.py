@@ -6,7 +6,9 @@ from hypothesis import given, settings, strategies as st
 
 import helsemod_py as hm
 from helsemod_py import dims as D
-from helsemod_py.analysis import attribute, required_intake
+from helsemod_py import economics as E
+from helsemod_py.analysis import attribute, evaluations, required_intake
+from helsemod_py.evidence import effect_bounds, effect_distribution, effect_draws
 from helsemod_py.data.dataset import Dataset
 from helsemod_py.data.schema import PARAMETERS, shape
 
@@ -72,22 +74,117 @@ def test_interaction_is_shared_evenly(ds):
 def test_costs_are_national_only(ds):
     a = attribute(ds, SCN, end_year=2028)
     county = a.waterfall(2028, level="county")
-    assert county.cost_nok.isna().all() and county.nok_per_fte.isna().all()
+    for col in ("cost_programme_nok", "cost_total_nok", "nok_per_fte_programme", "nok_per_fte_total"):
+        assert county[col].isna().all(), col
     assert county.gap_change_fte.notna().all()
-    nation = a.waterfall(2028)
-    assert nation.set_index("measure").loc["torn", "cost_nok"] == pytest.approx(40e6)
+    nation = a.waterfall(2028).set_index("measure")
+    assert nation.loc["torn", "cost_programme_nok"] == pytest.approx(40e6)
+    assert nation.loc["torn", "cost_total_nok"] > nation.loc["torn", "cost_programme_nok"]
 
 
-def test_cost_effectiveness(ds):
+def test_cost_effectiveness_on_both_bases(ds):
     a = attribute(ds, SCN, end_year=2030)
     ce = a.cost_effectiveness(2030).set_index("measure")
     gained = float(a.contributions.sel(measure="torn", year=2030).sum())
     assert ce.loc["torn", "fte_gained"] == pytest.approx(gained)
-    assert ce.loc["torn", "nok_per_fte"] == pytest.approx(40e6 / gained)
-    assert np.isnan(ce.loc["stay", "nok_per_fte"])  # no cost given
-    assert ce.loc["total", "cost_nok"] == pytest.approx(75e6)
+    assert ce.loc["torn", "nok_per_fte_programme"] == pytest.approx(40e6 / gained)
+    assert np.isnan(ce.loc["stay", "nok_per_fte_programme"])  # no cost given ...
+    assert ce.loc["stay", "nok_per_fte_total"] > 5e5  # ... but the nurses it keeps are paid
+    assert ce.loc["total", "cost_programme_nok"] == pytest.approx(75e6)
     years = np.arange(2024, 2031)
-    assert ce.loc["grads", "cost_nok_cumulative"] == pytest.approx(25e6 * (years >= 2025).sum())
+    assert ce.loc["grads", "cost_programme_nok_cumulative"] == pytest.approx(25e6 * (years >= 2025).sum())
+    # wages and employer's costs: the supply each measure adds, priced per group (economics.yaml)
+    supply = a.supply.sel(measure="torn", year=2030).values
+    assert ce.loc["torn", "cost_wages_nok"] == pytest.approx(float(supply @ E.cost_per_fte()))
+    assert ce.loc["sick", "cost_wages_nok"] == 0.0  # lower sick leave: the absent staff were paid anyway
+    for m in ("torn", "sick", "stay", "grads", "total"):
+        row = ce.loc[m]
+        assert row.cost_total_nok == pytest.approx(row.cost_programme_nok + row.cost_wages_nok + row.cost_other_nok)
+    nurse = E.cost_per_fte()[D.GROUPS.index("nurse")]
+    assert 0.9 * nurse < ce.loc["stay", "nok_per_fte_total"] < 1.1 * nurse  # kept nurses cost a nurse's pay
+    assert ce.loc["total", "nok_per_fte_year_total"] > ce.loc["total", "nok_per_fte_year_programme"]
+
+
+def test_wage_facts_cover_every_group_with_a_source():
+    table = E.wage_table()
+    assert list(table.group) == list(D.GROUPS)
+    assert (table.wage_nok > 4e5).all() and (table.wage_nok < 1.5e6).all()
+    assert all(len(r) > 10 for r in table.reference)
+    assert E.employer_factor() == pytest.approx(1.10 * 1.141)  # pension 10 %, social security 14.1 %
+    assert table.set_index("group").loc["nurse", "wage_nok"] == 661000  # KS 1.12.2023
+
+
+def test_continued_measure_adds_and_costs_nothing_and_is_not_run(ds):
+    cont = _measure("menn", "recruits", "add", 0, "persons per year", ["health_worker"], cost=0)
+    cont.update(status="continued", recruited_from={"source": "outside_workforce"},
+                in_baseline={"value": 250, "unit": "persons per year", "reference": "test: in the base period",
+                             "cost": {"value": 46, "unit": "MNOK per year"}})
+    scn = hm.Scenario("cont", measures=[SCN.measures[0], cont])
+    runs = []
+    a = attribute(ds, scn, end_year=2028, progress=lambda: runs.append(1))
+    assert len(runs) == evaluations(1) == 2  # only the active measure's subsets
+    assert float(abs(a.contributions.sel(measure="menn")).sum()) == 0.0
+    ce = a.cost_effectiveness(2028).set_index("measure")
+    assert ce.loc["menn", "cost_total_nok"] == 0.0 and ce.loc["menn", "status"] == "continued"
+    check = E.budget_check(scn).set_index("chapter")
+    assert check.loc["unassigned", "in_baseline_mnok"] == 46.0  # shown in the budget check, not as a cost
+    with pytest.raises(hm.ScenarioError, match="adds nothing"):
+        hm.Scenario("bad", measures=[dict(cont, add={"value": 250, "unit": "persons per year"})])
+
+
+def test_displaced_recruits_gain_locally_not_nationally(ds):
+    base = _measure("rec", "recruits", "add", 50, "persons per year", ["nurse"], regions=["34"])
+    out = {}
+    for source in ("other_regions", "abroad"):
+        scn = hm.Scenario(source, measures=[dict(base, recruited_from={"source": source})])
+        ce = attribute(ds, scn, end_year=2030).cost_effectiveness(2030).set_index("measure")
+        out[source] = ce.loc["rec"]
+    assert out["abroad"].local_fte_gained == pytest.approx(out["abroad"].fte_gained)
+    assert out["abroad"].fte_gained > 100
+    local, national = out["other_regions"].local_fte_gained, out["other_regions"].fte_gained
+    assert local == pytest.approx(out["abroad"].local_fte_gained, rel=0.05)  # Innlandet gains as much ...
+    assert abs(national) < 0.02 * local  # ... but the nation only what migration and exits change
+    assert abs(out["other_regions"].cost_wages_nok) < 0.02 * out["abroad"].cost_wages_nok
+
+
+def test_shortage_outcome_counts_task_shifting(ds):
+    shift = {"id": "shift", "parameter": "task_shift", "path": {"start": 2025},
+             "shift": {"value": 0.03, "unit": "/1", "to_group": "aks"},
+             "target": {"groups": ["physician", "gp"], "services": ["nursing_home", "gp_emergency"]}}
+    scn = hm.Scenario("shift", measures=[shift, SCN.measures[0]])
+    gap = attribute(ds, scn, end_year=2030)
+    assert float(gap.contributions.sel(measure="shift").sum("group").sum()) == pytest.approx(0.0, abs=1e-6)
+    short = attribute(ds, scn, end_year=2030, outcome="shortage")
+    assert np.allclose(short.contributions.sum("measure"), short.total, atol=1e-8)
+    gain = short.contributions.sel(measure="shift", year=2030).sum()
+    assert float(gain) > 5.0  # physicians and GPs are short, AKS have spare staff
+    too_much = hm.Scenario("x", measures=[dict(shift, shift={"value": 0.2, "unit": "/1", "to_group": "aks"})])
+    over = attribute(ds, too_much, end_year=2030, outcome="shortage").total.sel(year=2030).sum()
+    assert float(over) < 0  # shifting more than the AKS surplus makes AKS short: it counts against
+    b, p = hm.project(ds, end_year=2030), hm.project(ds, scn, end_year=2030)
+    reduction = float((b.shortage() - p.shortage()).sel(year=2030).sum())
+    assert float(short.total.sel(year=2030).sum()) == pytest.approx(reduction, rel=1e-9)
+    assert short.cost_effectiveness(2030).outcome.eq("shortage").all()
+    with pytest.raises(hm.HelsemodError, match="outcome 'surplus': allowed gap, shortage"):
+        attribute(ds, scn, end_year=2030, outcome="surplus")
+
+
+def test_effect_bounds_follow_the_range_and_draws_stay_inside(ds):
+    ranged = [dict(_measure("torn", "avg_fte", "multiply", 1.03, "/1", ["nurse"], cost=10)),
+              dict(_measure("sick", "sick_leave", "multiply", 0.95, "/1", ["nurse"]))]
+    ranged[0]["multiply"]["range"] = [1.0, 1.06]
+    ranged[1]["multiply"]["range"] = [0.9, 1.0]
+    scn = hm.Scenario("ranged", measures=ranged)
+    b = effect_bounds(ds, scn, 2030, end_year=2030).set_index("measure")
+    assert b.loc["torn", "fte_low"] == pytest.approx(0.0, abs=1e-9)  # the low end is "no effect"
+    assert b.loc["sick", "fte_high"] == pytest.approx(0.0, abs=1e-9)
+    assert b.loc["torn", "fte_high"] > 1.9 * b.loc["torn", "fte_gained"] > 0
+    draws = effect_draws(ds, scn, draws=12, seed=3, end_year=2030)
+    assert draws.equals(effect_draws(ds, scn, draws=12, seed=3, end_year=2030))  # seeded
+    q = draws[draws.year == 2030].set_index("quantile").value
+    most = float(b.loc["torn", "fte_high"] + b.loc["sick", "fte_low"]) * 1.01
+    assert 0 < q[0.05] < q[0.5] < q[0.95] < most
+    assert effect_distribution(scn.measures[0]).mode == 1.03
 
 
 def _simple_dataset(gap_fte: float) -> Dataset:

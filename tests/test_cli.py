@@ -180,14 +180,27 @@ def test_compare_prints_and_writes_attribution(runner, tmp_path):
     res = runner.invoke(main, ["compare", str(SCEN / "baseline.yaml"), str(SCEN / "torn_full_time.yaml"),
                                "--end-year", "2030", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert "change in the gap 2030" in res.output and "waterfall 2030" in res.output
+    assert "vs baseline, 2030" in res.output and "waterfall 2030, change in the gap" in res.output
+    assert "shortage reduction" in res.output and "*assumption" in res.output and "scaled_up" in res.output
     att = pd.read_csv(out / "attribution.csv")
     ce = pd.read_csv(out / "cost_effectiveness.csv")
     comp = pd.read_csv(out / "comparison.csv")
     parts = att[(att.measure != "total")].groupby("region").gap_change_fte.sum()
     totals = att[att.measure == "total"].set_index("region").gap_change_fte
     assert np.allclose(parts.sort_index(), totals.sort_index())
-    assert (ce.loc[ce.measure == "total", "cost_nok"] > 0).all()
+    total = ce.set_index("measure").loc["total"]
+    assert total.cost_programme_nok > 0 and total.cost_total_nok > total.cost_programme_nok
+    assert set(ce.evidence.dropna()) == {"assumption"} and (ce.fte_low.dropna() <= ce.fte_high.dropna()).all()
+    # the shortage outcome: task shifting to a group with spare staff counts there, not on the net gap
+    res = runner.invoke(main, ["compare", str(SCEN / "baseline.yaml"), str(SCEN / "aks.yaml"), "--end-year", "2030",
+                               "--outcome", "shortage", "--out", str(tmp_path / "short")])
+    assert res.exit_code == 0, res.output
+    assert "waterfall 2030, shortage reduction" in res.output
+    att = pd.read_csv(tmp_path / "short" / "attribution.csv")
+    nation = att.groupby("measure").shortage_reduction_fte.sum()
+    assert nation["aks_task_shift"] > 1 and nation["aks_salary_grant"] < 0
+    res = runner.invoke(main, ["compare", str(SCEN / "baseline.yaml"), str(SCEN / "aks.yaml"), "--outcome", "surplus"])
+    assert res.exit_code == 2 and "'surplus' is not one of 'gap', 'shortage'" in res.output
     assert set(comp.scenario) == {"baseline", "TØRN / heltidskultur"}
     res = runner.invoke(main, ["compare", str(SCEN / "baseline.yaml")])
     assert res.exit_code == 2 and "at least two scenario files" in res.output

@@ -162,10 +162,14 @@ def test_waterfall_adds_up_and_folder_rows_match(runs, folders):
     wf, year, scn = waterfall_frame(att)
     assert year == END and scn == SCN.name
     total = float(att.total.sel(year=END).sum())
-    assert wf["gap_change_fte"].sum() == pytest.approx(total, rel=1e-9, abs=1e-6)
+    assert wf["change_fte"].sum() == pytest.approx(total, rel=1e-9, abs=1e-6)
     saved = pd.read_csv(folders[1] / "attribution.csv")
     wf2, _, _ = waterfall_frame(saved)
-    assert wf2["gap_change_fte"].sum() == pytest.approx(total, rel=1e-4)
+    assert wf2["change_fte"].sum() == pytest.approx(total, rel=1e-4)
+    assert wf2.attrs["outcome"] == "gap" and set(wf2["evidence"]) == {"assumption"}  # no sources in SCN
+    ratio = wf["cost_total_nok"] / wf["change_fte"]  # total cost includes the wages of the FTE gained
+    assert np.allclose(wf["nok_per_fte_total"], ratio) and (ratio > 5e5).all()
+    assert (wf["nok_per_fte_programme"] < 0.1 * wf["nok_per_fte_total"]).all()
     fig = plot_attribution_waterfall(saved, year=END, lang="nb")
     bar_widths = sorted(round(p.get_width(), 6) for p in fig.axes[0].patches)
     assert round(total, 6) in [pytest.approx(w, rel=1e-4) for w in bar_widths]

@@ -23,7 +23,7 @@ BAD = Path(__file__).parent / "bad_scenarios"
 
 GROUPS_LISTED = "(allowed: physician, gp, nurse, specialist_nurse, aks, public_health_nurse, midwife, health_worker,"
 MEASURE_KEYS = ("(allowed: id, title, family, description, parameter, multiply, add, set, shift, path, target, "
-                "cost, reference)")
+                "cost, reference, status, in_baseline, recruited_from)")
 
 #: file -> (line or None, key path or None, substrings the message must contain).
 #: A line of None means the problem is about the file as a whole (no line to point at).
@@ -77,6 +77,27 @@ EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
     "fertility_damping_without_trend.yaml": (5, "assumptions.fertility.damping", [
         "only allowed with assumption: trend (got constant)"]),
     "fertility_damping_out_of_range.yaml": (5, "assumptions.fertility.damping", ["1.5 must be at most 1"]),
+    # --- evidence ranges, additionality and where recruits come from ---------------------
+    "effect_outside_range.yaml": (5, "measures[0].multiply.value", [
+        "0.8 is outside its stated range (allowed: 0.95 to 1)"]),
+    "cost_outside_range.yaml": (9, "measures[0].cost.value", ["40 is outside its stated range (allowed: 10 to 30)"]),
+    "range_reversed.yaml": (5, "measures[0].multiply.range", [
+        "[1.05, 1] must be two finite numbers", "(allowed: [low, high] with low at most high)"]),
+    "recruit_source_unknown.yaml": (9, "measures[0].recruited_from.source", [
+        "unknown source 'elsewhere'", "(allowed: other_regions, abroad, new_graduates, outside_workforce)"]),
+    "recruits_nowhere_from.yaml": (3, "measures[0].recruited_from", [
+        "recruits into every region cannot come from other regions",
+        "(allowed: abroad, new_graduates, outside_workforce, or other_regions with a target.regions)"]),
+    "recruited_from_not_recruits.yaml": (8, "measures[0].recruited_from", [
+        "only for parameter recruits (got graduates)"]),
+    "scaled_up_without_baseline.yaml": (3, "measures[0].in_baseline", [
+        "missing; status scaled_up needs what the base period already has"]),
+    "continued_with_effect.yaml": (7, "measures[0].add.value", [
+        "a continued programme is already in the baseline and adds nothing", "(allowed: 0;"]),
+    "status_unknown.yaml": (4, "measures[0].status", [
+        "unknown status 'expanded'", "(allowed: new, scaled_up, continued)"]),
+    "budget_chapter_unknown.yaml": (8, "measures[0].cost.chapter", [
+        "unknown chapter '999'", "(allowed: 761, 762, 765, 769, 770, 780, outside)"]),
     # --- operations --------------------------------------------------------------------
     "two_operations.yaml": (3, "measures[0]", ["give exactly one of multiply, add, set (found 2: multiply, add)"]),
     "no_operation.yaml": (3, "measures[0]", ["give exactly one of multiply, add, set (found none)"]),
@@ -118,13 +139,18 @@ EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
         "unknown region 'Trondhjem'", "did you mean Trøndelag?"]),
     "out_of_range_after_apply.yaml": (5, "measures[0].multiply.value", [
         "measure 'torn' takes avg_fte to", "outside 0 to 1.2 (FTE per person)", "reduce the change"]),
+    "recruit_source_region_unknown.yaml": (10, "measures[0].recruited_from.regions[1]", [
+        "unknown region 'Atlantis'", "(allowed: municipality or county codes or names of the dataset"]),
+    "recruit_source_in_target.yaml": (10, "measures[0].recruited_from.regions[1]", [
+        "'55' is also a target region", "(allowed: municipalities and counties outside target.regions)"]),
 }
 
 #: Files whose problem is reported in another file of their `extends` chain.
 REPORTED_IN = {"extends_cycle_a.yaml": "extends_cycle_b.yaml", "extends_cycle_b.yaml": "extends_cycle_a.yaml"}
 
 #: Files that load and validate on their own and fail only against a dataset (at run time).
-NEEDS_DATASET = {"unknown_region.yaml", "out_of_range_after_apply.yaml"}
+NEEDS_DATASET = {"unknown_region.yaml", "out_of_range_after_apply.yaml", "recruit_source_region_unknown.yaml",
+                 "recruit_source_in_target.yaml"}
 
 
 @pytest.fixture(scope="module")

@@ -45,15 +45,18 @@ class ReportTable:
 
 
 def _attribution_frames(attribution, year: int | None):
-    """(nation waterfall with totals, cost-effectiveness) frames, both with a scenario column,
-    from an Attribution or from ``attribution.csv`` rows."""
+    """(nation waterfall with totals, cost-effectiveness) frames, both with a scenario column and the
+    FTE column as ``change_fte`` (``attrs["outcome"]``: gap or shortage), from an Attribution or
+    from ``attribution.csv`` rows."""
     if attribution is None:
         return None, None
     if hasattr(attribution, "waterfall") and hasattr(attribution, "contributions"):
         years = attribution.contributions["year"].values
         y = int(years[-1]) if year is None else int(year)
         wf = attribution.waterfall(y, level="nation").drop(columns="region")
+        wf = wf.rename(columns={attribution.change_column: "change_fte"})
         wf.insert(0, "scenario", attribution.scenario)
+        wf.attrs["outcome"] = attribution.outcome
         ce = attribution.cost_effectiveness(y)
         ce.insert(0, "scenario", attribution.scenario)
         return wf, ce
@@ -61,14 +64,82 @@ def _attribution_frames(attribution, year: int | None):
     rows = []
     for scn in pd.unique(df["scenario"]) if "scenario" in df else [""]:
         sub = df[df["scenario"] == scn] if "scenario" in df else df
-        g = sub.groupby("measure", sort=False).agg(gap_change_fte=("gap_change_fte", "sum"),
-                                                   cost_nok=("cost_nok", "first")).reset_index()
+        g, _, _ = P.waterfall_frame(sub, year)
         g.insert(0, "scenario", scn)
         rows.append(g)
     wf = pd.concat(rows, ignore_index=True)
-    ok = (wf["gap_change_fte"] > 0) & (wf["cost_nok"] > 0)
-    wf["nok_per_fte"] = np.where(ok, wf["cost_nok"] / wf["gap_change_fte"].where(ok), np.nan)
+    wf.attrs["outcome"] = P._outcome_of(df)
     return wf, None
+
+
+def _attribution_table(wf: pd.DataFrame, lang: str, year: int) -> ReportTable:
+    """Each measure's contribution (FTE) with its evidence, programme and total cost, and the totals."""
+    fte, nok, npf = L.t("fte", lang), L.t("nok", lang), L.t("nok_per_fte", lang)
+    shortage = wf.attrs.get("outcome") == "shortage"
+    parts = []
+    for scn in pd.unique(wf["scenario"]):
+        sub = wf[wf["scenario"] == scn]
+        body = sub[sub["measure"] != "total"]
+        tot = sub[sub["measure"] == "total"]
+        if tot.empty:
+            t_fte = float(body["change_fte"].sum())
+            t_cost = {c: float(body[c].fillna(0).sum()) for c in ("cost_programme_nok", "cost_total_nok") if c in body}
+            tot = pd.DataFrame([{"scenario": scn, "measure": "total", "change_fte": t_fte, **t_cost}])
+        parts += [body, tot]
+    wf = pd.concat(parts, ignore_index=True)
+    for cost, ratio in (("cost_programme_nok", "nok_per_fte_programme"), ("cost_total_nok", "nok_per_fte_total")):
+        if cost in wf:
+            ok = (wf["change_fte"] > 0) & (wf[cost] > 0)
+            wf[ratio] = np.where(ok, wf[cost] / wf["change_fte"].where(ok), np.nan)
+    cols = {"scenario": (L.t("col_scenario", lang), None), "measure": (L.t("col_measure", lang), None),
+            "evidence": (L.t("col_evidence", lang), None),
+            "change_fte": (L.t("col_shortage_change" if shortage else "col_change", lang), fte),
+            "cost_programme_nok": (L.t("col_cost_programme", lang, year=year), nok),
+            "cost_total_nok": (L.t("col_cost_total", lang, year=year), nok),
+            "nok_per_fte_programme": (L.t("col_npf_programme", lang), npf),
+            "nok_per_fte_total": (L.t("col_npf_total", lang), npf)}
+    frame = pd.DataFrame({lab: _cell_values(wf, k, lang) for k, (lab, _) in cols.items() if k in wf})
+    title = L.t("tab_attribution_shortage" if shortage else "tab_attribution", lang, year=year)
+    return ReportTable(L.t("sheet_attribution", lang), title, frame,
+                       {lab: u for k, (lab, u) in cols.items() if u and k in wf})
+
+
+def _cell_values(df: pd.DataFrame, key: str, lang: str):
+    """A column for display: ``total`` and the evidence words translated, numbers as floats."""
+    col = df[key]
+    if key == "measure":
+        return col.map(lambda m: L.t("total", lang) if m == "total" else m).values
+    if key == "evidence":
+        return col.fillna("").map(lambda e: L.t(f"evidence_{e}", lang) if e in ("assumption", "published")
+                                  else "").values
+    if key in ("scenario", "status"):
+        return col.values
+    return col.astype(float).values
+
+
+#: Cost-effectiveness columns shown in reports: key -> (label key, unit key or None).
+_CE_COLUMNS = {
+    "scenario": ("col_scenario", None), "measure": ("col_measure", None), "status": ("col_status", None),
+    "evidence": ("col_evidence", None), "fte_gained": ("col_fte_gained", "fte"),
+    "local_fte_gained": ("col_local", "fte"), "fte_low": ("col_fte_low", "fte"), "fte_high": ("col_fte_high", "fte"),
+    "cost_programme_nok": ("col_cost_programme", "nok"), "cost_wages_nok": ("col_cost_wages", "nok"),
+    "cost_other_nok": ("col_cost_other", "nok"), "cost_total_nok": ("col_cost_total", "nok"),
+    "nok_per_fte_programme": ("col_npf_programme", "nok_per_fte"), "nok_per_fte_total": ("col_npf_total", "nok_per_fte"),
+    "fte_years_gained": ("col_fte_years", "fte_years"),
+    "cost_programme_nok_cumulative": ("col_cost_cum_programme", "nok"),
+    "cost_total_nok_cumulative": ("col_cost_cum_total", "nok"),
+    "nok_per_fte_year_programme": ("col_npfy_programme", "nok_per_fte_year"),
+    "nok_per_fte_year_total": ("col_npfy_total", "nok_per_fte_year"),
+}
+
+
+def _ce_table(ce: pd.DataFrame, lang: str, year: int) -> ReportTable:
+    ce = pd.DataFrame(ce)
+    ce_year = int(ce["year"].iloc[0]) if "year" in ce else year
+    cols = {k: (L.t(lab, lang, year=ce_year) if "{year}" in L.TEXT[lab][lang] else L.t(lab, lang),
+                L.t(u, lang) if u else None) for k, (lab, u) in _CE_COLUMNS.items() if k in ce}
+    frame = pd.DataFrame({lab: _cell_values(ce, k, lang) for k, (lab, _) in cols.items()})
+    return ReportTable(L.t("sheet_ce", lang), L.t("tab_ce", lang), frame, {lab: u for lab, u in cols.values() if u})
 
 
 def report_tables(result, lang: str = "nb", baseline=None, attribution=None, year: int | None = None,
@@ -176,45 +247,9 @@ def report_tables(result, lang: str = "nb", baseline=None, attribution=None, yea
     if cost_effectiveness is not None:
         ce = cost_effectiveness
     if wf is not None and len(wf):
-        nok = L.t("nok", lang)
-        c_scn, c_m = L.t("col_scenario", lang), L.t("col_measure", lang)
-        c_ch, c_cost, c_npf = L.t("col_change", lang), L.t("col_cost", lang, year=year), L.t("col_nok_per_fte", lang)
-        parts = []
-        for scn in pd.unique(wf["scenario"]):
-            sub = wf[wf["scenario"] == scn]
-            body = sub[sub["measure"] != "total"]
-            tot = sub[sub["measure"] == "total"]
-            if tot.empty:
-                t_fte, t_cost = float(body["gap_change_fte"].sum()), float(body["cost_nok"].fillna(0).sum())
-                tot = pd.DataFrame([{"scenario": scn, "measure": "total", "gap_change_fte": t_fte, "cost_nok": t_cost,
-                                     "nok_per_fte": t_cost / t_fte if t_fte > 0 and t_cost > 0 else np.nan}])
-            parts += [body, tot]
-        wf = pd.concat(parts, ignore_index=True)
-        frame = pd.DataFrame({c_scn: wf["scenario"].values,
-                              c_m: [L.t("total", lang) if m == "total" else m for m in wf["measure"]],
-                              c_ch: wf["gap_change_fte"].astype(float).values,
-                              c_cost: wf["cost_nok"].astype(float).values,
-                              c_npf: wf["nok_per_fte"].astype(float).values})
-        out.append(ReportTable(L.t("sheet_attribution", lang), L.t("tab_attribution", lang, year=year), frame,
-                               {c_ch: fte, c_cost: nok, c_npf: L.t("nok_per_fte", lang)}))
+        out.append(_attribution_table(wf, lang, year))
     if ce is not None and len(ce):
-        ce = pd.DataFrame(ce)
-        ce_year = int(ce["year"].iloc[0]) if "year" in ce else year
-        cols = {
-            "scenario": (L.t("col_scenario", lang), None),
-            "measure": (L.t("col_measure", lang), None),
-            "fte_gained": (L.t("col_fte_gained", lang, year=ce_year), fte),
-            "cost_nok": (L.t("col_cost", lang, year=ce_year), L.t("nok", lang)),
-            "nok_per_fte": (L.t("col_nok_per_fte", lang), L.t("nok_per_fte", lang)),
-            "fte_years_gained": (L.t("col_fte_years", lang), L.t("fte_years", lang)),
-            "cost_nok_cumulative": (L.t("col_cost_cum", lang), L.t("nok", lang)),
-            "nok_per_fte_year": (L.t("col_nok_per_fte_year", lang), L.t("nok_per_fte_year", lang)),
-        }
-        frame = pd.DataFrame({lab: (ce[k].map(lambda m: L.t("total", lang) if m == "total" else m)
-                                    if k == "measure" else ce[k]).values
-                              for k, (lab, _) in cols.items() if k in ce})
-        out.append(ReportTable(L.t("sheet_ce", lang), L.t("tab_ce", lang), frame,
-                               {lab: u for k, (lab, u) in cols.items() if u and k in ce}))
+        out.append(_ce_table(ce, lang, year))
     return out
 
 

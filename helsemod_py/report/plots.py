@@ -775,10 +775,19 @@ def plot_scenario_comparison(result, baseline, year: int | None = None, lang: st
 # ======================================================================================
 # (6) attribution waterfall
 # ======================================================================================
+#: The FTE column of attribution tables for each outcome.
+CHANGE_COLUMNS = {"gap": "gap_change_fte", "shortage": "shortage_reduction_fte"}
+
+
+def _outcome_of(df: pd.DataFrame) -> str:
+    return next((o for o, c in CHANGE_COLUMNS.items() if c in df), "gap")
+
+
 def waterfall_frame(attribution, year: int | None = None, region: str | None = None,
                     scenario: str | None = None) -> tuple[pd.DataFrame, int | None, str]:
-    """Measures' contributions (FTE) and cost as a frame ``measure, gap_change_fte, cost_nok,
-    nok_per_fte`` without the total row, plus the year and scenario.
+    """Measures' contributions (FTE) and cost as a frame ``measure, evidence, change_fte,
+    cost_programme_nok, cost_total_nok, nok_per_fte_programme, nok_per_fte_total`` without the
+    total row, plus the year and scenario; ``attrs["outcome"]`` is ``gap`` or ``shortage``.
 
     ``attribution``: an :class:`~helsemod_py.analysis.Attribution` or rows of
     ``attribution.csv`` (county rows are summed to the nation unless ``region`` is given).
@@ -793,7 +802,11 @@ def waterfall_frame(attribution, year: int | None = None, region: str | None = N
                 else "county"
             wf = attribution.waterfall(year, level=level)
             wf = wf[wf["region"].astype(str) == str(region)]
-        return wf[wf["measure"] != "total"].reset_index(drop=True), year, attribution.scenario
+        outcome = attribution.outcome
+        wf = wf[wf["measure"] != "total"].rename(columns={CHANGE_COLUMNS[outcome]: "change_fte"})
+        wf = wf.reset_index(drop=True)
+        wf.attrs["outcome"] = outcome
+        return wf, year, attribution.scenario
     df = pd.DataFrame(attribution)
     if scenario is not None and "scenario" in df:
         df = df[df["scenario"] == scenario]
@@ -801,11 +814,17 @@ def waterfall_frame(attribution, year: int | None = None, region: str | None = N
     if region is not None and "region" in df:
         df = df[df["region"].astype(str) == str(region)]
     df = df[df["measure"] != "total"]
-    grouped = df.groupby("measure", sort=False).agg(gap_change_fte=("gap_change_fte", "sum"),
-                                                     cost_nok=("cost_nok", "first")).reset_index()
-    grouped["nok_per_fte"] = np.where((grouped["gap_change_fte"] > 0) & (grouped["cost_nok"] > 0),
-                                      grouped["cost_nok"] / grouped["gap_change_fte"].where(
-                                          grouped["gap_change_fte"] > 0), np.nan)
+    outcome = _outcome_of(df)
+    agg = {"change_fte": (CHANGE_COLUMNS[outcome], "sum")}
+    for col in ("evidence", "cost_programme_nok", "cost_total_nok"):
+        if col in df:
+            agg[col] = (col, "first")
+    grouped = df.groupby("measure", sort=False).agg(**agg).reset_index()
+    for cost, ratio in (("cost_programme_nok", "nok_per_fte_programme"), ("cost_total_nok", "nok_per_fte_total")):
+        if cost in grouped:
+            ok = (grouped["change_fte"] > 0) & (grouped[cost] > 0)
+            grouped[ratio] = np.where(ok, grouped[cost] / grouped["change_fte"].where(ok), np.nan)
+    grouped.attrs["outcome"] = outcome
     return grouped, year, scn
 
 
@@ -822,7 +841,8 @@ def plot_attribution_waterfall(attribution, year: int | None = None, lang: str =
     """
     L.check_lang(lang)
     wf, year, scn = waterfall_frame(attribution, year, region, scenario)
-    wf = wf.sort_values("gap_change_fte", ascending=False, kind="stable").reset_index(drop=True)
+    shortage = wf.attrs.get("outcome") == "shortage"
+    wf = wf.sort_values("change_fte", ascending=False, kind="stable").reset_index(drop=True)
     n = len(wf)
     where = region_name or (L.t("nation", lang) if region is None else str(region))
     caption = L.t("caption", lang, version=version, dataset=dataset or "?", scenario=scn)
@@ -834,7 +854,7 @@ def plot_attribution_waterfall(attribution, year: int | None = None, lang: str =
         ax.set_axis_off()
         ax.set_title(L.t("wf_title", lang, year=year, region=where), fontsize=12, fontweight="bold", loc="left")
         return fig
-    v = wf["gap_change_fte"].values.astype(float)
+    v = wf["change_fte"].values.astype(float)
     ends = np.cumsum(v)
     starts = ends - v
     total = float(ends[-1])
@@ -854,24 +874,27 @@ def plot_attribution_waterfall(attribution, year: int | None = None, lang: str =
     for i in range(n):
         x_end = max(starts[i], ends[i])
         label = f"{L.fmt_num(v[i], lang, sign=True)} {unit}"
-        npf = wf["nok_per_fte"].iloc[i] if "nok_per_fte" in wf else np.nan
+        npf = wf["nok_per_fte_total"].iloc[i] if "nok_per_fte_total" in wf else np.nan
         if npf is not None and not pd.isna(npf):
             label += f"  ({L.fmt_num(npf, lang)} {per})"
         ax.text(x_end + 0.01 * span, y[i], label, va="center", ha="left", fontsize=8.5)
     tl = f"{L.fmt_num(total, lang, sign=True)} {unit}"
-    cost = float(wf["cost_nok"].fillna(0).sum()) if "cost_nok" in wf else 0.0
+    cost = float(wf["cost_total_nok"].fillna(0).sum()) if "cost_total_nok" in wf else 0.0
     if cost > 0 and total > 0:
         tl += f"  ({L.fmt_num(cost / total, lang)} {per})"
     ax.text(max(0.0, total) + 0.01 * span, y[-1], tl, va="center", ha="left", fontsize=9, fontweight="bold")
     ax.set_xlim(lo - 0.03 * span, hi + 0.42 * span)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(y, [L.measure_name(m) for m in wf["measure"]] + [L.t("total", lang)], fontsize=9)
+    marks = ["*" if e == "assumption" else "" for e in wf.get("evidence", pd.Series([""] * n))]
+    ax.set_yticks(y, [L.measure_name(m) + k for m, k in zip(wf["measure"], marks)] + [L.t("total", lang)],
+                  fontsize=9)
     ax.get_yticklabels()[-1].set_fontweight("bold")
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(_num_formatter(lang))
-    ax.set_xlabel(L.t("wf_xlabel", lang), fontsize=9.5)
+    sfx = "_shortage" if shortage else ""
+    ax.set_xlabel(L.t("wf_xlabel" + sfx, lang), fontsize=9.5)
     _style(ax, "x")
-    _title_with_note(ax, L.t("wf_title", lang, year=year, region=where), f"{scn}. {L.t('wf_note', lang)}",
+    _title_with_note(ax, L.t("wf_title" + sfx, lang, year=year, region=where), f"{scn}. {L.t('wf_note', lang)}",
                      fontsize=12)
     return fig
 

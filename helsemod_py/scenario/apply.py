@@ -6,7 +6,10 @@ For a measure with time weight ``w(y)`` (0..1, :meth:`TimePath.weight`) and targ
 - ``multiply v``: ``p <- p * (1 + w m (v - 1))``
 - ``add v``:      ``p <- p + w m v``  (rates); for national person flows (graduates,
   immigrants, recruits) ``v`` persons a year per targeted group spread over the targeted
-  regions by the graduates' regional shares (and over sexes and ages by their age profile)
+  regions by the graduates' regional shares (and over sexes and ages by their age profile);
+  recruits ``recruited_from: other_regions`` (the default) leave the source regions in
+  proportion to the group's base-year stock there, with the same sexes and ages, so the
+  nation's number of recruits is zero (displacement)
 - ``set v``:      ``p <- p + w m (v - p)``
 - ``shift v``:    the from-group's FTE per user in the targeted services falls by ``w v`` and
   ``to_group``'s rises by ``w v × efficiency`` of the same FTE.
@@ -205,7 +208,10 @@ def _apply_measure(m: Measure, inp, dataset):
     wt = _time(w if np.ptp(w) > 0 else w[:1], nd)
     national = lever.field in ("graduates", "immigrants", "recruits")
     if national and op in ("add", "set"):
-        spread = _spread_national(lever, m, dataset, inp)[None]
+        spread = _spread_national(lever, m, dataset, inp)
+        if m.source == "other_regions":
+            spread = spread - _displaced(m, dataset, spread)
+        spread = spread[None]
         if op == "add":
             new = arr + wt * v * spread
         else:  # set the national total of each targeted group, keep the regional spread
@@ -222,6 +228,28 @@ def _apply_measure(m: Measure, inp, dataset):
         else:  # set
             new = arr + wt * mask * (v - arr)
     setattr(inp, lever.field, np.broadcast_to(new, current.shape))
+
+
+def _displaced(m: Measure, dataset, spread: np.ndarray) -> np.ndarray:
+    """Persons ``[R, G, S, A]`` leaving the source regions for one unit of recruits spread as
+    ``spread``: each group's recruits, with their sexes and ages, taken from the source regions in
+    proportion to the group's base-year stock in those cells (sums per group equal the recruits')."""
+    src = m.recruited_from
+    if src is not None and src.regions is not None:
+        smask = region_mask(src.regions, dataset.regions)
+    else:
+        smask = ~_dim_mask(D.REGION, m, dataset.regions)
+    stock = dataset["stock"] * smask[:, None, None, None]  # [R, G, S, Aw]
+    out = np.zeros_like(spread)
+    for g in np.nonzero(spread.sum(axis=(0, 2, 3)) > 0)[0]:
+        dist = spread[:, g].sum(axis=0)  # [S, Aw] the recruits' sexes and ages (sums to 1)
+        weight = (stock[:, g] * (dist > 0)).sum(axis=(1, 2))
+        if weight.sum() <= 0:
+            raise ScenarioError(f"{m.id}: no {D.GROUPS[g]} of the recruits' sexes and ages in the regions they are "
+                                "recruited from (recruited_from: other_regions); name other regions or another "
+                                "source (allowed: other_regions, abroad, new_graduates, outside_workforce)")
+        out[:, g] = (weight / weight.sum())[:, None, None] * dist[None]
+    return out
 
 
 def _shift(m: Measure, inp, dataset, w):
@@ -278,6 +306,8 @@ def _check_ranges(inp, touched, scenario):
         arr = compact(getattr(inp, lever.field), leading=np.ndim(getattr(inp, lever.field)))
         lo, hi = (0.0, np.inf) if param in ("fte_per_user", "staff_mix", "task_shift", "user_rate") else (
             lever.lo, lever.hi)
+        if param == "recruits":  # recruits are at least 0 (schema); displacement takes them from other regions
+            lo = -np.inf
         if param == "user_rate":
             hi = 1.0
         if not np.isfinite(arr).all():

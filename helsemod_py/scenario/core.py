@@ -112,6 +112,18 @@ class Scenario:
         return Scenario(name or self.name, tuple(m for m in self.measures if m.id in ids), self.assumptions,
                         self.description, self.source, self.lines, self.uncertainty)
 
+    def with_values(self, values: dict, name: str | None = None) -> "Scenario":
+        """The same scenario with the change value of some measures replaced (``{id: value}``), e.g.
+        the ends of their evidence ranges or a draw from them."""
+        unknown = set(values) - set(self.measure_ids)
+        if unknown:
+            raise ScenarioError(f"unknown measure id(s): {', '.join(sorted(unknown))} "
+                                f"(allowed: {', '.join(self.measure_ids)})")
+        ms = tuple(m.model_copy(update={m.operation: m.change.model_copy(update={"value": float(values[m.id])})})
+                   if m.id in values else m for m in self.measures)
+        return Scenario(name or self.name, ms, self.assumptions, self.description, self.source, self.lines,
+                        self.uncertainty)
+
     def without_measures(self, name: str | None = None) -> "Scenario":
         return self.only((), name or f"{self.name} (no measures)")
 
@@ -121,16 +133,36 @@ class Scenario:
         out = []
         label = self.source or "<scenario>"
         for i, m in enumerate(self.measures):
-            for j, code in enumerate(m.target.regions or ()):
-                if dataset.regions.lookup(code) is None:
-                    line = self.lines.get(("measures", i, "target", "regions", j),
-                                          self.lines.get(("measures", i), 1))
-                    msg = dataset.regions.unknown_message(code, "unknown region").replace(
-                        ": no municipality or county with that code or name", "")
-                    out.append(f"{label}:{line}: measures[{i}].target.regions[{j}]: {msg}")
+            for key in (("target", "regions"), ("recruited_from", "regions")):
+                codes = getattr(getattr(m, key[0]), key[1]) if getattr(m, key[0]) is not None else None
+                for j, code in enumerate(codes or ()):
+                    if dataset.regions.lookup(code) is None:
+                        line = self.lines.get(("measures", i, *key, j), self.lines.get(("measures", i), 1))
+                        msg = dataset.regions.unknown_message(code, "unknown region").replace(
+                            ": no municipality or county with that code or name", "")
+                        out.append(f"{label}:{line}: measures[{i}].{'.'.join(key)}[{j}]: {msg}")
+            out += self._source_overlap(i, m, dataset, label)
         if self.end_year is not None and self.end_year <= dataset.base_year:
             out.append(f"{label}:{self.lines.get(('assumptions', 'end_year'), 1)}: assumptions.end_year: "
                        f"{self.end_year} must be after the base year {dataset.base_year}")
+        return out
+
+    def _source_overlap(self, i, m, dataset, label) -> list[str]:
+        """Recruits drawn from other regions must come from regions outside the target."""
+        src = m.recruited_from
+        if m.source != "other_regions" or src is None or src.regions is None:
+            return []
+        if any(dataset.regions.lookup(c) is None for c in (*src.regions, *m.target.regions)):
+            return []  # reported as unknown regions
+        target = region_mask(m.target.regions, dataset.regions)
+        out = []
+        for j, code in enumerate(src.regions):
+            if (region_mask([code], dataset.regions) & target).any():
+                key = ("measures", i, "recruited_from", "regions", j)
+                line = self.lines.get(key, self.lines.get(("measures", i), 1))
+                out.append(f"{label}:{line}: measures[{i}].recruited_from.regions[{j}]: {code!r} is also a target "
+                           "region; recruits come from other regions (allowed: municipalities and counties outside "
+                           "target.regions)")
         return out
 
     # --- application --------------------------------------------------------------------
@@ -141,8 +173,12 @@ class Scenario:
         return apply_scenario(self, inputs, dataset)
 
     def costs(self, years) -> dict[str, np.ndarray]:
-        """Yearly cost in NOK of each measure for the given calendar years."""
+        """Yearly programme cost in NOK of each measure beyond the baseline, for the given years."""
         return {m.id: np.array([m.yearly_cost(int(y)) for y in years]) for m in self.measures}
+
+    def other_costs(self, years) -> dict[str, np.ndarray]:
+        """Yearly other costs in NOK of each measure (``cost.other``), for the given years."""
+        return {m.id: np.array([m.yearly_other_cost(int(y)) for y in years]) for m in self.measures}
 
 
 def _load(path: Path, stack: tuple) -> Scenario:

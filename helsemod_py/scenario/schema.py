@@ -15,6 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .. import dims as D
 from ..trends import COVERAGE_TRENDS, DEFAULT_COVERAGE_TREND
+from .costing import (  # noqa: F401 (re-exported)
+    CHAPTERS, PAYERS, RECRUIT_SOURCES, STATUSES, UNITS_NOK, Cost, InBaseline, OtherCost, RecruitedFrom,
+    check_economics, check_range, is_assumption,
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class Lever:
     hi: float
     steps: bool  # time axis is steps (flows) rather than years (stocks)
     description: str
+    paid: bool = True  # FTE it adds to supply are paid for (wage costs); False: lower sick leave, demand levers
 
 
 _R, _G, _S, _A, _K, _T = D.REGION, D.GROUP, D.SEX, D.AGE, D.SERVICE, D.TRANSITION
@@ -38,7 +43,8 @@ INF = float("inf")
 LEVERS: dict[str, Lever] = {
     "avg_fte": Lever("avg_fte", (_R, _G, _S, "work_age"), "FTE per person", _ALL, 0, 1.2, False,
                      "Average position incl. extra hours (full-time culture, TØRN)."),
-    "sick_leave": Lever("sick_leave", (_R, _G), "/1", _ALL, 0, 0.5, False, "Share of time lost to sick leave."),
+    "sick_leave": Lever("sick_leave", (_R, _G), "/1", _ALL, 0, 0.5, False, "Share of time lost to sick leave.",
+                        paid=False),
     "exit_rate": Lever("exit_rate", (_R, _G, _S, "work_age"), "/1 per year", _ALL, 0, 1, True,
                        "Yearly probability of leaving the labour force for good (retention)."),
     "participation": Lever("participation", (_R, _G, _S, "work_age"), "/1", _ALL, 0, 1, False,
@@ -73,7 +79,6 @@ FAMILIES = (
     "aks", "education_capacity", "welfare_technology", "psychologists", "gp_recruitment", "leadership",
     "competence_grant", "other",
 )
-UNITS_NOK = {"NOK per year": 1.0, "kNOK per year": 1e3, "MNOK per year": 1e6}
 
 
 class Strict(BaseModel):
@@ -81,11 +86,23 @@ class Strict(BaseModel):
 
 
 class Value(Strict):
-    """A number with its unit and an optional source."""
+    """A number with its unit, an optional source and an optional plausible range."""
 
     value: float = Field(allow_inf_nan=False)
     unit: str
     reference: str | None = None
+    range: tuple[float, float] | None = Field(None, description=(
+        "`[low, high]`: the plausible range of `value` from the evidence (the value must lie within it); "
+        "effect bounds and effect draws (`helsemod_py.evidence`) use it."))
+
+    @model_validator(mode="after")
+    def _in_range(self):
+        return check_range(self)
+
+    @property
+    def is_assumption(self) -> bool:
+        """No source, no range, or a reference that starts with 'assumption'."""
+        return is_assumption(self)
 
 
 class ShiftValue(Value):
@@ -197,8 +214,16 @@ class Measure(Strict):
     shift: ShiftValue | None = None
     path: TimePath | None = None
     target: Target = Target()
-    cost: Value | None = None
+    cost: Cost | None = None
     reference: str | None = None
+    status: Literal[STATUSES] = Field("new", description=(  # type: ignore[valid-type]
+        "`new` (not running in the base period), `scaled_up` (running, made bigger: the change and cost "
+        "are the increment) or `continued` (running at the same size: already in the baseline, so it adds "
+        "nothing; kept for the budget check)."))
+    in_baseline: InBaseline | None = Field(None, description=(
+        "What the base period already has of a `scaled_up` or `continued` programme (required for them)."))
+    recruited_from: RecruitedFrom | None = Field(None, description=(
+        "Where `recruits` come from (default `other_regions`: displacement from the rest of the country)."))
 
     @property
     def operation(self) -> str:
@@ -232,10 +257,6 @@ class Measure(Strict):
             raise ValueError(f"add.value: {ch.value:g} must be at least 0 for {self.parameter}")
         if op == "shift" and not (0 <= ch.value <= 1):
             raise ValueError(f"shift.value: {ch.value:g} is outside 0 to 1 (/1)")
-        if self.cost is not None and self.cost.unit not in UNITS_NOK:
-            raise ValueError(f"cost.unit: {self.cost.unit!r} (allowed: {', '.join(UNITS_NOK)})")
-        if self.cost is not None and self.cost.value < 0:
-            raise ValueError(f"cost.value: {self.cost.value:g} must be at least 0")
         if self.parameter != "vacancies" and self.path is None:
             raise ValueError("path: missing (give at least start: YEAR)")
         allowed = _target_keys(lever)
@@ -248,14 +269,40 @@ class Measure(Strict):
                 raise ValueError("target.groups: task_shift needs the group(s) to shift from")
             if self.shift.to_group in self.target.groups:
                 raise ValueError(f"shift.to_group: {self.shift.to_group!r} is also a source group")
+        check_economics(self)
         return self
 
+    @property
+    def is_neutral(self) -> bool:
+        """True when the change does nothing (multiply 1, add or shift 0), e.g. a continued programme."""
+        return self.operation != "set" and self.change.value == (1.0 if self.operation == "multiply" else 0.0)
+
+    @property
+    def evidence(self) -> str:
+        """``published`` when the change has a source and a range, else ``assumption``."""
+        return "assumption" if self.change.is_assumption else "published"
+
+    @property
+    def source(self) -> str | None:
+        """Where recruits come from (``recruits`` only; default ``other_regions``)."""
+        if self.parameter != "recruits":
+            return None
+        return self.recruited_from.source if self.recruited_from is not None else "other_regions"
+
+    def _weight(self, year: int) -> float:
+        return self.path.weight(year, delayed=False) if self.path else 1.0
+
     def yearly_cost(self, year: int) -> float:
-        """Cost in NOK in ``year`` (follows the undelayed path)."""
+        """Programme cost in NOK in ``year`` beyond the baseline (follows the undelayed path)."""
         if self.cost is None:
             return 0.0
-        w = self.path.weight(year, delayed=False) if self.path else 1.0
-        return self.cost.value * UNITS_NOK[self.cost.unit] * w
+        return self.cost.value * UNITS_NOK[self.cost.unit] * self._weight(year)
+
+    def yearly_other_cost(self, year: int) -> float:
+        """Other costs in NOK in ``year`` (``cost.other``; follows the undelayed path)."""
+        if self.cost is None or self.cost.other is None:
+            return 0.0
+        return self.cost.other.value * UNITS_NOK[self.cost.other.unit] * self._weight(year)
 
 
 def _target_keys(lever: Lever) -> tuple[str, ...]:
