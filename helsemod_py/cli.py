@@ -87,9 +87,12 @@ def _scenario(path):
               help="Table format (xlsx: one sheet per region level, plus results.csv).")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("--region", "region", default=None,
-              help="Show this municipality or county (code or name) instead of the nation.")
+              help="Show this municipality or county (code or name) instead of the nation, and write only it "
+                   "with its county and the nation (see --all-regions).")
 @click.option("--regions", default=None, metavar="CODES|NAMES",
-              help="Only these municipalities and/or counties (comma-separated codes or names).")
+              help="Show and write only these municipalities and/or counties (comma-separated codes or names), "
+                   "with their counties and the nation. The whole country is always projected.")
+@click.option("--all-regions", is_flag=True, help="Write every municipality and county even with --region/--regions.")
 @click.option("--groups", default=None, metavar="GROUPS", help="Only these personnel groups in the outputs "
                                                                "(comma-separated).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
@@ -101,9 +104,12 @@ def _scenario(path):
               help="Run chunks of draws on a Dask cluster (scheduler address, or 'local' for a LocalCluster).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
-def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions, groups, as_json, draws, seed, noise,
-        scheduler, quiet):
+def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions, all_regions, groups, as_json, draws,
+        seed, noise, scheduler, quiet):
     """Project a scenario (default: the baseline) and print the gap by personnel group.
+
+    The whole country is always projected, so a municipality's numbers are the same whether or not
+    it is selected; --region/--regions only choose what is shown and written.
 
     \b
     Example:
@@ -115,8 +121,7 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
     from .outputs import write_results
 
     ds = _load(data_dir)
-    if regions:
-        ds = ds.subset(_select_regions(ds, regions))
+    selection = _selection(ds, region, regions)
     group_list = _select_groups(groups)
     scn = _scenario(scenario_file)
     res = hm.project(ds, scn, end_year=end_year)
@@ -131,17 +136,16 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
                                hidden=quiet) as bar:
             ens = project_ensemble(ds, scn, draws=draws, seed=seed, end_year=end_year, noise=noise,
                                    scheduler=scheduler, progress=bar.update)
+    written = None if all_regions else selection
     if out_dir:
-        extra = {"quantiles.csv": quantile_table(ens)} if ens is not None else None
+        extra = {"quantiles.csv": _keep_quantiles(quantile_table(ens), res, written)} if ens is not None else None
         write_results(res, out_dir, force=force, fmt=fmt, scenario_hash=scn.hash, seed=seed if draws else None,
                       manifest_extra={"scenario_file": scenario_file, "draws": draws, "noise": noise},
-                      extra_tables=extra)
+                      extra_tables=extra, municipalities=written)
+    view, label = _region_view(res, ds, regions or region, selection)
     if as_json:
-        click.echo(_json_summary(res, ens))
+        click.echo(_json_summary(view, label, ens))
     elif not quiet:
-        view, label = _region_view(res, ds, region)
-        if regions and region is None:
-            label = f"{len(ds.regions)} selected municipalities ({regions})"
         click.echo(_gap_table(view, label))
         if ens is not None:
             click.echo(_band_table(ens))
@@ -150,14 +154,26 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
                        "and manifest.json")
 
 
-def _select_regions(ds, spec: str) -> list[str]:
+def _selection(ds, region: str | None, regions: str | None) -> list[str] | None:
+    """Municipality codes chosen by --region (one) or --regions (several), or None for none."""
+    if region and regions:
+        raise HelsemodError("--region and --regions: give one of them (--regions takes a comma-separated list)")
+    if not (region or regions):
+        return None
+    return _select_regions(ds, regions or region, "--regions" if regions else "--region")
+
+
+def _select_regions(ds, spec: str, option: str = "--regions") -> list[str]:
     """Municipality codes for comma-separated municipality/county codes or names (did you mean…)."""
     codes: list[str] = []
     problems = []
-    for item in [x.strip() for x in spec.split(",") if x.strip()]:
+    items = [x.strip() for x in spec.split(",") if x.strip()] if option == "--regions" else [spec.strip()]
+    for item in items:
         hit = ds.regions.lookup(item)
         if hit is None:
-            problems.append(ds.regions.unknown_message(item, "--regions"))
+            several = option == "--region" and "," in item
+            problems.append(f"--region {item!r}: one region only; for several use --regions {item}" if several
+                            else ds.regions.unknown_message(item, option))
         elif hit[0] == "municipality":
             codes.append(hit[1])
         else:
@@ -165,6 +181,17 @@ def _select_regions(ds, spec: str) -> list[str]:
     if problems:
         raise HelsemodError(problems)
     return list(dict.fromkeys(codes))
+
+
+def _keep_quantiles(table, res, municipalities):
+    """The draws' quantile table restricted to the selection's municipalities, counties and nation."""
+    from .outputs import context
+
+    keep = context(res, municipalities)
+    if keep is None:
+        return table
+    mask = [r in keep.get(lv, set()) for lv, r in zip(table["level"], table["region"])]
+    return table[mask]
 
 
 def _select_groups(spec: str | None) -> list[str] | None:
@@ -177,28 +204,31 @@ def _select_groups(spec: str | None) -> list[str] | None:
     return groups
 
 
-def _json_summary(res, ens) -> str:
-    """National supply, demand and gap (FTE) by group and year, plus draws' quantiles, as JSON."""
+def _json_summary(view, label, ens) -> str:
+    """Supply, demand and gap (FTE) by group and year of the shown region(s) (the nation unless
+    --region/--regions), summed over its regions, in the sectors its level reports, plus the
+    draws' national quantiles, as JSON."""
     import json
 
-    nat = res.aggregate("nation")
-    out = {"scenario": res.scenario, "dataset": res.dataset_name, "dataset_hash": res.dataset_hash,
-           "unit": "FTE", "years": [int(y) for y in res.years], "sectors": list(D.SECTORS), "groups": {}}
-    dem = nat.data["demand_fte"].groupby("service_sector").sum("service").rename(service_sector="sector")
-    dem = dem.sel(sector=list(D.SECTORS))
+    sectors = list(view.sectors_shown)
+    out = {"scenario": view.scenario, "dataset": view.dataset_name, "dataset_hash": view.dataset_hash,
+           "region": label, "level": view.level, "regions": [str(r) for r in view.data["region"].values],
+           "unit": "FTE", "years": [int(y) for y in view.years], "sectors": sectors, "groups": {}}
+    dem = view.data["demand_fte"].groupby("service_sector").sum("service").rename(service_sector="sector")
+    dem = dem.sel(sector=sectors).sum("region")
+    supply, gaps = view.supply_fte.sel(sector=sectors).sum("region"), view.gap.sel(sector=sectors).sum("region")
 
     def series(da):
         return [round(float(v), 3) for v in da.values]
 
-    for g in nat.data["group"].values:
-        sup, d = nat.supply_fte.sel(group=g, region="0"), dem.sel(group=g, region="0")
-        gap = nat.gap.sel(group=g, region="0")
+    for g in view.data["group"].values:
+        sup, d, gap = supply.sel(group=g), dem.sel(group=g), gaps.sel(group=g)
         out["groups"][str(g)] = {
             "supply_fte": series(sup.sum("sector")), "demand_fte": series(d.sum("sector")), "gap": series(gap.sum("sector")),
             "by_sector": {q: {"supply_fte": series(sup.sel(sector=q)), "demand_fte": series(d.sel(sector=q)),
-                              "gap": series(gap.sel(sector=q))} for q in D.SECTORS},
+                              "gap": series(gap.sel(sector=q))} for q in sectors},
         }
-    out["care_nurse_fte"] = series(nat.care_nurse_fte.sel(region="0"))
+    out["care_nurse_fte"] = series(view.care_nurse_fte.sum("region"))
     if ens is not None:
         last = ens.nation.isel(year=-1).sel(variable="gap")
         out["draws"] = {"n": ens.draws, "seed": ens.seed, "year": int(ens.nation["year"].values[-1]),
@@ -376,12 +406,19 @@ def validate(files, data_dir):
 @click.option("--outcome", type=click.Choice(["gap", "shortage"]), default="gap", show_default=True,
               help="What the attribution shares out: the net gap, or the shortage (negative gaps only, so "
                    "moving tasks to a group with spare staff counts).")
+@click.option("--region", "region", default=None,
+              help="Also show the gap change in this municipality or county (code or name), and write only it "
+                   "with its county and the nation (see --all-regions).")
+@click.option("--regions", default=None, metavar="CODES|NAMES",
+              help="As --region for several municipalities and/or counties (comma-separated), shown as one sum.")
+@click.option("--all-regions", is_flag=True, help="Write every municipality and county even with --region/--regions.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write comparison.csv, attribution.csv, cost_effectiveness.csv and manifest.json here.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_handle_errors
-def compare(files, data_dir, year, end_year, attribution, samples, outcome, out_dir, force, quiet):
+def compare(files, data_dir, year, end_year, attribution, samples, outcome, region, regions, all_regions, out_dir,
+            force, quiet):
     """Compare scenarios with the first: gap and shortage by group and county, attribution, cost per FTE.
 
     Cost per FTE gained is shown on two bases: the programme cost alone, and the total cost
@@ -401,11 +438,13 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, out_
     import helsemod_py as hm
 
     from .compare import compare as run_compare
+    from .compare import region_change_lines
     from .outputs import long_table, manifest, provenance_table, write_atomic_dir
 
     if len(files) < 2:
         raise click.UsageError("give at least two scenario files; the others are compared with the first")
     ds = _load(data_dir)
+    selection = _selection(ds, region, regions)
     scenarios = [_scenario(f) for f in files]
     end_year = end_year or scenarios[0].end_year or hm.DEFAULT_END_YEAR
     year = year or end_year
@@ -419,9 +458,13 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, out_
         result = run_compare(ds, scenarios, projections, year, end_year, attribution, samples, outcome, progress)
     if not quiet:
         click.echo("\n".join(result.lines).lstrip("\n"))
+        if selection is not None:
+            views = [_region_view(p, ds, regions or region, selection) for p in projections]
+            click.echo("\n".join(region_change_lines([v for v, _ in views], views[0][1], year)))
+    written = None if all_regions else selection
     if out_dir:
-        comp = pd.concat([long_table(p) for p in projections], ignore_index=True)
-        prov = provenance_table(projections[-1])
+        comp = pd.concat([long_table(p, municipalities=written) for p in projections], ignore_index=True)
+        prov = provenance_table(projections[-1], municipalities=written)
         files_out = {"comparison.csv": lambda p: comp.to_csv(p, index=False, float_format="%.6g"),
                      "provenance.csv": lambda p: prov.to_csv(p, index=False, float_format="%.6g")}
         if result.attribution:
@@ -429,8 +472,10 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, out_
             ce = pd.concat(result.cost_effectiveness, ignore_index=True)
             files_out["attribution.csv"] = lambda p: at.to_csv(p, index=False, float_format="%.6g")
             files_out["cost_effectiveness.csv"] = lambda p: ce.to_csv(p, index=False, float_format="%.6g")
-        man = manifest(projections[-1], scenario_hash=",".join(s.hash for s in scenarios),
-                       extra={"scenarios": [str(f) for f in files], "year": year, "outcome": outcome})
+        extra = {"scenarios": [str(f) for f in files], "year": year, "outcome": outcome}
+        if written is not None:
+            extra["selection"] = sorted(written)
+        man = manifest(projections[-1], scenario_hash=",".join(s.hash for s in scenarios), extra=extra)
         files_out["manifest.json"] = lambda p: p.write_text(json.dumps(man, indent=2, ensure_ascii=False))
         write_atomic_dir(out_dir, files_out, force=force)
         if not quiet:
@@ -559,18 +604,22 @@ def list_(what, data_dir, county, scenario_dir):
             click.echo(f"{str(f):<44}{len(scn.measures):>3} measure(s)  {scn.name}")
 
 
-def _region_view(res, ds, region):
-    """The projection of one municipality or county (code or name), or of the nation."""
-    if region is None:
+def _region_view(res, ds, spec, selection=None):
+    """The projection shown: the nation (``spec`` None), one municipality or county (code or
+    name), or several (``selection``: their municipality codes, shown as one sum)."""
+    if spec is None:
         return res.aggregate("nation"), "Norge"
-    hit = ds.regions.lookup(region)
-    if hit is None:
-        raise HelsemodError(ds.regions.unknown_message(region, "--region"))
-    level, code = hit
-    proj = res if level == "municipality" else res.aggregate("county")
-    view = type(proj)(proj.data.sel(region=[code]), proj.scenario, level, proj.dataset_name, proj.dataset_hash,
-                      proj.catchment)
-    return view, f"{ds.regions.name_of(code)} ({code})"
+    hits = [ds.regions.lookup(x.strip()) for x in spec.split(",") if x.strip()] if "," in spec else \
+        [ds.regions.lookup(spec)]
+    if len(hits) == 1 and hits[0] is not None:
+        level, code = hits[0]
+        proj = res if level == "municipality" else res.aggregate("county")
+        view = type(proj)(proj.data.sel(region=[code]), proj.scenario, level, proj.dataset_name, proj.dataset_hash,
+                          proj.catchment)
+        return view, f"{ds.regions.name_of(code)} ({code})"
+    view = type(res)(res.data.sel(region=selection), res.scenario, res.level, res.dataset_name, res.dataset_hash,
+                     res.catchment)
+    return view, f"{len(selection)} selected municipalities ({spec})"
 
 
 #: Headings of the sector blocks of the summary table.

@@ -35,6 +35,23 @@ def change_table(base, other, year: int) -> pd.DataFrame:
                          "shortage_reduction_fte": short.sel(group=list(D.GROUPS)).values})
 
 
+def region_change_lines(views, label: str, year: int) -> list[str]:
+    """Change in the gap of the shown region(s) in ``year`` by group for each view after the first
+    (views: projections of the same regions, one per scenario; FTE, + = smaller shortage)."""
+    def gap(view):
+        return view.gap.sel(year=year, sector=list(view.sectors_shown)).sum(["region", "sector"])
+
+    base = gap(views[0])
+    out = []
+    for view in views[1:]:
+        change = gap(view) - base
+        out += [f"\n{view.scenario} vs {views[0].scenario} in {label}, {year} (gap change, FTE, + = smaller shortage)"]
+        out += [f"  {g:<24}{float(change.sel(group=g)):>12,.0f}" for g in map(str, change["group"].values)
+                if abs(float(change.sel(group=g))) > 0.5]
+        out.append(f"  {'all groups':<24}{float(change.sum()):>12,.0f}")
+    return out
+
+
 def _num(x: float, width: int, scale: float = 1.0, decimals: int = 0) -> str:
     return f"{x / scale:>{width},.{decimals}f}" if x == x else " " * width
 

@@ -198,6 +198,9 @@ class Regions:
     names: tuple[str, ...]
     county_codes: tuple[str, ...]
     county_names: dict[str, str] = field(default_factory=dict)
+    #: Codes and normalised names of the country's regions a subset left out (a scenario may
+    #: target them: they match no municipality of the subset).
+    outside: frozenset = frozenset()
 
     def __post_init__(self) -> None:
         n = len(self.codes)
@@ -297,9 +300,18 @@ class Regions:
         """The regions with the given municipality codes, in dataset order."""
         wanted = set(codes)
         keep = [i for i, c in enumerate(self.codes) if c in wanted]
+        kept_counties = {self.county_codes[i] for i in keep}
+        left = [(c, n) for i, (c, n) in enumerate(zip(self.codes, self.names)) if i not in set(keep)]
+        left += [(c, n) for c, n in self.county_names.items() if c not in kept_counties]
+        left += [(c, c) for c in self.counties if c not in kept_counties]
         return Regions(
             codes=tuple(self.codes[i] for i in keep),
             names=tuple(self.names[i] for i in keep),
             county_codes=tuple(self.county_codes[i] for i in keep),
-            county_names={c: n for c, n in self.county_names.items() if c in {self.county_codes[i] for i in keep}},
+            county_names={c: n for c, n in self.county_names.items() if c in kept_counties},
+            outside=self.outside | {x for c, n in left for x in (c, normalise_name(n))},
         )
+
+    def is_outside(self, text: str) -> bool:
+        """True for a code or name of a region a subset left out (see ``outside``)."""
+        return str(text).strip() in self.outside or normalise_name(text) in self.outside

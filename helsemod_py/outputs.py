@@ -28,32 +28,58 @@ def _levels(projection: Projection) -> tuple[str, ...]:
     return tuple(lv for lv in D.RESULT_LEVELS if lv != "trust" or projection.catchment is not None)
 
 
-def long_table(projection: Projection, variables=RESULT_VARIABLES) -> pd.DataFrame:
+def context(projection: Projection, municipalities=None) -> dict[str, set] | None:
+    """The regions to keep at each level for a selection of municipalities (None: all): the
+    municipalities, the trusts that serve them, their counties and the nation."""
+    if municipalities is None:
+        return None
+    codes = list(map(str, projection.data["region"].values))
+    chosen = [codes.index(c) for c in municipalities]
+    out = {"municipality": set(municipalities), "nation": {D.NATION_CODE},
+           "county": {str(projection.data["county"].values[i]) for i in chosen}}
+    if projection.catchment is not None:
+        w = projection.catchment.weights[:, chosen].sum(axis=1)
+        out["trust"] = {t for t, x in zip(projection.catchment.codes, w) if x > 0}
+    return out
+
+
+def _keep(frame: pd.DataFrame, level: str, keep: dict | None) -> pd.DataFrame:
+    return frame if keep is None else frame[frame["region"].isin(keep.get(level, set()))]
+
+
+def long_table(projection: Projection, variables=RESULT_VARIABLES, municipalities=None) -> pd.DataFrame:
     """Tidy table of a projection at municipality, trust, county and nation level (one frame);
-    each level holds the sectors it reports (a trust only its specialist services)."""
+    each level holds the sectors it reports (a trust only its specialist services). With
+    ``municipalities`` (codes), only those, the trusts serving them, their counties and the
+    nation: the projection itself is always of the whole dataset."""
+    keep = context(projection, municipalities)
     frames = []
     for level in _levels(projection):
         agg = projection.aggregate(level)
-        keep = [v for v in variables if level != "trust" or "sector" in agg.data[v].dims or v == "demand_fte"]
-        frames.append(agg.to_frame(keep))
+        names = [v for v in variables if level != "trust" or "sector" in agg.data[v].dims or v == "demand_fte"]
+        frames.append(_keep(agg.to_frame(names), level, keep))
     return pd.concat(frames, ignore_index=True)
 
 
-def provenance_table(projection: Projection) -> pd.DataFrame:
+def provenance_table(projection: Projection, municipalities=None) -> pd.DataFrame:
     """Base-year FTE by provenance (measured, estimated, synthetic) at every level."""
-    return pd.concat([projection.aggregate(level).provenance() for level in _levels(projection)], ignore_index=True)
+    keep = context(projection, municipalities)
+    return pd.concat([_keep(projection.aggregate(level).provenance(), level, keep) for level in _levels(projection)],
+                     ignore_index=True)
 
 
-def population_by_age(projection: Projection) -> pd.DataFrame:
-    """Population by sex and age for the nation and each county in the first and last year."""
+def population_by_age(projection: Projection, municipalities=None) -> pd.DataFrame:
+    """Population by sex and age for the nation and each county (of the selection) in the first
+    and last year."""
     years = [int(projection.years[0]), int(projection.years[-1])]
+    keep = context(projection, municipalities)
     frames = []
     for level in ("county", "nation"):
         agg = projection.aggregate(level)
         da = agg.population.sel(year=years)
         df = da.to_dataframe(name="value").reset_index()[["region", "year", "sex", "age", "value"]]
         df.insert(1, "region_level", level)
-        frames.append(df)
+        frames.append(_keep(df, level, keep))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -85,10 +111,11 @@ def manifest(projection: Projection, scenario_hash: str | None = None, seed: int
 
 def write_results(projection: Projection, out_dir, force: bool = False, fmt: str = "csv",
                   manifest_extra: dict | None = None, scenario_hash: str | None = None,
-                  seed: int | None = None, extra_tables: dict | None = None) -> Path:
+                  seed: int | None = None, extra_tables: dict | None = None, municipalities=None) -> Path:
     """Write the long table (``results.csv``/``.parquet``/``.xlsx``), any ``extra_tables``
-    (name -> DataFrame, as CSV) and ``manifest.json`` atomically."""
-    table = long_table(projection)
+    (name -> DataFrame, as CSV) and ``manifest.json`` atomically. ``municipalities``: write only
+    those with their trusts, counties and the nation (see :func:`long_table`)."""
+    table = long_table(projection, municipalities=municipalities)
     writers = {}
     if fmt == "csv":
         writers["results.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.6g")
@@ -97,18 +124,21 @@ def write_results(projection: Projection, out_dir, force: bool = False, fmt: str
     elif fmt == "xlsx":
         from .report import write_excel
 
-        sheets = {level: table[table.region_level == level] for level in D.REGION_LEVELS}
+        sheets = {level: table[table.region_level == level] for level in _levels(projection)}
         writers["results.xlsx"] = lambda p: write_excel(sheets, p)
         # the CSV beside it keeps the folder readable by `helsemod plot` / `report`
         writers["results.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.6g")
     else:
         raise HelsemodError(f"format {fmt!r}: allowed csv, parquet, xlsx")
-    pyramid = population_by_age(projection)
+    pyramid = population_by_age(projection, municipalities)
     writers["population_by_age.csv"] = lambda p: pyramid.to_csv(p, index=False, float_format="%.6g")
-    prov = provenance_table(projection)
+    prov = provenance_table(projection, municipalities)
     writers["provenance.csv"] = lambda p: prov.to_csv(p, index=False, float_format="%.6g")
     for name, frame in (extra_tables or {}).items():
         writers[name] = lambda p, f=frame: f.to_csv(p, index=False, float_format="%.6g")
-    man = manifest(projection, scenario_hash=scenario_hash, seed=seed, extra=manifest_extra)
+    extra = dict(manifest_extra or {})
+    if municipalities is not None:
+        extra["selection"] = sorted(municipalities)
+    man = manifest(projection, scenario_hash=scenario_hash, seed=seed, extra=extra)
     writers[MANIFEST] = lambda p: p.write_text(json.dumps(man, indent=2, ensure_ascii=False), encoding="utf-8")
     return write_atomic_dir(out_dir, writers, force=force)

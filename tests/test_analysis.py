@@ -133,7 +133,10 @@ def test_continued_measure_adds_and_costs_nothing_and_is_not_run(ds):
 
 
 def test_displaced_recruits_gain_locally_not_nationally(ds):
-    base = _measure("rec", "recruits", "add", 50, "persons per year", ["nurse"], regions=["34"])
+    # the six Innlandet municipalities of the subset by code: the measure is theirs whole (naming
+    # county 34 would give the subset only its share of Innlandet's recruits, a closed region)
+    base = _measure("rec", "recruits", "add", 50, "persons per year", ["nurse"],
+                    regions=[f"K34{i:02d}" for i in range(1, 7)])
     out = {}
     for source in ("other_regions", "abroad"):
         scn = hm.Scenario(source, measures=[dict(base, recruited_from={"source": source})])

@@ -229,7 +229,7 @@ def test_xlsx_plot_and_report_from_a_results_folder(runner, tmp_path):
                                "--format", "xlsx", "-q"])
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
-    assert wb.sheetnames == list(D.REGION_LEVELS)
+    assert wb.sheetnames == list(D.RESULT_LEVELS)
     header = [c.value for c in next(wb["nation"].iter_rows(max_row=1))]
     assert "region" in header and any(str(h).startswith("value") for h in header)
     res = runner.invoke(main, ["plot", str(out), "--lang", "en"])

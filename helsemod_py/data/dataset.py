@@ -15,6 +15,7 @@ Every problem found on load is reported as one line naming the file, column and 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,10 +110,15 @@ class Dataset:
                        self.version, dict(self.meta))
 
     def subset(self, codes) -> "Dataset":
-        """The dataset restricted to some municipalities.
+        """The dataset restricted to some municipalities: a *closed region*.
 
         National graduate and immigrant numbers are scaled to the regions kept, and their
-        regional shares renormalised, so the kept regions receive what they did before.
+        regional shares renormalised, so the kept regions receive what they did before. National
+        measures in persons (extra graduates, immigrants, recruits) reach the subset only with the
+        kept regions' share of them (``meta['closed_region']`` remembers the shares left out, by
+        county), so a municipality gets what it gets in the whole country. Regional results are
+        still best read from a projection of the whole dataset (``Projection.select``): flows
+        between kept and dropped regions are those of the base year.
         """
         codes = list(codes)
         unknown = [c for c in codes if c not in self.regions.codes]
@@ -124,13 +130,27 @@ class Dataset:
         for name, arr in self.arrays.items():
             spec = PARAMETERS[name]
             arrays[name] = arr.take(idx, axis=spec.dims.index(D.REGION)).copy() if D.REGION in spec.dims else arr.copy()
+        closed = {}
+        before = closed_region(self)
+        dropped_idx = np.array([i for i, c in enumerate(self.regions.codes) if c not in wanted], dtype=int)
         for flow, share in (("graduates", "graduate_region_share"), ("immigrants", "immigrant_region_share")):
             kept = arrays[share].sum(axis=0)
             arrays[flow] = arrays[flow] * kept
             arrays[share] = np.divide(arrays[share], kept, out=np.full_like(arrays[share], 1.0 / len(idx)),
                                       where=kept > 0)
-        return Dataset(self.regions.subset(codes), self.base_year, arrays, dict(self.scalars),
-                       self.name, self.version, dict(self.meta))
+            # shares of the whole country: what was kept, and what each county left out
+            scale = before[share]["kept"]
+            dropped = {cc: scale * np.asarray(v) for cc, v in before[share]["dropped"].items()}
+            for i in dropped_idx:
+                cc = self.regions.county_codes[i]
+                dropped[cc] = dropped.get(cc, 0.0) + scale * self.arrays[share][i]
+            closed[share] = {"kept": [float(x) for x in scale * kept],
+                             "dropped": {cc: [float(x) for x in v] for cc, v in sorted(dropped.items())}}
+        regions = self.regions.subset(codes)
+        closed["outside"] = sorted(regions.outside)
+        meta = dict(self.meta)
+        meta["closed_region"] = closed
+        return Dataset(regions, self.base_year, arrays, dict(self.scalars), self.name, self.version, meta)
 
     @property
     def hash(self) -> str:
@@ -138,6 +158,8 @@ class Dataset:
         h = hashlib.sha256()
         h.update(repr((self.regions.codes, self.regions.county_codes, self.base_year,
                        sorted(self.scalars.items()))).encode())
+        if "closed_region" in self.meta:  # a subset: how national measures reach it
+            h.update(repr(self.meta["closed_region"]).encode())
         for name in sorted(self.arrays):
             h.update(name.encode())
             arr = self.arrays[name]
@@ -260,10 +282,16 @@ class Dataset:
                                 f"({SCALARS[key][0]})")
         if problems:
             raise DatasetError(problems)
+        outside = (meta.get("closed_region") or {}).get("outside") if isinstance(meta.get("closed_region"), dict) else None
+        if outside is not None:  # a saved subset: the regions it left out may still be named by scenarios
+            if not (isinstance(outside, list) and all(isinstance(x, str) for x in outside)):
+                raise DatasetError(f"{META_FILE}: closed_region.outside: must be a list of region codes and names")
+            regions = dataclasses.replace(regions, outside=frozenset(outside))
         ds = cls(regions=regions, base_year=int(meta["base_year"]), arrays=arrays,
                  scalars={k: float(v) for k, v in scalars.items()}, name=str(meta.get("name", path.name)),
                  version=str(meta.get("version", "0")),
                  meta={k: v for k, v in meta.items() if k not in ("scalars", "format", "name", "version", "base_year")})
+        closed_region(ds)  # a saved subset's shares are well formed (raises one line)
         files = {n: (pmeta.get(n) or {}).get("file", f"{n}.csv") for n in PARAMETERS}  # all checked above
         probs = ds.problems(files)
         if probs:
@@ -272,6 +300,33 @@ class Dataset:
 
 
 # --- helpers -------------------------------------------------------------------------
+def closed_region(ds: Dataset) -> dict:
+    """For ``graduate_region_share`` and ``immigrant_region_share``: the whole country's share
+    ``kept`` in the dataset (per group, 1 for a whole country) and the shares ``dropped`` by county
+    (see :meth:`Dataset.subset`). Raises :class:`DatasetError` when ``meta['closed_region']`` is
+    malformed (a hand-edited ``dataset.yaml``)."""
+    n = len(D.GROUPS)
+    raw = ds.meta.get("closed_region")
+    out = {}
+    for share in ("graduate_region_share", "immigrant_region_share"):
+        entry = raw.get(share) if isinstance(raw, dict) else None
+        if raw is None:
+            out[share] = {"kept": np.ones(n), "dropped": {}}
+            continue
+        try:
+            kept = np.asarray(entry["kept"], dtype=float)
+            dropped = {str(k): np.asarray(v, dtype=float) for k, v in entry["dropped"].items()}
+            ok = kept.shape == (n,) and all(v.shape == (n,) for v in dropped.values())
+            ok = ok and all(np.isfinite(v).all() and (v >= 0).all() for v in [kept, *dropped.values()])
+        except (TypeError, ValueError, KeyError, AttributeError):
+            ok = False
+        if not ok:
+            raise DatasetError(f"{META_FILE}: closed_region.{share}: must hold 'kept' ({n} non-negative numbers, "
+                               f"one per group) and 'dropped' (county code -> {n} numbers); written by subset")
+        out[share] = {"kept": kept, "dropped": dropped}
+    return out
+
+
 def _check_values(name: str, spec: ParamSpec, arr: np.ndarray, codes) -> list[str]:
     out = []
     bad_nan = ~np.isfinite(arr)

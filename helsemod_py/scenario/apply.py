@@ -176,6 +176,7 @@ def _spread_national(lever: Lever, m: Measure, dataset, inp) -> np.ndarray:
     tot = share.sum(axis=0, keepdims=True)
     uniform = rmask[:, None] / max(rmask.sum(), 1)
     share = np.where(tot > 0, share / np.where(tot > 0, tot, 1), uniform) * gmask[None, :]
+    share = share * _closed_region_part(m, dataset, share_name, tot[0])[None, :]
     if lever.field != "recruits":
         return share
     smask = _dim_mask(D.SEX, m, regions)
@@ -185,6 +186,24 @@ def _spread_national(lever: Lever, m: Measure, dataset, inp) -> np.ndarray:
     tot = dist.sum(axis=(1, 2), keepdims=True)
     dist = np.where(tot > 0, dist / np.where(tot > 0, tot, 1), cell[None] / max(cell.sum(), 1))
     return share[:, :, None, None] * dist[None]
+
+
+def _closed_region_part(m: Measure, dataset, share_name: str, target_share: np.ndarray) -> np.ndarray:
+    """Per group, the part of a national measure in persons that reaches a closed region (a
+    :meth:`~helsemod_py.data.dataset.Dataset.subset`): the kept regions' share of the measure's
+    target in the whole country; 1 for a whole country."""
+    from ..data.dataset import closed_region
+
+    info = closed_region(dataset)[share_name]
+    if not info["dropped"]:
+        return np.ones(len(D.GROUPS))
+    targets = m.target.regions
+    counties = set(info["dropped"]) if targets is None else {
+        hit[1] for hit in map(dataset.regions.lookup, targets) if hit is not None and hit[0] == "county"}
+    inside = target_share * info["kept"]  # the target's kept part, as a share of the whole country
+    outside = sum((info["dropped"][c] for c in counties if c in info["dropped"]), np.zeros(len(D.GROUPS)))
+    whole = inside + outside
+    return np.divide(inside, whole, out=np.ones_like(whole), where=whole > 0)
 
 
 def _apply_measure(m: Measure, inp, dataset):
@@ -233,7 +252,9 @@ def _apply_measure(m: Measure, inp, dataset):
 def _displaced(m: Measure, dataset, spread: np.ndarray) -> np.ndarray:
     """Persons ``[R, G, S, A]`` leaving the source regions for one unit of recruits spread as
     ``spread``: each group's recruits, with their sexes and ages, taken from the source regions in
-    proportion to the group's base-year stock in those cells (sums per group equal the recruits')."""
+    proportion to the group's base-year stock in those cells (sums per group equal the recruits').
+    In a closed region (a subset) recruits across its border are not followed: those from outside
+    leave no one behind, and those for targets outside take no one from it."""
     src = m.recruited_from
     if src is not None and src.regions is not None:
         smask = region_mask(src.regions, dataset.regions)
@@ -241,9 +262,12 @@ def _displaced(m: Measure, dataset, spread: np.ndarray) -> np.ndarray:
         smask = ~_dim_mask(D.REGION, m, dataset.regions)
     stock = dataset["stock"] * smask[:, None, None, None]  # [R, G, S, Aw]
     out = np.zeros_like(spread)
+    closed = bool(dataset.meta.get("closed_region"))
     for g in np.nonzero(spread.sum(axis=(0, 2, 3)) > 0)[0]:
         dist = spread[:, g].sum(axis=0)  # [S, Aw] the recruits' sexes and ages (sums to 1)
         weight = (stock[:, g] * (dist > 0)).sum(axis=(1, 2))
+        if weight.sum() <= 0 and closed:
+            continue  # a closed region whose sources lie outside it: nobody leaves the subset
         if weight.sum() <= 0:
             raise ScenarioError(f"{m.id}: no {D.GROUPS[g]} of the recruits' sexes and ages in the regions they are "
                                 "recruited from (recruited_from: other_regions); name other regions or another "

@@ -136,7 +136,7 @@ class Scenario:
             for key in (("target", "regions"), ("recruited_from", "regions")):
                 codes = getattr(getattr(m, key[0]), key[1]) if getattr(m, key[0]) is not None else None
                 for j, code in enumerate(codes or ()):
-                    if dataset.regions.lookup(code) is None:
+                    if dataset.regions.lookup(code) is None and not dataset.regions.is_outside(code):
                         line = self.lines.get(("measures", i, *key, j), self.lines.get(("measures", i), 1))
                         msg = dataset.regions.unknown_message(code, "unknown region").replace(
                             ": no municipality or county with that code or name", "")
@@ -152,7 +152,8 @@ class Scenario:
         src = m.recruited_from
         if m.source != "other_regions" or src is None or src.regions is None:
             return []
-        if any(dataset.regions.lookup(c) is None for c in (*src.regions, *m.target.regions)):
+        if any(dataset.regions.lookup(c) is None and not dataset.regions.is_outside(c)
+               for c in (*src.regions, *m.target.regions)):
             return []  # reported as unknown regions
         target = region_mask(m.target.regions, dataset.regions)
         out = []
@@ -220,6 +221,8 @@ def region_mask(codes, regions: D.Regions) -> np.ndarray:
     cc = np.array(regions.county_codes)
     for code in codes:
         hit = regions.lookup(code)
+        if hit is None and regions.is_outside(code):
+            continue  # left out of a subset: the measure reaches none of its municipalities
         if hit is None:
             raise ScenarioError(f"unknown region {code!r}")
         if hit[0] == "municipality":
