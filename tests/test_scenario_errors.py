@@ -110,6 +110,14 @@ EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
         "unknown region 'Trondhjem'", "(allowed: municipality or county codes or names of the dataset"]),
     "out_of_range_after_apply.yaml": (5, "measures[0].multiply.value", [
         "measure 'torn' takes avg_fte to", "outside 0 to 1.2 (FTE per person)", "reduce the change"]),
+    # --- hostile files: characters, numbers, paths ---------------------------------------
+    "control_character.yaml": (2, None, ["not valid YAML: control character U+0007 in column 22"]),
+    "nul_byte.yaml": (2, None, ["not valid YAML: control character U+0000 in column 14"]),
+    "integer_too_long.yaml": (3, None, ["number of 5000 characters is too long (at most 40)"]),
+    "extends_outside.yaml": (2, "extends", [
+        "'../../scenarios/baseline.yaml' is outside the scenario's folder", "--allow-outside"]),
+    "driver_outside.yaml": (3, "assumptions.population_driver.file", [
+        "'/etc/passwd' is outside the scenario's folder", "--allow-outside"]),
 }
 
 #: Files whose problem is reported in another file of their `extends` chain.
@@ -338,7 +346,10 @@ def test_extends_merges_measures_and_assumptions(tmp_path):
         "    multiply: {value: 1.1, unit: /1}\n"
         "    path: {start: 2025, full: 2030}\n"
         "    target: {groups: [nurse, health_worker]}\n")
-    s = Scenario.from_yaml(child)
+    with pytest.raises(ScenarioError, match=r"child.yaml:2: extends: '../base.yaml' is outside the scenario's folder "
+                       r".*/sub; move the file there, or allow files outside it explicitly \(--allow-outside"):
+        Scenario.from_yaml(child)  # the parent lies outside the child's folder
+    s = Scenario.from_yaml(child, allow_outside=True)
     assert s.name == "child"
     assert s.measure_ids == ("torn", "grads", "sick")  # parent order, child's torn in its place
     torn = s.measures[0]
@@ -348,7 +359,7 @@ def test_extends_merges_measures_and_assumptions(tmp_path):
     # an error in the parent names the parent file
     (tmp_path / "base.yaml").write_text("name: base\nmeasures:\n  - id: x\n    paramter: avg_fte\n")
     with pytest.raises(ScenarioError) as info:
-        Scenario.from_yaml(child)
+        Scenario.from_yaml(child, allow_outside=True)
     assert any(p.startswith(f"{tmp_path / 'sub' / '..' / 'base.yaml'}:4: measures[0].paramter: unknown key")
                and "did you mean 'parameter'?" in p for p in info.value.problems), info.value.problems
 

@@ -7,11 +7,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import _paths
 from .. import dims as D
-from ..errors import ScenarioError
+from ..errors import ScenarioError, quote
 
 COLUMNS = ("region", "year", "sex", "age", "value")
 _MAX_SHOWN = 5
+#: Largest driver file read (every municipality, 2024-2050, one-year ages is about 90 MB).
+MAX_BYTES = 128 * 2 ** 20
 
 
 def read_population_projection(path, dataset, years) -> np.ndarray:
@@ -19,16 +22,22 @@ def read_population_projection(path, dataset, years) -> np.ndarray:
 
     Columns ``region, year, sex, age, value``: every region of the dataset, every year of
     ``years``, sexes male/female, ages 0..105 (105 = 105+). Rows for other years are
-    ignored. Problems are reported one per line naming the file, row, column and value.
+    ignored. Problems are reported one per line naming the file, row, column and value (a short
+    quotation of it at most). Files over :data:`MAX_BYTES` are refused before reading.
     """
     path = Path(path)
-    label = path.name
-    if not path.is_file():
-        raise ScenarioError(f"{path}: population projection file not found")
+    label = _paths.show(path.name)
+    try:
+        size = _paths.regular_file(path, "population projection file").stat().st_size
+    except (ValueError, OSError) as exc:
+        raise ScenarioError(str(exc) if isinstance(exc, ValueError) else f"{label}: {_paths.reason(exc)}") from None
+    if size > MAX_BYTES:
+        raise ScenarioError(f"{label}: population projection file of {size / 2 ** 20:.0f} MiB is larger than the limit "
+                            f"of {MAX_BYTES / 2 ** 20:.0f} MiB")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a file problem
-        raise ScenarioError(f"{label}: cannot be read ({type(exc).__name__}: {exc})") from None
+        raise ScenarioError(f"{label}: cannot be read ({type(exc).__name__}: {quote(str(exc), 80)})") from None
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise ScenarioError(f"{label}: missing column(s) {', '.join(missing)} (need {', '.join(COLUMNS)})")
@@ -38,9 +47,9 @@ def read_population_projection(path, dataset, years) -> np.ndarray:
     age = pd.to_numeric(frame["age"], errors="coerce")
     for col, num in (("value", value), ("year", year), ("age", age)):
         for i in np.flatnonzero(num.isna().to_numpy())[:_MAX_SHOWN]:
-            problems.append(f"{label}: row {i + 2}: column {col!r}: {frame[col].iloc[i]!r} is not a number")
+            problems.append(f"{label}: row {i + 2}: column {col!r}: {quote(frame[col].iloc[i])} is not a number")
     for i in np.flatnonzero((value < 0).to_numpy())[:_MAX_SHOWN]:
-        problems.append(f"{label}: row {i + 2}: column 'value': {frame['value'].iloc[i]} is negative")
+        problems.append(f"{label}: row {i + 2}: column 'value': {quote(frame['value'].iloc[i])} is negative")
     if problems:
         raise ScenarioError(problems)
     keep = year.isin(years).to_numpy()
@@ -54,7 +63,7 @@ def read_population_projection(path, dataset, years) -> np.ndarray:
         pos = frame[col].map(lookup)
         bad = list(dict.fromkeys(frame[col][pos.isna()]))
         allowed = ", ".join(lookup) if len(lookup) <= 10 else "the region codes of the dataset"
-        problems += [f"{label}: column {col!r}: unknown code {v!r} (allowed: {allowed})" for v in bad[:_MAX_SHOWN]]
+        problems += [f"{label}: column {col!r}: unknown code {quote(v)} (allowed: {allowed})" for v in bad[:_MAX_SHOWN]]
         idx[col] = pos
     bad_age = sorted(set(age[(age < 0) | (age > D.MAX_AGE)]))
     problems += [f"{label}: column 'age': {a} is outside 0..{D.MAX_AGE}" for a in bad_age[:_MAX_SHOWN]]
