@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from . import dims as D
+from ._clikit import DRAWS, SEED, OneLineGroup, check_year, listed, nonempty_path, report_unexpected, scheduler_address
 from .errors import HelsemodError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -20,10 +21,12 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 class State:
     debug = False
+    allow_outside = False  # --allow-outside of the command being run
 
 
 def _handle_errors(fn):
-    """Turn domain errors into one line per problem on stderr and exit code 1."""
+    """Turn domain errors into one line per problem on stderr and exit code 1; anything else
+    (an OS error, memory running out, a bug) into one line too (``--debug``: the traceback)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -35,11 +38,26 @@ def _handle_errors(fn):
             for line in exc.problems:
                 click.echo(f"error: {line}", err=True)
             sys.exit(1)
+        except click.ClickException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last resort: never a traceback without --debug
+            if State.debug:
+                raise
+            click.echo(f"error: {report_unexpected(exc)}", err=True)
+            sys.exit(1)
 
     return wrapper
 
 
-@click.group(context_settings=CONTEXT)
+def _outside_option(fn):
+    def remember(ctx, param, value):
+        State.allow_outside = bool(value)
+
+    return click.option("--allow-outside", is_flag=True, expose_value=False, callback=remember,
+                        help="Let extends: and population driver files lie outside the scenario file's folder.")(fn)
+
+
+@click.group(cls=OneLineGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="helsemod")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 def main(debug: bool) -> None:
@@ -52,6 +70,7 @@ def main(debug: bool) -> None:
         helsemod info
     """
     State.debug = debug
+    State.allow_outside = False
 
 
 def _data_option(fn):
@@ -73,7 +92,7 @@ def _load(data_dir):
 def _scenario(path):
     from .scenario import Scenario
 
-    return Scenario.from_yaml(path) if path else Scenario("baseline")
+    return Scenario.from_yaml(path, allow_outside=State.allow_outside) if path else Scenario("baseline")
 
 
 @main.command(context_settings=CONTEXT)
@@ -81,25 +100,27 @@ def _scenario(path):
 @_data_option
 @click.option("--end-year", type=int, default=None, help="Last projected year (default: the scenario's, else 2035; "
                                                          "at most 2050).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, callback=nonempty_path,
               help="Write results.csv and manifest.json to this folder.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx"]), default="csv", show_default=True,
               help="Table format (xlsx: one sheet per region level, plus results.csv).")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("--region", "region", default=None,
               help="Show this municipality or county (code or name) instead of the nation.")
-@click.option("--regions", default=None, metavar="CODES|NAMES",
+@click.option("--regions", default=None, metavar="CODES|NAMES", callback=listed,
               help="Only these municipalities and/or counties (comma-separated codes or names).")
-@click.option("--groups", default=None, metavar="GROUPS", help="Only these personnel groups in the outputs "
-                                                               "(comma-separated).")
+@click.option("--groups", default=None, metavar="GROUPS", callback=listed,
+              help="Only these personnel groups in the outputs (comma-separated).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
-@click.option("--draws", type=click.IntRange(0, None), default=0, show_default=True,
+@click.option("--draws", type=DRAWS, default=0, show_default=True,
               help="Monte Carlo draws of the scenario's uncertainty (0: deterministic only).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws (reproducible).")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the draws (reproducible).")
 @click.option("--noise", is_flag=True, help="Poisson noise on flows of small municipalities in draws.")
 @click.option("--scheduler", "--dask", "scheduler", default=None, metavar="ADDRESS|local",
+              callback=scheduler_address,
               help="Run chunks of draws on a Dask cluster (scheduler address, or 'local' for a LocalCluster).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_outside_option
 @_handle_errors
 def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions, groups, as_json, draws, seed, noise,
         scheduler, quiet):
@@ -205,7 +226,10 @@ def _json_summary(res, ens) -> str:
                         "gap_quantiles": {str(g): {f"{q:g}": round(float(last.sel(group=g, quantile=q)), 3)
                                                    for q in last["quantile"].values}
                                           for g in last["group"].values}}
-    return json.dumps(out, ensure_ascii=False, indent=2)
+    try:
+        return json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False)
+    except ValueError:  # NaN or infinity: project() refuses them, so this is a last guard
+        raise HelsemodError("the summary holds values that are not finite numbers; not printed as JSON") from None
 
 
 def _band_table(ens) -> str:
@@ -225,20 +249,22 @@ def _band_table(ens) -> str:
 @main.command(context_settings=CONTEXT)
 @click.argument("scenario_file", type=click.Path(dir_okay=False))
 @_data_option
-@click.option("--params", default=None, help="Comma-separated ids of the scenario's uncertainty entries "
-                                              "(default: all).")
+@click.option("--params", default=None, callback=listed,
+              help="Comma-separated ids of the scenario's uncertainty entries (default: all).")
 @click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True)
 @click.option("--samples", type=click.IntRange(2, None), default=64, show_default=True,
               help="Base samples (Sobol) or trajectories (Morris).")
 @click.option("--year", type=int, default=None, help="Year of the national gap analysed (default: last).")
 @click.option("--group", type=click.Choice(D.GROUPS), default=None, help="One group's gap (default: all groups).")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--seed", type=SEED, default=0, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, callback=nonempty_path,
               help="Write sensitivity.csv, a tornado plot and manifest.json here.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("--scheduler", "--dask", "scheduler", default=None, metavar="ADDRESS|local",
+              callback=scheduler_address,
               help="Run chunks of design points on a Dask cluster (scheduler address, or 'local').")
 @_lang_option_factory()
+@_outside_option
 @_handle_errors
 def sensitivity(scenario_file, data_dir, params, method, samples, year, group, seed, out_dir, force, scheduler,
                 lang):
@@ -255,6 +281,10 @@ def sensitivity(scenario_file, data_dir, params, method, samples, year, group, s
 
     ds = _load(data_dir)
     scn = _scenario(scenario_file)
+    if year is not None:
+        from .model import DEFAULT_END_YEAR
+
+        check_year(year, ds.base_year, scn.end_year or DEFAULT_END_YEAR)
     names = [p.strip() for p in params.split(",")] if params else None
     k = len(names) if names else len(scn.uncertainty)
     runs = samples * (k + 2) if method == "sobol" else samples * (k + 1)
@@ -268,8 +298,8 @@ def sensitivity(scenario_file, data_dir, params, method, samples, year, group, s
     if out_dir:
         from .report.plots import plot_sensitivity
 
-        man = {"scenario": scn.name, "scenario_hash": scn.hash, "dataset_hash": ds.hash, "seed": seed,
-               "method": method, "samples": samples, **{k: v for k, v in a.items()}}
+        man = {"package": "helsemod_py", "scenario": scn.name, "scenario_hash": scn.hash, "dataset_hash": ds.hash,
+               "seed": seed, "method": method, "samples": samples, **{k: v for k, v in a.items()}}
         fig = plot_sensitivity(table, lang=lang)
         write_atomic_dir(out_dir, {
             "sensitivity.csv": lambda p: table.to_csv(p, index=False),
@@ -331,6 +361,7 @@ def report(results_dir, out_file, excel_file, lang, region):
 @main.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @_data_option
+@_outside_option
 @_handle_errors
 def validate(files, data_dir):
     """Check scenario files (schema, units, codes, extends) without running them.
@@ -341,15 +372,14 @@ def validate(files, data_dir):
     """
     from .errors import HelsemodError
     from .scenario import Scenario
+    from .checks import check_scenario
 
     ds = _load(data_dir)
     failed = 0
     for f in files:
         try:
-            scn = Scenario.from_yaml(f)
-            problems = scn.problems(ds)
-            if problems:
-                raise HelsemodError(problems)
+            scn = Scenario.from_yaml(f, allow_outside=State.allow_outside)
+            check_scenario(ds, scn)  # everything `run` would refuse: targets, ranges, draws
         except HelsemodError as exc:
             failed += 1
             for line in exc.problems:
@@ -367,12 +397,13 @@ def validate(files, data_dir):
 @click.option("--end-year", type=int, default=None, help="Last projected year (default: the first scenario's).")
 @click.option("--attribution/--no-attribution", default=True, show_default=True,
               help="Attribute each scenario's change to its measures (Shapley) with cost per FTE.")
-@click.option("--samples", type=int, default=24, show_default=True,
+@click.option("--samples", type=click.IntRange(1, 10_000), default=24, show_default=True,
               help="Random orders for sampled Shapley values (more than 6 measures).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, callback=nonempty_path,
               help="Write comparison.csv, attribution.csv, cost_effectiveness.csv and manifest.json here.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_outside_option
 @_handle_errors
 def compare(files, data_dir, year, end_year, attribution, samples, out_dir, force, quiet):
     """Compare scenarios with the first: gap by group and county, attribution, cost per FTE.
@@ -395,6 +426,7 @@ def compare(files, data_dir, year, end_year, attribution, samples, out_dir, forc
     end_year = end_year or scenarios[0].end_year or hm.DEFAULT_END_YEAR
     year = year or end_year
     projections = [hm.project(ds, s, end_year=end_year) for s in scenarios]
+    check_year(year, ds.base_year, int(projections[0].years[-1]))
     first = projections[0]
     tables, attr_rows, ce_rows = [], [], []
     lines = []
@@ -460,6 +492,7 @@ def compare(files, data_dir, year, end_year, attribution, samples, out_dir, forc
 @click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False), default=None,
               help="Solve on top of this scenario (default: baseline).")
 @click.option("--channel", type=click.Choice(["graduates", "recruits"]), default="graduates", show_default=True)
+@_outside_option
 @_handle_errors
 def intake(group, data_dir, target_year, start_year, level, scenario_file, channel):
     """Extra graduates (or recruits) a year needed to close a group's gap by a target year.
@@ -470,7 +503,12 @@ def intake(group, data_dir, target_year, start_year, level, scenario_file, chann
     """
     from .analysis import required_intake
 
+    from .model import MAX_END_YEAR
+
     ds = _load(data_dir)
+    check_year(target_year, ds.base_year + 1, MAX_END_YEAR, "--target-year")
+    if start_year is not None:
+        check_year(start_year, ds.base_year, target_year - 1, "--start-year")
     units = {"nation": 1, "county": len(ds.regions.counties), "municipality": len(ds.regions)}[level]
     with click.progressbar(length=units, label=f"solving {units} region(s)", file=sys.stderr) as bar:
         res = required_intake(ds, group, target_year, start_year=start_year, level=level,
@@ -670,7 +708,7 @@ def data():
 
 
 @data.command("default", context_settings=CONTEXT)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=nonempty_path)
 @click.option("--force", is_flag=True, help="Overwrite an existing folder.")
 @_handle_errors
 def data_default(out_dir, force):
@@ -685,7 +723,7 @@ def data_default(out_dir, force):
 
 
 @data.command("fetch", context_settings=CONTEXT)
-@click.option("--tables", default="07459,14288", show_default=True,
+@click.option("--tables", default="07459,14288", show_default=True, callback=listed,
               help="Comma-separated SSB table ids (`all` for every table the model knows).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default="ssb-cache", show_default=True,
               help="Folder for the raw responses, their queries and download dates.")
@@ -712,10 +750,10 @@ def data_fetch(tables, cache_dir, retries):
 
 @data.command("import", context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=nonempty_path)
 @click.option("--municipalities", type=click.Path(dir_okay=False), default=None,
               help="SSB municipality list CSV (kommuner_2024.csv) for names and counties.")
-@click.option("--alternatives", default="MMMM", show_default=True,
+@click.option("--alternatives", default="MMMM", show_default=True, callback=listed,
               help="Projection alternatives to keep (comma-separated, or `all`).")
 @click.option("--force", is_flag=True, help="Overwrite an existing folder.")
 @_handle_errors
@@ -751,7 +789,7 @@ def data_import(files, out_dir, municipalities, alternatives, force):
 @click.option("--staff", "staff_csv", type=click.Path(dir_okay=False), default=None,
               help="Staff table (staff.csv from `helsemod data import`: FTE by municipality or trust, sector and "
                    "group): measured base-year supply where it has cells.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=nonempty_path)
 @click.option("--force", is_flag=True, help="Overwrite an existing folder.")
 @_handle_errors
 def data_build(import_dir, population_csv, municipalities_csv, base_year, first_year, kostra_csv, kostra_year,

@@ -110,6 +110,10 @@ EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
         "unknown region 'Trondhjem'", "(allowed: municipality or county codes or names of the dataset"]),
     "out_of_range_after_apply.yaml": (5, "measures[0].multiply.value", [
         "measure 'torn' takes avg_fte to", "outside 0 to 1.2 (FTE per person)", "reduce the change"]),
+    "measure_fte_per_user_huge.yaml": (5, "measures[0].multiply.value", [
+        "measure 'intensity' takes fte_per_user to 1.0", "e+308, outside 0 to 100 (/1)"]),
+    "graduates_add_huge.yaml": (5, "measures[0].add.value", ["1e+308 is outside -1e+06 to 1e+06 (persons per year)"]),
+    "immigrants_set_huge.yaml": (5, "measures[0].set.value", ["1e+308 is outside 0 to 1e+06 (persons per year)"]),
     # --- hostile files: characters, numbers, paths ---------------------------------------
     "control_character.yaml": (2, None, ["not valid YAML: control character U+0007 in column 22"]),
     "nul_byte.yaml": (2, None, ["not valid YAML: control character U+0000 in column 14"]),
@@ -118,13 +122,25 @@ EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
         "'../../scenarios/baseline.yaml' is outside the scenario's folder", "--allow-outside"]),
     "driver_outside.yaml": (3, "assumptions.population_driver.file", [
         "'/etc/passwd' is outside the scenario's folder", "--allow-outside"]),
+    # --- uncertainty: distributions and the range of what they draw ------------------------
+    "truncate_no_mass.yaml": (6, "uncertainty[0].distribution.truncate", [
+        "[50, 60] holds 0 of the normal distribution's probability (at least 1e-06)"]),
+    "draw_not_finite.yaml": (6, "uncertainty[0].distribution", ["its draws reach 0 to inf, not finite numbers"]),
+    "draw_negative_factor.yaml": (6, "uncertainty[0].distribution", [
+        "draws of the factor on avg_fte go down to -11; a factor must be at least 0"]),
+    "draw_out_of_range.yaml": (6, "uncertainty[0].distribution", [
+        "draws of 'position' can take avg_fte to 1.276", "outside 0 to 1.2 (FTE per person)", "factors from 1 to 1.5"]),
+    "draw_migration_huge.yaml": (6, "uncertainty[0].distribution", [
+        "draws of 'migration' can take net_migration to", "outside -0.9 to 2 (/1 per year)"]),
 }
 
 #: Files whose problem is reported in another file of their `extends` chain.
 REPORTED_IN = {"extends_cycle_a.yaml": "extends_cycle_b.yaml", "extends_cycle_b.yaml": "extends_cycle_a.yaml"}
 
 #: Files that load and validate on their own and fail only against a dataset (at run time).
-NEEDS_DATASET = {"unknown_region.yaml", "out_of_range_after_apply.yaml"}
+NEEDS_DATASET = {"unknown_region.yaml", "out_of_range_after_apply.yaml", "measure_fte_per_user_huge.yaml"}
+#: Files that fail only against a dataset when their draws run.
+NEEDS_DRAWS = {"draw_out_of_range.yaml", "draw_migration_huge.yaml"}
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +175,7 @@ def test_corpus_is_complete():
     assert len(files) >= 24
 
 
-@pytest.mark.parametrize("name", sorted(set(EXPECTED) - NEEDS_DATASET))
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - NEEDS_DATASET - NEEDS_DRAWS))
 def test_bad_file_is_refused_on_load(name):
     path = BAD / name
     line, key, words = EXPECTED[name]
@@ -175,6 +191,32 @@ def test_bad_file_is_refused_before_running(name, dataset):
     scenario = Scenario.from_yaml(path)  # valid on its own
     with pytest.raises(ScenarioError) as info:
         hm.project(dataset, scenario, end_year=dataset.base_year + 3)
+    check_problem_lines(info.value, path, line, key, words)
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_DRAWS))
+def test_bad_draws_are_refused_before_drawing(name, dataset):
+    from helsemod_py.uncertainty import project_ensemble
+
+    path = BAD / name
+    line, key, words = EXPECTED[name]
+    scenario = Scenario.from_yaml(path)  # valid on its own
+    hm.project(dataset, scenario, end_year=dataset.base_year + 3)  # no draws: nothing out of range
+    with pytest.raises(ScenarioError) as info:
+        project_ensemble(dataset, scenario, draws=2, end_year=dataset.base_year + 3)
+    check_problem_lines(info.value, path, line, key, words)
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_DATASET | NEEDS_DRAWS))
+def test_validate_refuses_what_run_refuses(name, dataset):
+    """``helsemod validate`` (check_scenario) refuses the files that fail only when run, with the
+    same line."""
+    from helsemod_py.checks import check_scenario
+
+    path = BAD / name
+    line, key, words = EXPECTED[name]
+    with pytest.raises(ScenarioError) as info:
+        check_scenario(dataset, Scenario.from_yaml(path), end_year=dataset.base_year + 3)
     check_problem_lines(info.value, path, line, key, words)
 
 

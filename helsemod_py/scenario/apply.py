@@ -244,10 +244,9 @@ def _check_ranges(inp, touched, scenario):
     for param, idx in touched.items():
         lever = LEVERS[param]
         arr = compact(getattr(inp, lever.field), leading=np.ndim(getattr(inp, lever.field)))
-        lo, hi = (0.0, np.inf) if param in ("fte_per_user", "staff_mix", "task_shift", "user_rate") else (
-            lever.lo, lever.hi)
-        if param == "user_rate":
-            hi = 1.0
+        # the range of the field changed (task_shift's 0..1 is the share moved, not the staff mix's)
+        ranged = LEVERS["staff_mix"] if param == "task_shift" else lever
+        lo, hi = ranged.lo, ranged.hi
         if not np.isfinite(arr).all():
             problems.append(f"{where(idx)} make {param} NaN or infinite")
             continue
