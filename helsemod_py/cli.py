@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from . import dims as D
+from ._atomic import check_target
 from ._clikit import DRAWS, SEED, OneLineGroup, check_year, listed, nonempty_path, report_unexpected, scheduler_address
 from .errors import HelsemodError
 
@@ -135,6 +136,8 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
 
     from .outputs import write_results
 
+    if out_dir:
+        check_target(out_dir, force)  # fail now, not after the projection
     ds = _load(data_dir)
     if regions:
         ds = ds.subset(_select_regions(ds, regions))
@@ -279,6 +282,8 @@ def sensitivity(scenario_file, data_dir, params, method, samples, year, group, s
     from .outputs import write_atomic_dir
     from .uncertainty import sensitivity as run_sensitivity
 
+    if out_dir:
+        check_target(out_dir, force)
     ds = _load(data_dir)
     scn = _scenario(scenario_file)
     if year is not None:
@@ -421,6 +426,8 @@ def compare(files, data_dir, year, end_year, attribution, samples, out_dir, forc
 
     if len(files) < 2:
         raise click.UsageError("give at least two scenario files; the others are compared with the first")
+    if out_dir:
+        check_target(out_dir, force)
     ds = _load(data_dir)
     scenarios = [_scenario(f) for f in files]
     end_year = end_year or scenarios[0].end_year or hm.DEFAULT_END_YEAR

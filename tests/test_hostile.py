@@ -7,6 +7,7 @@ and importers directly. Folders the commands must not touch are checked to be un
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -209,3 +210,56 @@ def test_json_is_strict_json(runner):
 
     out = json.loads(res.stdout, parse_constant=refuse)
     assert out["draws"]["n"] == 40
+
+
+# --- --out and --force ------------------------------------------------------------------------------
+def test_out_below_a_file(runner, tmp_path):
+    write(tmp_path / "afile", "x")
+    one_error(runner.invoke(main, ["run", "--out", str(tmp_path / "afile" / "res"), *FAST]), 1,
+              "cannot create its folder", "afile is a file, not a folder")
+
+
+@pytest.mark.parametrize("code, words", [
+    (errno.EACCES, "permission denied"),
+    (errno.EROFS, "read-only file system"),
+    (errno.EPERM, "operation not permitted (immutable or protected)"),
+])
+def test_out_in_a_folder_that_refuses_writes(runner, tmp_path, monkeypatch, code, words):
+    """Root writes into read-only folders, so the refusal is simulated where the temporary folder is made."""
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code), kwargs.get("dir"))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    one_error(runner.invoke(main, ["run", "--out", str(tmp_path / "res"), *FAST]), 1, "res: cannot write there",
+              words)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_in_proc(runner):
+    if not Path("/proc/self").is_dir():
+        pytest.fail("this test needs Linux's /proc")
+    one_error(runner.invoke(main, ["run", "--out", "/proc/helsemod-res", *FAST]), 1, "/proc/helsemod-res: cannot")
+
+
+def test_force_keeps_a_folder_that_is_not_helsemods(runner, tmp_path):
+    keep = tmp_path / "keep"
+    (keep / "sub").mkdir(parents=True)
+    write(keep / "draft.txt", "my draft")
+    write(keep / "manifest.json", json.dumps({"package": "someone-else"}))
+    one_error(runner.invoke(main, ["run", "--out", str(keep), "--force", *FAST]), 1,
+              "keep: holds no helsemod manifest", "--force replaces only a folder written by helsemod")
+    assert sorted(p.name for p in keep.iterdir()) == ["draft.txt", "manifest.json", "sub"]
+    assert (keep / "draft.txt").read_text() == "my draft"
+
+
+def test_force_on_the_current_folder_and_a_mount_point(runner, tmp_path, monkeypatch):
+    res_dir = tmp_path / "res"
+    assert runner.invoke(main, ["run", "--out", str(res_dir), *FAST]).exit_code == 0
+    monkeypatch.chdir(res_dir)
+    one_error(runner.invoke(main, ["run", "--out", ".", "--force", *FAST]), 1, ".: is the current folder or holds it")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == res_dir)
+    one_error(runner.invoke(main, ["run", "--out", str(res_dir), "--force", *FAST]), 1, "res: is a mount point")
+    assert (res_dir / "results.csv").is_file()

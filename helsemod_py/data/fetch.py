@@ -624,6 +624,7 @@ def import_files(files, out_dir, force: bool = False, *, municipalities=None, ye
                                         "municipalities": len(regions)}
     _, iso = _stamp(None)
     manifest = {
+        "package": "helsemod_py",
         "created": iso,
         "tool": "helsemod data import",
         "inputs": [{"name": i.path.name, "sha256": i.sha256, "format": i.fmt, "table": i.table, "kind": i.kind,
