@@ -533,6 +533,7 @@ BENCHMARKS = {
     "backtest": ["backtest_population.py"],
     "demand": ["backtest_demand.py", "--choose-k", "--choose-damping"],
     "regional": ["backtest_regional.py", "--calibrate"],
+    "memory": ["bench_memory.py"],
 }
 
 

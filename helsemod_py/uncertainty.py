@@ -17,6 +17,7 @@ import xarray as xr
 
 from . import _paths
 from . import dims as D
+from ._drawstore import DrawStore
 from .core.ensemble import ENSEMBLE_VARIABLES, ensemble_kernel
 from .core.supply import FACTORS, LANES, compact
 from .data.dataset import Dataset
@@ -235,6 +236,10 @@ def project_ensemble(dataset: Dataset, scenario: Scenario | None = None, draws: 
     ``scheduler`` is a Dask ``distributed.Client`` (or address, or ``"local"``) to spread chunks over a
     cluster -- the result is identical to the local run for the same seed; ``seed``: 0 to 2**32 - 1.
 
+    Memory is flat in ``draws``: each chunk's aggregates go to a
+    :class:`~helsemod_py._drawstore.DrawStore` (in memory up to 256 MB, beyond that an unnamed
+    temporary file in TMPDIR, about 122 kB a draw for real-size Norway) whose quantiles are exact
+    (``np.quantile`` of all draws, bit for bit); ``keep_draws`` keeps them all in memory instead.
     Every draw must keep its parameters within their ranges (:func:`helsemod_py.checks.check_draws`)
     and give finite numbers, or the run is refused.
     """
@@ -255,19 +260,24 @@ def project_ensemble(dataset: Dataset, scenario: Scenario | None = None, draws: 
         raise HelsemodError(f"chunk {chunk}: must be at least 1")
     chunks = [range(i, min(i + chunk, draws)) for i in range(0, draws, chunk)]
     if scheduler is not None:
-        parts = list(_run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, scheduler))
+        parts = _run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, scheduler)
     else:
-        parts = []
-        for ch in chunks:
-            parts.append(run_draws(prep, list(ch), seed, mun_years))
-            if progress:
-                progress(len(ch))
-    for ch, part in zip(chunks, parts):
-        _check_finite(part, ch, scenario)
-    names = ("nation", "county", "municipality")
-    every = {name: np.concatenate([p[i] for p in parts]) for i, name in enumerate(names)}
-    qs = {name: np.quantile(v, quantiles, axis=0) for name, v in every.items()}
-    kept = every if keep_draws else None
+        parts = (run_draws(prep, list(ch), seed, mun_years) for ch in chunks)
+    n_cty = len(dataset.regions.counties)
+    shapes = {"nation": (len(years), len(D.GROUPS), len(ENSEMBLE_VARIABLES)),
+              "county": (len(years), n_cty, len(D.GROUPS), len(ENSEMBLE_VARIABLES)),
+              "municipality": (len(mun_years), len(dataset.regions), len(D.GROUPS))}
+    try:
+        with DrawStore(shapes, draws, keep=keep_draws) as store:
+            for ch, part in zip(chunks, parts):  # in draw order; each chunk's values go to the store
+                _check_finite(part, ch, scenario)
+                store.add(ch.start, dict(zip(shapes, part)))
+                if progress:
+                    progress(len(ch))
+            qs = store.quantiles(quantiles)
+            kept = store.values() if keep_draws else None
+    finally:
+        parts.close()  # a Dask cluster of our own is shut down even when a chunk fails
     q = np.asarray(quantiles, dtype=float)
     return _ensemble(qs, kept, q, years, mun_years, dataset, draws, seed, scenario,
                      {"noise": noise, "chunk": chunk, "uncertain": [u.id for u in prep.uncertain]})
