@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from click.testing import CliRunner
 
 import helsemod_py as hm
 from helsemod_py.cli import main
-from helsemod_py.errors import ScenarioError
+from helsemod_py.data import jsonstat as J
+from helsemod_py.errors import ImportDataError, ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 SCEN = ROOT / "scenarios"
@@ -263,3 +265,63 @@ def test_force_on_the_current_folder_and_a_mount_point(runner, tmp_path, monkeyp
     monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == res_dir)
     one_error(runner.invoke(main, ["run", "--out", str(res_dir), "--force", *FAST]), 1, "res: is a mount point")
     assert (res_dir / "results.csv").is_file()
+
+
+# --- importers --------------------------------------------------------------------------------------
+def _jsonstat(sizes, value) -> dict:
+    dims = {f"D{i}": {"category": {"index": {f"c{j}": j for j in range(n)}}} for i, n in enumerate(sizes)}
+    return {"class": "dataset", "version": "2.0", "id": list(dims), "size": list(sizes), "dimension": dims,
+            "value": value}
+
+
+def test_a_small_file_declaring_billions_of_cells_is_refused_before_allocating():
+    obj = _jsonstat([400, 400, 400, 400], {})  # 25.6 billion cells in a few kB
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportDataError, match=r"'size' declares 25,600,000,000 cells, more than the 25,000,000"):
+            J.parse_jsonstat2(json.dumps(obj), label="big.json")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 2 ** 20
+
+
+def test_a_year_code_of_thirty_million_is_not_a_year():
+    obj = _jsonstat([1, 2], [1.0, 2.0])
+    obj["id"] = ["Region", "Tid"]
+    obj["dimension"] = {"Region": {"category": {"index": {"K-3401": 0}}},
+                        "Tid": {"category": {"index": {"2024": 0, "30000000": 1}}}}
+    frame = J.parse_jsonstat2(json.dumps(obj), label="years.json")
+    with pytest.raises(ImportDataError, match=r"years.json: dimension 'Tid': '30000000' is not a year \(1800-2200\)"):
+        J._years(frame, "Tid", "years.json")
+
+
+def test_a_population_csv_with_a_year_of_thirty_million(tmp_path):
+    from helsemod_py.data import ssb
+
+    rows = ["kommune_nr,year,age,male,female,total"]
+    rows += [f"0301,{y},{a},1,1,2" for y in (2024, 30000000) for a in range(106)]
+    write(tmp_path / "pop.csv", "\n".join(rows) + "\n")
+    with pytest.raises(ImportDataError, match=r"pop.csv: column 'year': 30000000 is not a year \(1800-2200\)"):
+        ssb.read_population(tmp_path / "pop.csv")
+
+
+def test_forty_thousand_categories_parse_in_linear_time():
+    codes = [f"c{i}" for i in range(40_000)]
+    obj = {"class": "dataset", "id": ["D"], "size": [len(codes)], "value": [1.0] * len(codes),
+           "dimension": {"D": {"category": {"index": codes}}}}
+    text = json.dumps(obj)
+    t0 = time.perf_counter()
+    assert len(J.parse_jsonstat2(text, label="many.json")) == 40_000
+    obj["dimension"]["D"]["category"]["index"] = codes + ["c0"]
+    obj["size"], obj["value"] = [len(codes) + 1], [1.0] * (len(codes) + 1)
+    with pytest.raises(ImportDataError, match="duplicate code 'c0'"):
+        J.parse_jsonstat2(json.dumps(obj), label="many.json")
+    assert time.perf_counter() - t0 < 5  # the quadratic count took 32 s
+
+
+def test_an_input_file_over_the_size_limit_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(J, "MAX_FILE_BYTES", 100)
+    write(tmp_path / "big.json", "{" + " " * 200 + "}")
+    with pytest.raises(ImportDataError, match=r"big.json: file is larger than the limit"):
+        J.parse_jsonstat2(tmp_path / "big.json")

@@ -57,7 +57,7 @@ from typing import Callable
 
 import pandas as pd
 
-from ..errors import ImportDataError
+from ..errors import ImportDataError, quote
 from . import jsonstat as J
 from . import staff as S
 
@@ -410,13 +410,11 @@ def _identify(path: Path) -> _Input | None:
     """Read one file and tell what it is; None for a cache bookkeeping file (skipped)."""
     if _CACHE_FILES.search(path.name):
         return None
-    if not path.is_file():
-        raise ImportDataError(f"{path}: file not found")
-    data = path.read_bytes()
+    data = J.read_input(path)
     sha = _sha(data)
     head = data[:4096].decode("utf-8-sig", errors="replace").lstrip()
     if head.startswith("{") or head.startswith("["):
-        frame = J.parse_jsonstat2(path)
+        frame = J.parse_jsonstat2(data, label=path.name)
         table = frame.attrs.get("table") or _table_from_name(path)
         if table is None:
             raise ImportDataError(f"{path.name}: cannot tell which SSB table this is (no 'extension.px.tableid', "
@@ -447,7 +445,7 @@ def _identify(path: Path) -> _Input | None:
         frame["_file"] = path.name
         return _Input(path, sha, "ssb-csv", table, kind, frame, _frame_years(frame))
     raise ImportDataError(f"{path.name}: neither JSON-stat2 nor an SSB CSV this tool reads "
-                          f"(columns: {', '.join(header[:8])})")
+                          f"(first line: {quote(', '.join(header[:8]))})")
 
 
 def _table_from_name(path: Path) -> str | None:
