@@ -64,8 +64,16 @@ class LimitedLoader(yaml.SafeLoader):
                           node.start_mark)
         return super().construct_yaml_int(node)
 
+    def construct_yaml_timestamp(self, node):
+        try:  # a date-like value that is no date (2024-13-45) made datetime raise
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise Refused(f"{node.value[:40]!r} looks like a date but is none ({exc}); put text in quotes",
+                          node.start_mark) from None
+
 
 LimitedLoader.add_constructor("tag:yaml.org,2002:int", LimitedLoader.construct_yaml_int)
+LimitedLoader.add_constructor("tag:yaml.org,2002:timestamp", LimitedLoader.construct_yaml_timestamp)
 
 
 def problem(exc: yaml.YAMLError, label: str, text: str | None = None) -> str:
@@ -102,14 +110,20 @@ def _reader_problem(exc, label: str, text: str | None) -> str:
             "(the file must be plain text)")
 
 
-def load(text: str, label: str, loader: type[LimitedLoader] = LimitedLoader):
-    """Parse one YAML document with ``loader``; :class:`ValueError` with one line on any problem."""
+def load(text: str, label: str, loader: type[LimitedLoader] = LimitedLoader, on_node=None):
+    """Parse one YAML document with ``loader``; :class:`ValueError` with one line on any problem.
+
+    ``on_node(node)`` sees the composed document (None when empty) before any value is built.
+    """
     try:
         ldr = loader(text)
     except yaml.YAMLError as exc:  # the reader checks the characters on construction
         raise ValueError(problem(exc, label, text)) from None
     try:
-        return ldr.get_single_data()
+        node = ldr.get_single_node()
+        if on_node is not None:
+            on_node(node)
+        return None if node is None else ldr.construct_document(node)
     except yaml.YAMLError as exc:
         raise ValueError(problem(exc, label, text)) from None
     except RecursionError:  # not expected with max_depth, but never a traceback

@@ -321,6 +321,8 @@ CASES = {
     "dataset.yaml alias bomb": (_meta_bytes(b"a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + b"".join(
         f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n".encode() for i in range(1, 9))),
                                 ["dataset.yaml", "expands to more than 1,000,000 values"]),
+    "dataset.yaml impossible date": (_meta_bytes(b"format: helsemod-dataset/2\ncreated: 2024-02-30\n"),
+                                     ["dataset.yaml:2: '2024-02-30' looks like a date but is none"]),
     "dataset.yaml control character": (_meta_bytes(b"format: helsemod-dataset/2\nname: a\x00b\n"),
                                        ["dataset.yaml:2: not valid YAML: control character U+0000 in column 8"]),
     "parameter file absolute": (_param_file(lambda folder, secret: str(secret)),

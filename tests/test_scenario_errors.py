@@ -118,6 +118,7 @@ EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
     "control_character.yaml": (2, None, ["not valid YAML: control character U+0007 in column 22"]),
     "nul_byte.yaml": (2, None, ["not valid YAML: control character U+0000 in column 14"]),
     "integer_too_long.yaml": (3, None, ["number of 5000 characters is too long (at most 40)"]),
+    "date_invalid.yaml": (2, None, ["'2024-13-45' looks like a date but is none (month must be in 1..12)"]),
     "extends_outside.yaml": (2, "extends", [
         "'../../scenarios/baseline.yaml' is outside the scenario's folder", "--allow-outside"]),
     "driver_outside.yaml": (3, "assumptions.population_driver.file", [

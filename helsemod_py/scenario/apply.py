@@ -183,12 +183,13 @@ def _apply_measure(m: Measure, inp, dataset):
         if (mask == mask[:1]).all():  # the same in every region
             mask = mask[:1]
         mask = mask[None]
-        if op == "multiply":
-            new = arr * (1.0 + wt * (v - 1.0) * mask)
-        elif op == "add":
-            new = arr + wt * v * mask
-        else:  # set
-            new = arr + wt * mask * (v - arr)
+        with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused by _check_ranges
+            if op == "multiply":
+                new = arr * (1.0 + wt * (v - 1.0) * mask)
+            elif op == "add":
+                new = arr + wt * v * mask
+            else:  # set
+                new = arr + wt * mask * (v - arr)
     setattr(inp, lever.field, np.broadcast_to(new, current.shape))
 
 

@@ -15,8 +15,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .. import _paths
+from .. import _yaml
 from .._yaml import MAX_DEPTH, LimitedLoader, Refused  # noqa: F401  (MAX_DEPTH: a scenario needs about 6)
-from .._yaml import problem as _yaml_problem
 from ..errors import ScenarioError, quote
 from .schema import Assumptions, Measure, ScenarioFile
 
@@ -88,26 +88,20 @@ def parse_yaml(text: str, label: str) -> tuple[object, dict]:
     size = len(text.encode("utf-8"))
     if size > MAX_BYTES:
         raise _size_error(label, size)
-    try:
-        loader = _StrictLoader(text)  # the reader refuses control characters here
-    except yaml.YAMLError as exc:
-        raise ScenarioError(_yaml_problem(exc, label, text)) from None
-    try:
-        node = loader.get_single_node()
+    lines: dict = {}
+
+    def walk(node):  # lines of the key paths, duplicate keys: before any value is built
         if node is None:
             raise ScenarioError(f"{label}:1: empty file (a scenario needs at least 'name:')")
-        lines: dict = {}
         problems: list[str] = []
         _walk(node, (), lines, problems, label)
         if problems:
             raise ScenarioError(problems)
-        data = loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(_yaml_problem(exc, label, text)) from None
-    except RecursionError:  # not expected with MAX_DEPTH, but never a traceback
-        raise ScenarioError(f"{label}: nested too deeply") from None
-    finally:
-        loader.dispose()
+
+    try:
+        data = _yaml.load(text, label, _StrictLoader, on_node=walk)
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     problems = []
     _non_finite(data, (), lines, label, problems)
     if problems:
