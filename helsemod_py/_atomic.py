@@ -94,9 +94,16 @@ def check_target(out_dir, force: bool, create_parent: bool = False) -> bool:
             why = f"{_paths.show(blocker)} is a file, not a folder" if blocker is not None and not blocker.is_dir() \
                 else _paths.reason(exc)
             raise HelsemodError(f"{_paths.show(out_dir)}: cannot create its folder ({why})") from None
+    try:
+        os.stat(parent)  # can we reach it at all? (is_dir() below would raise on a folder we may not enter)
+        exists = os.path.lexists(out_dir)
+    except FileNotFoundError:
+        return False  # created with its parents when written
+    except OSError as exc:
+        raise HelsemodError(f"{_paths.show(out_dir)}: cannot reach its folder ({_paths.reason(exc)})") from None
     if parent.is_dir():
         clean_stale(parent)
-    if not os.path.lexists(out_dir):
+    if not exists:
         return False
     if not force:
         raise HelsemodError(f"{_paths.show(out_dir)}: already exists; use --force to overwrite")

@@ -149,7 +149,10 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
                         res.catchment)
     ens = None
     if draws:
+        from .checks import check_scenario
         from .uncertainty import project_ensemble, quantile_table
+
+        check_scenario(ds, scn, end_year)  # the draws' ranges, before the progress bar starts
 
         with click.progressbar(length=draws, label=f"{draws} draws", file=sys.stderr,
                                hidden=quiet) as bar:

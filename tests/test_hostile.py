@@ -239,6 +239,21 @@ def test_out_in_a_folder_that_refuses_writes(runner, tmp_path, monkeypatch, code
     assert list(tmp_path.iterdir()) == []
 
 
+def test_out_in_a_folder_one_may_not_enter(runner, tmp_path, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):  # root enters every folder: the refusal is simulated
+        if Path(path) == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    one_error(runner.invoke(main, ["run", "--out", str(locked / "res"), *FAST]), 1,
+              "locked/res: cannot reach its folder (permission denied)")
+
+
 def test_out_in_proc(runner):
     if not Path("/proc/self").is_dir():
         pytest.fail("this test needs Linux's /proc")
