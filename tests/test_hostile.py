@@ -335,6 +335,22 @@ def test_forty_thousand_categories_parse_in_linear_time():
     assert time.perf_counter() - t0 < 5  # the quadratic count took 32 s
 
 
+@pytest.mark.parametrize("text, words", [
+    ('{"value": [' + "1" * 5000 + "]}", "not JSON-stat2 ('Exceeds the limit (4300 digits)"),
+    ("[" * 100_000 + "]" * 100_000, "not JSON-stat2 (nested too deeply)"),
+])
+def test_json_numbers_and_nesting_beyond_what_python_reads(text, words):
+    with pytest.raises(ImportDataError) as info:
+        J.parse_jsonstat2(text, label="x.json")
+    assert str(info.value).startswith(f"x.json: {words}") and "\n" not in str(info.value)
+
+
+def test_a_results_folder_whose_manifest_is_not_json(runner, tmp_path):
+    assert runner.invoke(main, ["run", "--out", str(tmp_path / "res"), *FAST]).exit_code == 0
+    (tmp_path / "res" / "manifest.json").write_bytes(b"\xff" + b"[" * 100_000)
+    one_error(runner.invoke(main, ["plot", str(tmp_path / "res")]), 1, "manifest.json: not a manifest written by")
+
+
 def test_an_input_file_over_the_size_limit_is_not_read(tmp_path, monkeypatch):
     monkeypatch.setattr(J, "MAX_FILE_BYTES", 100)
     write(tmp_path / "big.json", "{" + " " * 200 + "}")

@@ -366,7 +366,7 @@ def fetch(tables=None, cache_dir="ssb-cache", opener=urllib.request.urlopen, ret
         if meta_path.is_file():
             try:
                 history = json.loads(meta_path.read_text()).get("downloads", [])
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
                 history = []
         record = {
             "downloaded": iso,
@@ -701,7 +701,7 @@ def build_dataset(import_dir, municipalities=None, base_year: int | None = None,
     if manifest.is_file():
         try:
             info = json.loads(manifest.read_text())
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ImportDataError(f"{manifest}: not valid JSON") from None
         ds.meta = dict(ds.meta)
         ds.meta["import"] = {"folder": folder.name, "created": info.get("created"),

@@ -119,6 +119,9 @@ def load_json(obj_or_path, label: str | None = None) -> tuple[dict, str]:
     except json.JSONDecodeError as exc:
         raise ImportDataError(f"{label}: malformed JSON, not JSON-stat2 ({exc.msg} at line {exc.lineno} "
                               f"column {exc.colno}; cut off or not a JSON file?)") from None
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, nesting thousands deep
+        why = "nested too deeply" if isinstance(exc, RecursionError) else quote(str(exc), 80)
+        raise ImportDataError(f"{label}: not JSON-stat2 ({why})") from None
     if not isinstance(obj, dict):
         raise ImportDataError(f"{label}: not JSON-stat2: the top level is a {type(obj).__name__}, not an object")
     return obj, label
