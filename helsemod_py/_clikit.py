@@ -27,6 +27,8 @@ SEED = click.IntRange(0, 2 ** 32 - 1)
 MAX_DRAWS = 1_000_000
 DRAWS = click.IntRange(0, MAX_DRAWS)
 EXIT_TERMINATED = 128 + signal.SIGTERM
+#: click 8.2+ signals a group called without a command by this error (its text is the help).
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", None)
 
 
 def _on_sigterm(signum, frame):
@@ -45,7 +47,10 @@ class OneLineGroup(click.Group):
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:
-            click.echo(f"error: {usage_line(exc)}", err=True)
+            if _NO_ARGS is not None and isinstance(exc, _NO_ARGS):  # `helsemod` alone: its help, as always
+                exc.show()
+            else:
+                click.echo(f"error: {usage_line(exc)}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("error: aborted", err=True)

@@ -187,6 +187,13 @@ def test_usage_errors_are_one_line_exit_2(runner, args, words):
     assert line.endswith(f"(see 'helsemod {args[0]}{' ' + args[1] if args[0] == 'data' else ''} -h')")
 
 
+def test_a_command_group_alone_still_shows_its_help(runner):
+    for args in ([], ["data"]):
+        res = runner.invoke(main, args, prog_name="helsemod")
+        assert "Commands:" in res.output and "error:" not in res.output, res.output
+    one_error(runner.invoke(main, ["nosuch"], prog_name="helsemod"), 2, "No such command 'nosuch'")
+
+
 def test_an_unreachable_scheduler_fails_fast(runner):
     t0 = time.perf_counter()
     one_error(runner.invoke(main, ["run", UNC, "--draws", "2", "--scheduler", "tcp://127.0.0.1:1", *FAST]), 1,
