@@ -13,6 +13,8 @@ import click
 
 from . import __version__
 from . import dims as D
+from ._atomic import check_target
+from ._clikit import DRAWS, SEED, OneLineGroup, check_year, listed, nonempty_path, report_unexpected, scheduler_address
 from .errors import HelsemodError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -20,10 +22,12 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 class State:
     debug = False
+    allow_outside = False  # --allow-outside of the command being run
 
 
 def _handle_errors(fn):
-    """Turn domain errors into one line per problem on stderr and exit code 1."""
+    """Turn domain errors into one line per problem on stderr and exit code 1; anything else
+    (an OS error, memory running out, a bug) into one line too (``--debug``: the traceback)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -35,11 +39,26 @@ def _handle_errors(fn):
             for line in exc.problems:
                 click.echo(f"error: {line}", err=True)
             sys.exit(1)
+        except click.ClickException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last resort: never a traceback without --debug
+            if State.debug:
+                raise
+            click.echo(f"error: {report_unexpected(exc)}", err=True)
+            sys.exit(1)
 
     return wrapper
 
 
-@click.group(context_settings=CONTEXT)
+def _outside_option(fn):
+    def remember(ctx, param, value):
+        State.allow_outside = bool(value)
+
+    return click.option("--allow-outside", is_flag=True, expose_value=False, callback=remember,
+                        help="Let extends: and population driver files lie outside the scenario file's folder.")(fn)
+
+
+@click.group(cls=OneLineGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="helsemod")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 def main(debug: bool) -> None:
@@ -52,6 +71,7 @@ def main(debug: bool) -> None:
         helsemod info
     """
     State.debug = debug
+    State.allow_outside = False
 
 
 def _data_option(fn):
@@ -73,7 +93,7 @@ def _load(data_dir):
 def _scenario(path):
     from .scenario import Scenario
 
-    return Scenario.from_yaml(path) if path else Scenario("baseline")
+    return Scenario.from_yaml(path, allow_outside=State.allow_outside) if path else Scenario("baseline")
 
 
 @main.command(context_settings=CONTEXT)
@@ -81,7 +101,7 @@ def _scenario(path):
 @_data_option
 @click.option("--end-year", type=int, default=None, help="Last projected year (default: the scenario's, else 2035; "
                                                          "at most 2050).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, callback=nonempty_path,
               help="Write results.csv and manifest.json to this folder.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx"]), default="csv", show_default=True,
               help="Table format (xlsx: one sheet per region level, plus results.csv).")
@@ -89,20 +109,22 @@ def _scenario(path):
 @click.option("--region", "region", default=None,
               help="Show this municipality or county (code or name) instead of the nation, and write only it "
                    "with its county and the nation (see --all-regions).")
-@click.option("--regions", default=None, metavar="CODES|NAMES",
+@click.option("--regions", default=None, metavar="CODES|NAMES", callback=listed,
               help="Show and write only these municipalities and/or counties (comma-separated codes or names), "
                    "with their counties and the nation. The whole country is always projected.")
 @click.option("--all-regions", is_flag=True, help="Write every municipality and county even with --region/--regions.")
-@click.option("--groups", default=None, metavar="GROUPS", help="Only these personnel groups in the outputs "
-                                                               "(comma-separated).")
+@click.option("--groups", default=None, metavar="GROUPS", callback=listed,
+              help="Only these personnel groups in the outputs (comma-separated).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
-@click.option("--draws", type=click.IntRange(0, None), default=0, show_default=True,
+@click.option("--draws", type=DRAWS, default=0, show_default=True,
               help="Monte Carlo draws of the scenario's uncertainty (0: deterministic only).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws (reproducible).")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the draws (reproducible).")
 @click.option("--noise", is_flag=True, help="Poisson noise on flows of small municipalities in draws.")
 @click.option("--scheduler", "--dask", "scheduler", default=None, metavar="ADDRESS|local",
+              callback=scheduler_address,
               help="Run chunks of draws on a Dask cluster (scheduler address, or 'local' for a LocalCluster).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_outside_option
 @_handle_errors
 def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions, all_regions, groups, as_json, draws,
         seed, noise, scheduler, quiet):
@@ -120,6 +142,8 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
 
     from .outputs import write_results
 
+    if out_dir:
+        check_target(out_dir, force)  # fail now, not after the projection
     ds = _load(data_dir)
     selection = _selection(ds, region, regions)
     group_list = _select_groups(groups)
@@ -130,7 +154,10 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
                         res.catchment)
     ens = None
     if draws:
+        from .checks import check_scenario
         from .uncertainty import project_ensemble, quantile_table
+
+        check_scenario(ds, scn, end_year)  # the draws' ranges, before the progress bar starts
 
         with click.progressbar(length=draws, label=f"{draws} draws", file=sys.stderr,
                                hidden=quiet) as bar:
@@ -235,7 +262,10 @@ def _json_summary(view, label, ens) -> str:
                         "gap_quantiles": {str(g): {f"{q:g}": round(float(last.sel(group=g, quantile=q)), 3)
                                                    for q in last["quantile"].values}
                                           for g in last["group"].values}}
-    return json.dumps(out, ensure_ascii=False, indent=2)
+    try:
+        return json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False)
+    except ValueError:  # NaN or infinity: project() refuses them, so this is a last guard
+        raise HelsemodError("the summary holds values that are not finite numbers; not printed as JSON") from None
 
 
 def _band_table(ens) -> str:
@@ -255,20 +285,22 @@ def _band_table(ens) -> str:
 @main.command(context_settings=CONTEXT)
 @click.argument("scenario_file", type=click.Path(dir_okay=False))
 @_data_option
-@click.option("--params", default=None, help="Comma-separated ids of the scenario's uncertainty entries "
-                                              "(default: all).")
+@click.option("--params", default=None, callback=listed,
+              help="Comma-separated ids of the scenario's uncertainty entries (default: all).")
 @click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True)
 @click.option("--samples", type=click.IntRange(2, None), default=64, show_default=True,
               help="Base samples (Sobol) or trajectories (Morris).")
 @click.option("--year", type=int, default=None, help="Year of the national gap analysed (default: last).")
 @click.option("--group", type=click.Choice(D.GROUPS), default=None, help="One group's gap (default: all groups).")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--seed", type=SEED, default=0, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, callback=nonempty_path,
               help="Write sensitivity.csv, a tornado plot and manifest.json here.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("--scheduler", "--dask", "scheduler", default=None, metavar="ADDRESS|local",
+              callback=scheduler_address,
               help="Run chunks of design points on a Dask cluster (scheduler address, or 'local').")
 @_lang_option_factory()
+@_outside_option
 @_handle_errors
 def sensitivity(scenario_file, data_dir, params, method, samples, year, group, seed, out_dir, force, scheduler,
                 lang):
@@ -283,8 +315,14 @@ def sensitivity(scenario_file, data_dir, params, method, samples, year, group, s
     from .outputs import write_atomic_dir
     from .uncertainty import sensitivity as run_sensitivity
 
+    if out_dir:
+        check_target(out_dir, force)
     ds = _load(data_dir)
     scn = _scenario(scenario_file)
+    if year is not None:
+        from .model import DEFAULT_END_YEAR
+
+        check_year(year, ds.base_year, scn.end_year or DEFAULT_END_YEAR)
     names = [p.strip() for p in params.split(",")] if params else None
     k = len(names) if names else len(scn.uncertainty)
     runs = samples * (k + 2) if method == "sobol" else samples * (k + 1)
@@ -298,8 +336,8 @@ def sensitivity(scenario_file, data_dir, params, method, samples, year, group, s
     if out_dir:
         from .report.plots import plot_sensitivity
 
-        man = {"scenario": scn.name, "scenario_hash": scn.hash, "dataset_hash": ds.hash, "seed": seed,
-               "method": method, "samples": samples, **{k: v for k, v in a.items()}}
+        man = {"package": "helsemod_py", "scenario": scn.name, "scenario_hash": scn.hash, "dataset_hash": ds.hash,
+               "seed": seed, "method": method, "samples": samples, **{k: v for k, v in a.items()}}
         fig = plot_sensitivity(table, lang=lang)
         write_atomic_dir(out_dir, {
             "sensitivity.csv": lambda p: table.to_csv(p, index=False),
@@ -365,6 +403,7 @@ def report(results_dir, out_file, excel_file, lang, region):
 @main.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @_data_option
+@_outside_option
 @_handle_errors
 def validate(files, data_dir):
     """Check scenario files (schema, units, codes, extends) without running them.
@@ -375,15 +414,14 @@ def validate(files, data_dir):
     """
     from .errors import HelsemodError
     from .scenario import Scenario
+    from .checks import check_scenario
 
     ds = _load(data_dir)
     failed = 0
     for f in files:
         try:
-            scn = Scenario.from_yaml(f)
-            problems = scn.problems(ds)
-            if problems:
-                raise HelsemodError(problems)
+            scn = Scenario.from_yaml(f, allow_outside=State.allow_outside)
+            check_scenario(ds, scn)  # everything `run` would refuse: targets, ranges, draws
         except HelsemodError as exc:
             failed += 1
             for line in exc.problems:
@@ -401,7 +439,7 @@ def validate(files, data_dir):
 @click.option("--end-year", type=int, default=None, help="Last projected year (default: the first scenario's).")
 @click.option("--attribution/--no-attribution", default=True, show_default=True,
               help="Attribute each scenario's change to its measures (Shapley) with cost per FTE.")
-@click.option("--samples", type=int, default=24, show_default=True,
+@click.option("--samples", type=click.IntRange(1, 10_000), default=24, show_default=True,
               help="Random orders for sampled Shapley values (more than 6 measures).")
 @click.option("--outcome", type=click.Choice(["gap", "shortage"]), default="gap", show_default=True,
               help="What the attribution shares out: the net gap, or the shortage (negative gaps only, so "
@@ -409,13 +447,14 @@ def validate(files, data_dir):
 @click.option("--region", "region", default=None,
               help="Also show the gap change in this municipality or county (code or name), and write only it "
                    "with its county and the nation (see --all-regions).")
-@click.option("--regions", default=None, metavar="CODES|NAMES",
+@click.option("--regions", default=None, metavar="CODES|NAMES", callback=listed,
               help="As --region for several municipalities and/or counties (comma-separated), shown as one sum.")
 @click.option("--all-regions", is_flag=True, help="Write every municipality and county even with --region/--regions.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, callback=nonempty_path,
               help="Write comparison.csv, attribution.csv, cost_effectiveness.csv and manifest.json here.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_outside_option
 @_handle_errors
 def compare(files, data_dir, year, end_year, attribution, samples, outcome, region, regions, all_regions, out_dir,
             force, quiet):
@@ -443,12 +482,15 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, regi
 
     if len(files) < 2:
         raise click.UsageError("give at least two scenario files; the others are compared with the first")
+    if out_dir:
+        check_target(out_dir, force)
     ds = _load(data_dir)
     selection = _selection(ds, region, regions)
     scenarios = [_scenario(f) for f in files]
     end_year = end_year or scenarios[0].end_year or hm.DEFAULT_END_YEAR
     year = year or end_year
     projections = [hm.project(ds, s, end_year=end_year) for s in scenarios]
+    check_year(year, ds.base_year, int(projections[0].years[-1]))
     with contextlib.ExitStack() as stack:
         def progress(scn, n):
             bar = stack.enter_context(click.progressbar(length=n, label=f"attributing {scn.name}", file=sys.stderr,
@@ -491,6 +533,7 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, regi
 @click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False), default=None,
               help="Solve on top of this scenario (default: baseline).")
 @click.option("--channel", type=click.Choice(["graduates", "recruits"]), default="graduates", show_default=True)
+@_outside_option
 @_handle_errors
 def intake(group, data_dir, target_year, start_year, level, scenario_file, channel):
     """Extra graduates (or recruits) a year needed to close a group's gap by a target year.
@@ -501,7 +544,12 @@ def intake(group, data_dir, target_year, start_year, level, scenario_file, chann
     """
     from .analysis import required_intake
 
+    from .model import MAX_END_YEAR
+
     ds = _load(data_dir)
+    check_year(target_year, ds.base_year + 1, MAX_END_YEAR, "--target-year")
+    if start_year is not None:
+        check_year(start_year, ds.base_year, target_year - 1, "--start-year")
     units = {"nation": 1, "county": len(ds.regions.counties), "municipality": len(ds.regions)}[level]
     with click.progressbar(length=units, label=f"solving {units} region(s)", file=sys.stderr) as bar:
         res = required_intake(ds, group, target_year, start_year=start_year, level=level,
@@ -520,6 +568,7 @@ BENCHMARKS = {
     "demand": ["backtest_demand.py", "--choose-k", "--choose-damping"],
     "regional": ["backtest_regional.py", "--calibrate"],
     "helsemod": ["helsemod_side_by_side.py"],
+    "memory": ["bench_memory.py"],
 }
 
 
@@ -706,7 +755,7 @@ def data():
 
 
 @data.command("default", context_settings=CONTEXT)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=nonempty_path)
 @click.option("--force", is_flag=True, help="Overwrite an existing folder.")
 @_handle_errors
 def data_default(out_dir, force):
@@ -721,7 +770,7 @@ def data_default(out_dir, force):
 
 
 @data.command("fetch", context_settings=CONTEXT)
-@click.option("--tables", default="07459,14288", show_default=True,
+@click.option("--tables", default="07459,14288", show_default=True, callback=listed,
               help="Comma-separated SSB table ids (`all` for every table the model knows).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default="ssb-cache", show_default=True,
               help="Folder for the raw responses, their queries and download dates.")
@@ -748,10 +797,10 @@ def data_fetch(tables, cache_dir, retries):
 
 @data.command("import", context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=nonempty_path)
 @click.option("--municipalities", type=click.Path(dir_okay=False), default=None,
               help="SSB municipality list CSV (kommuner_2024.csv) for names and counties.")
-@click.option("--alternatives", default="MMMM", show_default=True,
+@click.option("--alternatives", default="MMMM", show_default=True, callback=listed,
               help="Projection alternatives to keep (comma-separated, or `all`).")
 @click.option("--force", is_flag=True, help="Overwrite an existing folder.")
 @_handle_errors
@@ -793,7 +842,7 @@ def data_import(files, out_dir, municipalities, alternatives, force):
 @click.option("--staff", "staff_csv", type=click.Path(dir_okay=False), default=None,
               help="Staff table (staff.csv from `helsemod data import`: FTE by municipality or trust, sector and "
                    "group): measured base-year supply where it has cells.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=nonempty_path)
 @click.option("--force", is_flag=True, help="Overwrite an existing folder.")
 @_handle_errors
 def data_build(import_dir, population_csv, municipalities_csv, base_year, first_year, national_csv,

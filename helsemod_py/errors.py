@@ -23,3 +23,24 @@ class ScenarioError(HelsemodError):
 
 class ImportDataError(HelsemodError):
     """An SSB file could not be imported."""
+
+
+#: Longest quotation of a user's file in an error message (characters of its repr).
+QUOTE_LIMIT = 40
+
+
+def quote(value, limit: int = QUOTE_LIMIT) -> str:
+    """A short, printable quotation of a value read from a user's file, for an error message.
+
+    Control and other non-printable characters are escaped (``repr``) and the quotation is cut at
+    ``limit`` characters (then ``...``), so a message never echoes more than a fragment of a file
+    that may not be the user's to show (``/proc/self/environ``, a key file, a binary).
+    """
+    text = repr(value.isoformat()) if hasattr(value, "isoformat") else repr(value)
+    return text if len(text) <= limit else text[: max(limit - 3, 1)] + "..."
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (``finally`` blocks remove temporary folders) and exit.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that no ``except Exception`` stops it."""

@@ -174,6 +174,22 @@ def run_kernels(inp: ModelInputs, keep_stock: bool = False) -> dict[str, np.ndar
     return out
 
 
+#: Results that must be finite numbers (each ``[year, region, ...]``).
+_FINITE = ("population", "supply_totals", "users", "demand_fte")
+
+
+def _check_finite(arrays: dict, years, regions, name: str) -> None:
+    """Refuse results that are not finite numbers (never written, printed or put in JSON)."""
+    for key in _FINITE:
+        arr = arrays[key]
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            pos = np.argwhere(bad)[0]
+            raise HelsemodError(f"scenario {name!r}: {key} is not a finite number in {int(years[pos[0]])}, region "
+                                f"{regions.codes[pos[1]]} ({int(bad.sum())} value(s)); a change or input takes the "
+                                "model beyond what it can compute")
+
+
 def project(dataset: Dataset, scenario=None, end_year: int | None = None, *,
             external_population: np.ndarray | None = None, keep_stock: bool = False,
             draws: int | None = None, seed: int = 0, **ensemble_options):
@@ -221,6 +237,7 @@ def project(dataset: Dataset, scenario=None, end_year: int | None = None, *,
         inputs = scenario.apply(inputs, dataset)  # returns a changed copy
         name = getattr(scenario, "name", "scenario")
     arrays = run_kernels(inputs, keep_stock=keep_stock)
+    _check_finite(arrays, inputs.years, dataset.regions, name)
     proj = Projection.from_arrays(arrays, years=inputs.years, regions=dataset.regions, scenario=name,
                                   dataset_name=dataset.name, dataset_hash=dataset.hash,
                                   catchment=dataset.catchment(), supply_source=dataset["supply_source"])

@@ -9,19 +9,25 @@ municipalities in each draw, never from adding municipal quantiles.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
 
+from . import _paths
 from . import dims as D
+from ._drawstore import DrawStore
 from .core.ensemble import ENSEMBLE_VARIABLES, ensemble_kernel
 from .core.supply import FACTORS, LANES, compact
 from .data.dataset import Dataset
-from .errors import HelsemodError
+from .checks import _path_weights as _weights
+from .checks import cells_of as _cells
+from .checks import check_draws
+from .errors import HelsemodError, quote
 from .model import DEFAULT_END_YEAR, ModelInputs, build_inputs
 from .core import project_demand, project_population
-from .scenario import Scenario, region_mask
+from .scenario import Scenario
 from .scenario.apply import standard_growth
 from .scenario.schema import Assumptions, Uncertain
 
@@ -58,6 +64,7 @@ def _prepare(dataset: Dataset, scenario: Scenario | None, end_year: int, noise: 
     inputs = build_inputs(dataset, end_year)
     if scenario is not None:
         inputs = scenario.apply(inputs, dataset)
+        check_draws(scenario, inputs, dataset)
     pop, _ = project_population(inputs.population0, inputs.fertility, inputs.mortality, inputs.net_migration,
                                 inputs.male_share_at_birth)
     driver = pop if inputs.external_population is None else inputs.external_population
@@ -69,21 +76,6 @@ def _prepare(dataset: Dataset, scenario: Scenario | None, end_year: int, noise: 
     small = dataset["population"].sum(axis=(1, 2)) < SMALL_MUNICIPALITY
     return _Prepared(inputs, users, ratio, demand0, dataset.regions.county_index(), small & noise, growth, dataset,
                      tuple(scenario.uncertainty) if scenario is not None else ())
-
-
-def _cells(u: Uncertain, dataset: Dataset) -> tuple[np.ndarray, list[str]]:
-    """Mask [R, X] of the cells an entry draws for, and the labels of X."""
-    rmask = region_mask(u.target.regions, dataset.regions)
-    if u.parameter in ("fte_per_user", "standard_growth"):
-        labels, chosen = D.SERVICES, u.target.services
-    elif u.parameter == "transition_rate":
-        labels, chosen = D.TRANSITIONS, u.target.transitions
-    elif u.parameter == "net_migration":
-        labels, chosen = ["all"], None
-    else:
-        labels, chosen = D.GROUPS, u.target.groups
-    xmask = np.array([chosen is None or x in chosen for x in labels])
-    return rmask[:, None] & xmask[None, :], list(labels)
 
 
 def sample(u: Uncertain, index: int, draws, cells: np.ndarray, seed: int) -> np.ndarray:
@@ -101,12 +93,6 @@ def sample(u: Uncertain, index: int, draws, cells: np.ndarray, seed: int) -> np.
         z = rng.standard_normal(n) if rho < 1.0 else np.zeros(n)
         zc[i] = np.sqrt(rho) * z0 + np.sqrt(1.0 - rho) * z
     return u.distribution.from_standard_normal(zc)  # elementwise: one call for all draws
-
-
-def _weights(u: Uncertain, years) -> np.ndarray:
-    if u.path is None:
-        return (np.asarray(years) > years[0]).astype(float)
-    return np.array([u.path.weight(int(y)) for y in years])
 
 
 def factor_arrays(prep: _Prepared, draws, seed: int, values: dict | None = None):
@@ -246,56 +232,95 @@ def project_ensemble(dataset: Dataset, scenario: Scenario | None = None, draws: 
     Parameters: ``noise`` adds Poisson noise to flows of municipalities under
     :data:`SMALL_MUNICIPALITY` inhabitants; ``keep_draws`` keeps every draw of the national
     and county results; ``chunk`` draws go to the kernel at once (default :func:`default_chunk`;
-    memory grows with the chunk, not with ``draws``, beyond the per-draw aggregates; the kernel
-    runs draws in blocks of ``LANES``, so a chunk that is a multiple of it wastes nothing); ``scheduler`` is a Dask
-    ``distributed.Client`` (or address, or ``"local"``) to spread chunks over a cluster —
-    the result is identical to the local run for the same seed.
+    the kernel runs draws in blocks of ``LANES``, so a chunk that is a multiple of it wastes nothing);
+    ``scheduler`` is a Dask ``distributed.Client`` (or address, or ``"local"``) to spread chunks over a
+    cluster -- the result is identical to the local run for the same seed; ``seed``: 0 to 2**32 - 1.
+
+    Memory is flat in ``draws``: each chunk's aggregates go to a
+    :class:`~helsemod_py._drawstore.DrawStore` (in memory up to 256 MB, beyond that an unnamed
+    temporary file in TMPDIR, about 122 kB a draw for real-size Norway) whose quantiles are exact
+    (``np.quantile`` of all draws, bit for bit); ``keep_draws`` keeps them all in memory instead.
+    Every draw must keep its parameters within their ranges (:func:`helsemod_py.checks.check_draws`)
+    and give finite numbers, or the run is refused.
     """
     if draws < 1:
         raise HelsemodError(f"draws {draws}: must be at least 1")
+    _check_seed(seed)
+    if not all(0.0 <= float(q) <= 1.0 for q in quantiles):
+        raise HelsemodError(f"quantiles {quote(list(quantiles))}: each must be between 0 and 1")
     end_year = end_year or (scenario.end_year if scenario is not None else None) or DEFAULT_END_YEAR
     prep = _prepare(dataset, scenario, end_year, noise)
     years = prep.inputs.years
     mun_years = [len(years) - 1] if municipality_years is None else [int(y) - int(years[0]) for y in
                                                                       municipality_years]
+    if any(not 0 <= t < len(years) for t in mun_years):
+        raise HelsemodError(f"municipality_years: outside the projected years {years[0]}-{years[-1]}")
     chunk = chunk or default_chunk()
     if chunk < 1:
         raise HelsemodError(f"chunk {chunk}: must be at least 1")
-    chunks = [list(range(i, min(i + chunk, draws))) for i in range(0, draws, chunk)]
+    chunks = [range(i, min(i + chunk, draws)) for i in range(0, draws, chunk)]
     if scheduler is not None:
         parts = _run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, scheduler)
     else:
-        parts = []
-        for ch in chunks:
-            parts.append(run_draws(prep, ch, seed, mun_years))
-            if progress:
-                progress(len(ch))
-    nation = np.concatenate([p[0] for p in parts])
-    county = np.concatenate([p[1] for p in parts])
-    mun = np.concatenate([p[2] for p in parts])
+        parts = (run_draws(prep, list(ch), seed, mun_years) for ch in chunks)
+    n_cty = len(dataset.regions.counties)
+    shapes = {"nation": (len(years), len(D.GROUPS), len(ENSEMBLE_VARIABLES)),
+              "county": (len(years), n_cty, len(D.GROUPS), len(ENSEMBLE_VARIABLES)),
+              "municipality": (len(mun_years), len(dataset.regions), len(D.GROUPS))}
+    try:
+        with DrawStore(shapes, draws, keep=keep_draws) as store:
+            for ch, part in zip(chunks, parts):  # in draw order; each chunk's values go to the store
+                _check_finite(part, ch, scenario)
+                store.add(ch.start, dict(zip(shapes, part)))
+                if progress:
+                    progress(len(ch))
+            qs = store.quantiles(quantiles)
+            kept = store.values() if keep_draws else None
+    finally:
+        parts.close()  # a Dask cluster of our own is shut down even when a chunk fails
     q = np.asarray(quantiles, dtype=float)
+    return _ensemble(qs, kept, q, years, mun_years, dataset, draws, seed, scenario,
+                     {"noise": noise, "chunk": chunk, "uncertain": [u.id for u in prep.uncertain]})
+
+
+def _check_seed(seed) -> None:
+    if not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2 ** 32:
+        raise HelsemodError(f"seed {quote(seed)}: must be a whole number from 0 to {2 ** 32 - 1}")
+
+
+def _check_finite(part, draws, scenario) -> None:
+    """Refuse a run whose draws give values that are not finite numbers (never written or printed)."""
+    for name, arr in zip(("nation", "county", "municipality"), part):
+        if not np.isfinite(arr).all():
+            d = draws[int(np.argwhere(~np.isfinite(arr))[0][0])]
+            raise HelsemodError(f"draw {d} of scenario {quote(getattr(scenario, 'name', 'baseline'))} gives a {name} "
+                                "result that is not a finite number; check the scenario's measures and uncertainty")
+
+
+def _ensemble(qs, kept, q, years, mun_years, dataset, draws, seed, scenario, meta) -> "Ensemble":
+    """The :class:`Ensemble` of the quantiles ``qs`` (and every draw, ``kept``)."""
     groups = list(D.GROUPS)
     variables = list(ENSEMBLE_VARIABLES)
     counties = list(dataset.regions.counties)
     cnames = [dataset.regions.county_names.get(c, c) for c in counties]
-    nat_da = xr.DataArray(np.quantile(nation, q, axis=0), dims=("quantile", "year", "group", "variable"),
+    nat_da = xr.DataArray(qs["nation"], dims=("quantile", "year", "group", "variable"),
                           coords={"quantile": q, "year": years, "group": groups, "variable": variables},
                           attrs={"unit": "FTE"})
-    cty_da = xr.DataArray(np.quantile(county, q, axis=0), dims=("quantile", "year", "region", "group", "variable"),
+    cty_da = xr.DataArray(qs["county"], dims=("quantile", "year", "region", "group", "variable"),
                           coords={"quantile": q, "year": years, "region": counties, "group": groups,
                                   "variable": variables}, attrs={"unit": "FTE"}).assign_coords(
         region_name=("region", cnames))
-    mun_da = xr.DataArray(np.quantile(mun, q, axis=0), dims=("quantile", "year", "region", "group"),
+    mun_da = xr.DataArray(qs["municipality"], dims=("quantile", "year", "region", "group"),
                           coords={"quantile": q, "year": years[mun_years], "region": list(dataset.regions.codes),
                                   "group": groups}, attrs={"unit": "FTE", "variable": "gap"}).assign_coords(
         county=("region", list(dataset.regions.county_codes)))
     out = Ensemble(nat_da, cty_da, mun_da, draws, seed, scenario.name if scenario is not None else "baseline",
-                   meta={"noise": noise, "chunk": chunk, "uncertain": [u.id for u in prep.uncertain]})
-    if keep_draws:
-        out.draws_nation = xr.DataArray(nation, dims=("draw", "year", "group", "variable"),
+                   meta=meta)
+    if kept is not None:
+        out.draws_nation = xr.DataArray(kept["nation"], dims=("draw", "year", "group", "variable"),
                                         coords={"draw": np.arange(draws), "year": years, "group": groups,
                                                 "variable": variables})
-        out.draws_county = xr.DataArray(county, dims=("draw", "year", "region", "group", "variable"),
+        out.draws_county = xr.DataArray(kept["county"], dims=("draw", "year", "region", "group", "variable"),
                                         coords={"draw": np.arange(draws), "year": years, "region": counties,
                                                 "group": groups, "variable": variables})
     return out
@@ -306,9 +331,35 @@ def _chunk_task(dataset, scenario, end_year, noise, draws, seed, mun_years, valu
     return run_draws(prep, draws, seed, mun_years, values=values)
 
 
+#: Seconds to wait for a Dask scheduler before giving up (a wrong address fails fast).
+CONNECT_TIMEOUT_S = 10
+
+
+def _connect(address: str):
+    """A Dask client of the scheduler at ``address``; one line (HelsemodError) where there is none."""
+    import socket
+
+    from dask.distributed import Client
+
+    m = re.match(r"^(?:tcp://)?(\[[0-9A-Fa-f:.]+\]|[^:/\[\]]+):(\d{1,5})$", address)
+    try:
+        if m:  # a plain TCP address: is anything listening? (seconds, not Dask's minute of retries)
+            socket.create_connection((m.group(1).strip("[]"), int(m.group(2))), timeout=CONNECT_TIMEOUT_S).close()
+        return Client(address, timeout=CONNECT_TIMEOUT_S)
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is one line
+        if isinstance(exc, (TimeoutError, socket.timeout)):
+            why = f"no answer within {CONNECT_TIMEOUT_S} s"
+        elif isinstance(exc, OSError) and getattr(exc, "errno", None):
+            why = _paths.reason(exc)
+        else:  # something answered, but not a Dask scheduler (its reply made no sense)
+            why = f"what answers is not a Dask scheduler: {type(exc).__name__}"
+        raise HelsemodError(f"scheduler {quote(address)}: cannot connect ({why}); check the address, or use "
+                            "--scheduler local") from None
+
+
 def _run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, scheduler, values=None):
-    """Run chunks of draws as Dask tasks; results come back in draw order. ``values``: one
-    dict of design values per chunk (sensitivity) or None."""
+    """Run chunks of draws as Dask tasks; yields their results in draw order, one at a time (a
+    result is released once taken). ``values``: one dict of design values per chunk (sensitivity) or None."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - optional dependency
@@ -320,16 +371,21 @@ def _run_dask(dataset, scenario, end_year, noise, chunks, seed, mun_years, sched
             own = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(own)
         else:
-            client = Client(scheduler)
+            client = _connect(scheduler)
     try:
-        ds_f = client.scatter(dataset, broadcast=True)
-        futures = [client.submit(_chunk_task, ds_f, scenario, end_year, noise, ch, seed, mun_years,
+        ds_f = client.scatter(dataset, broadcast=True, hash=False)  # a key of its own: no release of an earlier
+        # scatter of the same dataset can take it away ("lost dependencies")
+        futures = [client.submit(_chunk_task, ds_f, scenario, end_year, noise, list(ch), seed, mun_years,
                                  None if values is None else values[i], pure=False)
                    for i, ch in enumerate(chunks)]
-        return client.gather(futures)
+        for i, fut in enumerate(futures):
+            part = fut.result()
+            futures[i] = None  # release the result on the cluster
+            yield part
     finally:
-        if own is not None:
+        if own is not None or isinstance(scheduler, str):
             client.close()
+        if own is not None:
             own.close()
 
 
@@ -360,6 +416,7 @@ def sensitivity(dataset: Dataset, scenario: Scenario, params=None, method: str =
         raise HelsemodError(f"method {method!r}: allowed sobol, morris")
     if group is not None and group not in D.GROUPS:
         raise HelsemodError(f"group {group!r}: allowed {', '.join(D.GROUPS)}")
+    _check_seed(seed)
     problem = {"num_vars": len(params), "names": params, "bounds": [[0.0, 1.0]] * len(params)}
     if method == "sobol":
         from SALib.analyze import sobol as analyze
@@ -379,7 +436,10 @@ def sensitivity(dataset: Dataset, scenario: Scenario, params=None, method: str =
     end_year = end_year or scenario.end_year or DEFAULT_END_YEAR
     year = year or end_year
     prep = _prepare(dataset, scenario, end_year, noise=False)
-    t = int(year) - int(prep.inputs.years[0])
+    first, last = int(prep.inputs.years[0]), int(prep.inputs.years[-1])
+    if not first <= int(year) <= last:
+        raise HelsemodError(f"year {year}: outside the projected years {first}-{last}")
+    t = int(year) - first
     y = np.empty(len(u))
     chunk = default_chunk()
     chunks = [list(range(start, min(start + chunk, len(u)))) for start in range(0, len(u), chunk)]
@@ -388,11 +448,17 @@ def sensitivity(dataset: Dataset, scenario: Scenario, params=None, method: str =
         parts = _run_dask(dataset, scenario, end_year, False, chunks, seed, [t], scheduler, chunk_values)
     else:
         parts = (run_draws(prep, idx, seed, [t], values=vals) for idx, vals in zip(chunks, chunk_values))
-    for idx, (nation, _, _) in zip(chunks, parts):
-        gap = nation[:, t, :, 2]
-        y[idx] = gap[:, D.GROUPS.index(group)] if group else gap.sum(axis=1)
-        if progress:
-            progress(len(idx))
+    try:
+        for idx, (nation, _, _) in zip(chunks, parts):
+            gap = nation[:, t, :, 2]
+            y[idx] = gap[:, D.GROUPS.index(group)] if group else gap.sum(axis=1)
+            if progress:
+                progress(len(idx))
+    finally:
+        parts.close()  # a Dask cluster of our own is shut down even when a chunk fails
+    if not np.isfinite(y).all():
+        raise HelsemodError(f"sensitivity of scenario {quote(scenario.name)}: some design points give a gap that is "
+                            "not a finite number; check the scenario's measures and uncertainty")
     if method == "sobol":
         res = analyze.analyze(problem, y, calc_second_order=False, seed=seed)
         frame = pd.DataFrame({"parameter": params, "S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -230,6 +231,46 @@ def _transitions_over_one(folder):
     return keys
 
 
+def _meta_bytes(data: bytes):
+    def damage(folder: Path):
+        (folder / "dataset.yaml").write_bytes(data)
+        return {}
+    return damage
+
+
+def _param_file(path_of):
+    """Point exit_rate's file at ``path_of(folder)`` (a secret beside the folder: never echoed)."""
+    def damage(folder: Path):
+        secret = folder.parent / "secret.csv"
+        secret.write_text("PASSWORD=hunter2-" + "x" * 200 + ",value\n1,2\n")
+        meta = yaml.safe_load((folder / "dataset.yaml").read_text())
+        meta["parameters"]["exit_rate"]["file"] = path_of(folder, secret)
+        (folder / "dataset.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+        return {}
+    return damage
+
+
+def _link_outside(folder: Path):
+    secret = folder.parent / "secret.csv"
+    secret.write_text("PASSWORD=hunter2,value\n1,2\n")
+    (folder / "exit_rate.csv").unlink()
+    (folder / "exit_rate.csv").symlink_to(secret)
+    return {}
+
+
+def _many_regions(folder: Path):
+    from helsemod_py.data.dataset import MAX_REGIONS
+
+    rows = [f"R{i},n{i},C{i % 3},c{i % 3}" for i in range(MAX_REGIONS + 1)]
+    (folder / "regions.csv").write_text("region,name,county,county_name\n" + "\n".join(rows) + "\n")
+    return {}
+
+
+def _long_column(folder):
+    _rewrite(folder, "exit_rate.csv", lambda f: f.assign(**{"PASSWORD=hunter2-" + "y" * 500: "1"}))
+    return {}
+
+
 # name -> (damage(folder) -> keys of the damaged row, expected substrings; "{key}" is filled in)
 CASES = {
     "missing file": (_delete("exit_rate.csv"), ["exit_rate.csv", "not found"]),
@@ -272,6 +313,25 @@ CASES = {
     "wrong format": (_edit_meta(lambda m: m.update(format="other/9")), ["dataset.yaml", "format", "'other/9'"]),
     "unknown parameter": (_edit_meta(lambda m: m["parameters"].update(happiness={"file": "stock.csv"})),
                           ["dataset.yaml", "parameters.happiness", "unknown parameter"]),
+    # hostile folders: encodings, nesting, sizes, files outside the folder, foreign contents
+    "dataset.yaml not UTF-8": (_meta_bytes(b"format: helsemod-dataset/2\nname: \xff\xfe\n"),
+                               ["dataset.yaml: not UTF-8 text (byte 0xff at offset 33)"]),
+    "dataset.yaml nested 5000 deep": (_meta_bytes(b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n"),
+                                      ["dataset.yaml:1: nested more than 20 levels deep"]),
+    "dataset.yaml alias bomb": (_meta_bytes(b"a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + b"".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n".encode() for i in range(1, 9))),
+                                ["dataset.yaml", "expands to more than 1,000,000 values"]),
+    "dataset.yaml impossible date": (_meta_bytes(b"format: helsemod-dataset/2\ncreated: 2024-02-30\n"),
+                                     ["dataset.yaml:2: '2024-02-30' looks like a date but is none"]),
+    "dataset.yaml control character": (_meta_bytes(b"format: helsemod-dataset/2\nname: a\x00b\n"),
+                                       ["dataset.yaml:2: not valid YAML: control character U+0000 in column 8"]),
+    "parameter file absolute": (_param_file(lambda folder, secret: str(secret)),
+                                ["dataset.yaml: parameters.exit_rate.file:", "is not a file name inside the dataset"]),
+    "parameter file ../": (_param_file(lambda folder, secret: "../secret.csv"),
+                           ["dataset.yaml: parameters.exit_rate.file: '../secret.csv' is not a file name inside"]),
+    "parameter file a link outside": (_link_outside, ["parameters.exit_rate.file: 'exit_rate.csv' leads outside"]),
+    "too many municipalities": (_many_regions, ["regions.csv: 2,001 municipalities, more than the 2,000"]),
+    "long unknown column": (_long_column, ["exit_rate.csv: unknown column 'PASSWORD=hunter2-yyyyyyyyyyyyyyyyyyy..."]),
 }
 
 
@@ -289,6 +349,31 @@ def test_bad_input_gives_one_clear_line(folder, case):
     for text in expected:
         assert text.format(**keys) in line, (text.format(**keys), line)
     assert str(err) == line
+    assert "hunter2" not in line or len(line) < 300  # a foreign file is quoted by a short fragment at most
+    assert "hunter2-xxxxxxxx" not in line
+
+
+def test_a_table_over_the_size_limit_is_not_read(folder, monkeypatch):
+    from helsemod_py.data import dataset as dataset_module
+
+    monkeypatch.setattr(dataset_module, "MAX_TABLE_BYTES", 1000)
+    with pytest.raises(DatasetError, match=r"MiB is larger than the limit of 0 MiB for one table"):
+        Dataset.load(folder)
+
+
+def test_a_parameter_file_that_is_a_pipe_is_refused_without_waiting(folder):
+    (folder / "exit_rate.csv").unlink()
+    os.mkfifo(folder / "exit_rate.csv")  # reading it would wait forever
+    with pytest.raises(DatasetError, match=r"exit_rate.csv: is not a regular file \(a device, pipe or socket\)"):
+        Dataset.load(folder)
+
+
+def test_parameter_arrays_are_checked_before_broadcasting(folder, monkeypatch):
+    from helsemod_py.data import dataset as dataset_module
+
+    monkeypatch.setattr(dataset_module, "MAX_CELLS", 100)
+    with pytest.raises(DatasetError, match=r"cells are more than the 100 a parameter may hold"):
+        Dataset.load(folder)
 
 
 def test_non_number_scalar_is_a_dataset_error(folder):

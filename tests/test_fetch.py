@@ -358,8 +358,16 @@ def test_import_refuses_an_existing_folder_without_force(tmp_path, muni_csv):
     with pytest.raises(ImportDataError):  # a failing import leaves the old folder as it was
         F.import_files([FIX / "bad_unknown_region.json"], out, force=True, municipalities=muni_csv)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    F.import_files([POP], out, force=True, municipalities=muni_csv)
-    assert (out / "population.csv").is_file() and not (out / "keep.txt").exists()
+    with pytest.raises(HelsemodError, match="holds no helsemod manifest"):  # --force replaces only helsemod's folders
+        F.import_files([POP], out, force=True, municipalities=muni_csv)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    (out / "keep.txt").unlink()
+    out.rmdir()
+    F.import_files([POP], out, municipalities=muni_csv)
+    (out / "mine.txt").write_text("x")
+    F.import_files([POP], out, force=True, municipalities=muni_csv)  # an import folder is replaced, all of it
+    assert (out / "population.csv").is_file() and not (out / "mine.txt").exists()
+    assert not [p for p in tmp_path.iterdir() if "helsemod-" in p.name]  # no temporary folder left
 
 
 BAD = [

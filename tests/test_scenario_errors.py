@@ -143,6 +143,29 @@ EXPECTED: dict[str, tuple[int | None, str | None, list[str]]] = {
         "unknown region 'Atlantis'", "(allowed: municipality or county codes or names of the dataset"]),
     "recruit_source_in_target.yaml": (10, "measures[0].recruited_from.regions[1]", [
         "'55' is also a target region", "(allowed: municipalities and counties outside target.regions)"]),
+    "measure_fte_per_user_huge.yaml": (5, "measures[0].multiply.value", [
+        "measure 'intensity' takes fte_per_user to 1.0", "e+308, outside 0 to 100 (/1)"]),
+    "graduates_add_huge.yaml": (5, "measures[0].add.value", ["1e+308 is outside -1e+06 to 1e+06 (persons per year)"]),
+    "immigrants_set_huge.yaml": (5, "measures[0].set.value", ["1e+308 is outside 0 to 1e+06 (persons per year)"]),
+    # --- hostile files: characters, numbers, paths ---------------------------------------
+    "control_character.yaml": (2, None, ["not valid YAML: control character U+0007 in column 22"]),
+    "nul_byte.yaml": (2, None, ["not valid YAML: control character U+0000 in column 14"]),
+    "integer_too_long.yaml": (3, None, ["number of 5000 characters is too long (at most 40)"]),
+    "date_invalid.yaml": (2, None, ["'2024-13-45' looks like a date but is none (month must be in 1..12)"]),
+    "extends_outside.yaml": (2, "extends", [
+        "'../../scenarios/baseline.yaml' is outside the scenario's folder", "--allow-outside"]),
+    "driver_outside.yaml": (3, "assumptions.population_driver.file", [
+        "'/etc/passwd' is outside the scenario's folder", "--allow-outside"]),
+    # --- uncertainty: distributions and the range of what they draw ------------------------
+    "truncate_no_mass.yaml": (6, "uncertainty[0].distribution.truncate", [
+        "[50, 60] holds 0 of the normal distribution's probability (at least 1e-06)"]),
+    "draw_not_finite.yaml": (6, "uncertainty[0].distribution", ["its draws reach 0 to inf, not finite numbers"]),
+    "draw_negative_factor.yaml": (6, "uncertainty[0].distribution", [
+        "draws of the factor on avg_fte go down to -11; a factor must be at least 0"]),
+    "draw_out_of_range.yaml": (6, "uncertainty[0].distribution", [
+        "draws of 'position' can take avg_fte to 1.276", "outside 0 to 1.2 (FTE per person)", "factors from 1 to 1.5"]),
+    "draw_migration_huge.yaml": (6, "uncertainty[0].distribution", [
+        "draws of 'migration' can take net_migration to", "outside -0.9 to 2 (/1 per year)"]),
 }
 
 #: Files whose problem is reported in another file of their `extends` chain.
@@ -150,7 +173,9 @@ REPORTED_IN = {"extends_cycle_a.yaml": "extends_cycle_b.yaml", "extends_cycle_b.
 
 #: Files that load and validate on their own and fail only against a dataset (at run time).
 NEEDS_DATASET = {"unknown_region.yaml", "out_of_range_after_apply.yaml", "recruit_source_region_unknown.yaml",
-                 "recruit_source_in_target.yaml"}
+                 "recruit_source_in_target.yaml", "measure_fte_per_user_huge.yaml"}
+#: Files that fail only against a dataset when their draws run.
+NEEDS_DRAWS = {"draw_out_of_range.yaml", "draw_migration_huge.yaml"}
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +210,7 @@ def test_corpus_is_complete():
     assert len(files) >= 24
 
 
-@pytest.mark.parametrize("name", sorted(set(EXPECTED) - NEEDS_DATASET))
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - NEEDS_DATASET - NEEDS_DRAWS))
 def test_bad_file_is_refused_on_load(name):
     path = BAD / name
     line, key, words = EXPECTED[name]
@@ -201,6 +226,32 @@ def test_bad_file_is_refused_before_running(name, dataset):
     scenario = Scenario.from_yaml(path)  # valid on its own
     with pytest.raises(ScenarioError) as info:
         hm.project(dataset, scenario, end_year=dataset.base_year + 3)
+    check_problem_lines(info.value, path, line, key, words)
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_DRAWS))
+def test_bad_draws_are_refused_before_drawing(name, dataset):
+    from helsemod_py.uncertainty import project_ensemble
+
+    path = BAD / name
+    line, key, words = EXPECTED[name]
+    scenario = Scenario.from_yaml(path)  # valid on its own
+    hm.project(dataset, scenario, end_year=dataset.base_year + 3)  # no draws: nothing out of range
+    with pytest.raises(ScenarioError) as info:
+        project_ensemble(dataset, scenario, draws=2, end_year=dataset.base_year + 3)
+    check_problem_lines(info.value, path, line, key, words)
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_DATASET | NEEDS_DRAWS))
+def test_validate_refuses_what_run_refuses(name, dataset):
+    """``helsemod validate`` (check_scenario) refuses the files that fail only when run, with the
+    same line."""
+    from helsemod_py.checks import check_scenario
+
+    path = BAD / name
+    line, key, words = EXPECTED[name]
+    with pytest.raises(ScenarioError) as info:
+        check_scenario(dataset, Scenario.from_yaml(path), end_year=dataset.base_year + 3)
     check_problem_lines(info.value, path, line, key, words)
 
 
@@ -372,7 +423,10 @@ def test_extends_merges_measures_and_assumptions(tmp_path):
         "    multiply: {value: 1.1, unit: /1}\n"
         "    path: {start: 2025, full: 2030}\n"
         "    target: {groups: [nurse, health_worker]}\n")
-    s = Scenario.from_yaml(child)
+    with pytest.raises(ScenarioError, match=r"child.yaml:2: extends: '../base.yaml' is outside the scenario's folder "
+                       r".*/sub; move the file there, or allow files outside it explicitly \(--allow-outside"):
+        Scenario.from_yaml(child)  # the parent lies outside the child's folder
+    s = Scenario.from_yaml(child, allow_outside=True)
     assert s.name == "child"
     assert s.measure_ids == ("torn", "grads", "sick")  # parent order, child's torn in its place
     torn = s.measures[0]
@@ -382,7 +436,7 @@ def test_extends_merges_measures_and_assumptions(tmp_path):
     # an error in the parent names the parent file
     (tmp_path / "base.yaml").write_text("name: base\nmeasures:\n  - id: x\n    paramter: avg_fte\n")
     with pytest.raises(ScenarioError) as info:
-        Scenario.from_yaml(child)
+        Scenario.from_yaml(child, allow_outside=True)
     assert any(p.startswith(f"{tmp_path / 'sub' / '..' / 'base.yaml'}:4: measures[0].paramter: unknown key")
                and "did you mean 'parameter'?" in p for p in info.value.problems), info.value.problems
 

@@ -52,7 +52,9 @@ def test_a_draw_equals_the_same_change_as_a_measure(ds, lever, factor):
     """A draw with factor f is the deterministic projection with `multiply f` from the year after the base."""
     if lever == "participation":  # unskilled staff have participation 1: a measure may not raise it
         factor = min(factor, 1.0)
-    scn = hm.Scenario("one", uncertainty=[_u("x", lever, {"type": "uniform", "low": 0.5, "high": 1.5})])
+    # the entry's distribution spans the factors tried (draws must keep the lever within its range)
+    high = 1.0 if lever == "participation" else 1.1
+    scn = hm.Scenario("one", uncertainty=[_u("x", lever, {"type": "uniform", "low": 0.7, "high": high})])
     prep = _prepare(ds, scn, 2029, noise=False)
     nation, county, _ = run_draws(prep, [0], 0, [5], values={"x": np.array([factor])})
     measure = {"id": "m", "parameter": lever, "multiply": {"value": factor, "unit": "/1"},

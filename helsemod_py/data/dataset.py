@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .. import _paths, _yaml
 from .. import dims as D
 from .._atomic import write_atomic_dir
-from ..errors import DatasetError
+from ..errors import DatasetError, quote
 from .schema import PARAMETERS, SCALAR_DEFAULTS, SCALARS, ParamSpec, coords, shape
 
 FORMAT = "helsemod-dataset/2"
@@ -35,6 +36,13 @@ OLD_FORMATS = {"helsemod-dataset/1": "format 2 adds sectors of work (sector_shar
 META_FILE = "dataset.yaml"
 REGIONS_FILE = "regions.csv"
 MAX_META_BYTES = 1_000_000
+#: Largest parameter or regions file read (the largest of real-size Norway is about 20 MB).
+MAX_TABLE_BYTES = 256 * 2 ** 20
+#: Most municipalities a dataset may hold (Norway had 357 in 2024, 435 in 2000): checked before
+#: any parameter is read, so a long regions.csv cannot ask for arrays beyond memory.
+MAX_REGIONS = 2_000
+#: Most cells of one parameter array (user_rate of MAX_REGIONS municipalities has 3.8 million).
+MAX_CELLS = 8_000_000
 _MAX_SHOWN = 5
 
 
@@ -235,7 +243,7 @@ class Dataset:
                     scalars={k: float(v) for k, v in self.scalars.items()}, parameters=params_meta)
         writers[META_FILE] = lambda p: p.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True),
                                                     encoding="utf-8")
-        return write_atomic_dir(path, writers, force=True)
+        return write_atomic_dir(path, writers, force=force)
 
     @classmethod
     def load(cls, path) -> "Dataset":
@@ -258,27 +266,31 @@ class Dataset:
                 problems.append(f"{META_FILE}: parameters.{name}: must be a mapping with file, unit, source")
                 continue
             fname = pm.get("file", f"{name}.csv")
-            if spec.default is not None and name not in pmeta and not (path / fname).exists():
-                continue  # a dataset written before the parameter existed: its default applies
-            arr, probs = _read_param(path / fname, spec, regions.codes)
+            f, why = _param_file(path, fname)
+            if why:
+                problems.append(f"{META_FILE}: parameters.{name}.file: {why}")
+                continue
+            if spec.default is not None and name not in pmeta and not f.exists():
+                continue  # left out: filled with the default (a folder older than the parameter)
+            arr, probs = _read_param(f, spec, regions.codes)
             problems.extend(probs)
             if arr is not None:
                 arrays[name] = arr
-        unknown = sorted(set(pmeta) - set(PARAMETERS))
-        for name in unknown:
-            problems.append(f"{META_FILE}: parameters.{name}: unknown parameter "
+        unknown = sorted(set(pmeta) - set(PARAMETERS), key=str)
+        for name in unknown[:_MAX_SHOWN]:
+            problems.append(f"{META_FILE}: parameters.{_key(name)}: unknown parameter "
                             f"(allowed: {', '.join(PARAMETERS)})")
         scalars = meta.get("scalars") or {}
         if not isinstance(scalars, dict):
             problems.append(f"{META_FILE}: scalars: must be a mapping (allowed keys: {', '.join(SCALARS)})")
             scalars = {}
-        for key in sorted(set(scalars) - set(SCALARS)):
-            problems.append(f"{META_FILE}: scalars.{key}: unknown scalar (allowed: {', '.join(SCALARS)})")
+        for key in sorted(set(scalars) - set(SCALARS), key=str)[:_MAX_SHOWN]:
+            problems.append(f"{META_FILE}: scalars.{_key(key)}: unknown scalar (allowed: {', '.join(SCALARS)})")
         for key in sorted(set(scalars) & set(SCALARS)):
             try:
                 scalars[key] = float(scalars[key])
             except (TypeError, ValueError):
-                problems.append(f"{META_FILE}: scalars.{key}: {scalars[key]!r} is not a number "
+                problems.append(f"{META_FILE}: scalars.{key}: {quote(scalars[key])} is not a number "
                                 f"({SCALARS[key][0]})")
         if problems:
             raise DatasetError(problems)
@@ -394,36 +406,64 @@ def _to_long(spec: ParamSpec, arr: np.ndarray, codes) -> pd.DataFrame:
     return frame
 
 
+def _key(key) -> str:
+    """A key of the metadata file as shown in a message: as it is when it is a plain name."""
+    text = str(key)
+    return text if len(text) <= 40 and text.replace("_", "a").isalnum() and text.isascii() else quote(key)
+
+
+def _param_file(folder: Path, fname: str) -> tuple[Path | None, str | None]:
+    """The file ``fname`` of a parameter, or why it is refused: parameter files lie in the dataset
+    folder (no absolute paths, no ``..``, no links to elsewhere)."""
+    rel = Path(fname) if fname and "\x00" not in fname else None
+    if rel is None or rel.is_absolute() or ".." in rel.parts:
+        return None, f"{quote(fname)} is not a file name inside the dataset folder"
+    try:
+        if not _paths.inside(folder / rel, folder):
+            return None, f"{quote(fname)} leads outside the dataset folder (a link); give a file in the folder"
+    except _paths.Unresolvable as exc:
+        return None, f"{quote(fname)}: {exc.reason}"
+    return folder / rel, None
+
+
 def _read_meta(path: Path) -> dict:
     f = path / META_FILE
-    if not f.is_file():
-        raise DatasetError(f"{f}: metadata file not found")
-    if f.stat().st_size > MAX_META_BYTES:
-        raise DatasetError(f"{f}: larger than {MAX_META_BYTES} bytes")
     try:
-        meta = yaml.safe_load(f.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise DatasetError(f"{f}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raw = _paths.read_limited(f, MAX_META_BYTES, "metadata file")
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:  # before ValueError, of which it is one
+        raise DatasetError(f"{f}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                           "save the file as UTF-8") from None
+    except ValueError as exc:
+        raise DatasetError(str(exc)) from None
+    try:
+        meta = _yaml.load(text, str(f))
+    except ValueError as exc:
+        raise DatasetError(str(exc)) from None
     if not isinstance(meta, dict):
         raise DatasetError(f"{f}: must be a mapping with keys format, name, version, base_year, scalars, parameters")
     probs = []
-    if meta.get("format") in OLD_FORMATS:
+    if isinstance(meta.get("format"), str) and meta["format"] in OLD_FORMATS:
         probs.append(f"{f}: format: {meta['format']!r} is older than {FORMAT!r} ({OLD_FORMATS[meta['format']]}); "
                      "rebuild the folder with `helsemod data build` or `helsemod data default`")
     elif meta.get("format") != FORMAT:
-        probs.append(f"{f}: format: {meta.get('format')!r} is not {FORMAT!r}")
+        probs.append(f"{f}: format: {quote(meta.get('format'))} is not {FORMAT!r}")
     if not isinstance(meta.get("base_year"), int) or not (1900 <= meta["base_year"] <= 2100):
-        probs.append(f"{f}: base_year: {meta.get('base_year')!r} must be a year (integer 1900-2100)")
+        probs.append(f"{f}: base_year: {quote(meta.get('base_year'))} must be a year (integer 1900-2100)")
     if probs:
         raise DatasetError(probs)
     return meta
 
 
 def _read_table(f: Path) -> tuple[pd.DataFrame | None, list[str]]:
-    if not f.is_file():
-        return None, [f"{f.name}: file not found in {f.parent}"]
+    try:
+        size = _paths.regular_file(f).stat().st_size
+    except _paths.NotRegular as exc:
+        return None, [f"{f.name}: file not found in {f.parent}" if exc.reason == "not found" else
+                      f"{f.name}: {exc.reason}"]
+    if size > MAX_TABLE_BYTES:
+        return None, [f"{f.name}: {size / 2 ** 20:.0f} MiB is larger than the limit of {MAX_TABLE_BYTES / 2 ** 20:.0f} "
+                      "MiB for one table"]
     try:
         if f.suffix == ".parquet":
             frame = pd.read_parquet(f)
@@ -433,7 +473,7 @@ def _read_table(f: Path) -> tuple[pd.DataFrame | None, list[str]]:
         else:
             frame = pd.read_csv(f, dtype=str, keep_default_na=False)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a file problem
-        return None, [f"{f.name}: cannot be read ({type(exc).__name__}: {exc})"]
+        return None, [f"{f.name}: cannot be read ({type(exc).__name__}: {quote(str(exc), 80)})"]
     return frame, []
 
 
@@ -445,9 +485,11 @@ def _read_regions(f: Path) -> tuple[D.Regions | None, list[str]]:
     missing = [c for c in need if c not in frame.columns]
     if missing:
         return None, [f"{f.name}: missing column(s) {', '.join(missing)} (need {', '.join(need)})"]
+    if len(frame) > MAX_REGIONS:
+        return None, [f"{f.name}: {len(frame):,} municipalities, more than the {MAX_REGIONS:,} a dataset may hold"]
     dup = frame["region"][frame["region"].duplicated()].tolist()
     if dup:
-        return None, [f"{f.name}: column 'region': duplicate code {c!r}" for c in dup[:_MAX_SHOWN]]
+        return None, [f"{f.name}: column 'region': duplicate code {quote(c)}" for c in dup[:_MAX_SHOWN]]
     empty = frame.index[(frame[need] == "").any(axis=1)].tolist()
     if empty:
         return None, [f"{f.name}: row {i + 2}: empty value" for i in empty[:_MAX_SHOWN]]
@@ -469,7 +511,7 @@ def _read_param(f: Path, spec: ParamSpec, region_codes) -> tuple[np.ndarray | No
         problems.append(f"{f.name}: missing column 'value'")
     unknown = [c for c in cols if c != "value" and c not in spec.dims]
     for c in unknown:
-        problems.append(f"{f.name}: unknown column {c!r} (allowed: {', '.join(spec.dims)}, value)")
+        problems.append(f"{f.name}: unknown column {quote(c)} (allowed: {', '.join(spec.dims)}, value)")
     missing_req = [d for d in spec.required_dims if d not in cols]
     for d in missing_req:
         problems.append(f"{f.name}: missing column {d!r} (required for {spec.name})")
@@ -479,7 +521,7 @@ def _read_param(f: Path, spec: ParamSpec, region_codes) -> tuple[np.ndarray | No
     values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(values))
     for i in bad[:_MAX_SHOWN]:
-        problems.append(f"{f.name}: row {i + 2}: column 'value': {frame['value'].iloc[i]!r} is not a number")
+        problems.append(f"{f.name}: row {i + 2}: column 'value': {quote(frame['value'].iloc[i])} is not a number")
     if len(bad) > _MAX_SHOWN:
         problems.append(f"{f.name}: column 'value': ... and {len(bad) - _MAX_SHOWN} more non-numbers")
     positions = []
@@ -493,7 +535,7 @@ def _read_param(f: Path, spec: ParamSpec, region_codes) -> tuple[np.ndarray | No
             allowed = ", ".join(labels) if len(labels) <= 20 else f"{labels[0]} ... {labels[-1]} ({len(labels)} codes in regions.csv)" if d == D.REGION else f"{labels[0]}..{labels[-1]}"
             for v in vals[:_MAX_SHOWN]:
                 r = unknown_rows[list(frame[d].iloc[unknown_rows]).index(v)]
-                problems.append(f"{f.name}: row {r + 2}: column {d!r}: unknown code {v!r} (allowed: {allowed})")
+                problems.append(f"{f.name}: row {r + 2}: column {d!r}: unknown code {quote(v)} (allowed: {allowed})")
         positions.append(pos.to_numpy())
     if problems:
         return None, problems
@@ -517,6 +559,9 @@ def _read_param(f: Path, spec: ParamSpec, region_codes) -> tuple[np.ndarray | No
     sub[flat] = values
     sub = sub.reshape(sub_shape)
     full_shape = shape(spec, region_codes)
+    if np.prod(full_shape, dtype=float) > MAX_CELLS:  # bounded by MAX_REGIONS; checked before broadcasting
+        return None, [f"{f.name}: {np.prod(full_shape, dtype=float):,.0f} cells are more than the {MAX_CELLS:,} a "
+                      "parameter may hold"]
     expand = tuple(slice(None) if d in present else np.newaxis for d in spec.dims)
     arr = np.ascontiguousarray(np.broadcast_to(sub[expand], full_shape), dtype=np.float64)
     return arr, []

@@ -57,7 +57,7 @@ from typing import Callable
 
 import pandas as pd
 
-from ..errors import ImportDataError
+from ..errors import ImportDataError, quote
 from . import jsonstat as J
 from . import staff as S
 
@@ -366,7 +366,7 @@ def fetch(tables=None, cache_dir="ssb-cache", opener=urllib.request.urlopen, ret
         if meta_path.is_file():
             try:
                 history = json.loads(meta_path.read_text()).get("downloads", [])
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
                 history = []
         record = {
             "downloaded": iso,
@@ -410,13 +410,11 @@ def _identify(path: Path) -> _Input | None:
     """Read one file and tell what it is; None for a cache bookkeeping file (skipped)."""
     if _CACHE_FILES.search(path.name):
         return None
-    if not path.is_file():
-        raise ImportDataError(f"{path}: file not found")
-    data = path.read_bytes()
+    data = J.read_input(path)
     sha = _sha(data)
     head = data[:4096].decode("utf-8-sig", errors="replace").lstrip()
     if head.startswith("{") or head.startswith("["):
-        frame = J.parse_jsonstat2(path)
+        frame = J.parse_jsonstat2(data, label=path.name)
         table = frame.attrs.get("table") or _table_from_name(path)
         if table is None:
             raise ImportDataError(f"{path.name}: cannot tell which SSB table this is (no 'extension.px.tableid', "
@@ -447,7 +445,7 @@ def _identify(path: Path) -> _Input | None:
         frame["_file"] = path.name
         return _Input(path, sha, "ssb-csv", table, kind, frame, _frame_years(frame))
     raise ImportDataError(f"{path.name}: neither JSON-stat2 nor an SSB CSV this tool reads "
-                          f"(columns: {', '.join(header[:8])})")
+                          f"(first line: {quote(', '.join(header[:8]))})")
 
 
 def _table_from_name(path: Path) -> str | None:
@@ -624,6 +622,7 @@ def import_files(files, out_dir, force: bool = False, *, municipalities=None, ye
                                         "municipalities": len(regions)}
     _, iso = _stamp(None)
     manifest = {
+        "package": "helsemod_py",
         "created": iso,
         "tool": "helsemod data import",
         "inputs": [{"name": i.path.name, "sha256": i.sha256, "format": i.fmt, "table": i.table, "kind": i.kind,
@@ -704,7 +703,7 @@ def build_dataset(import_dir, municipalities=None, base_year: int | None = None,
     if manifest.is_file():
         try:
             info = json.loads(manifest.read_text())
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ImportDataError(f"{manifest}: not valid JSON") from None
         ds.meta = dict(ds.meta)
         ds.meta["import"] = {"folder": folder.name, "created": info.get("created"),

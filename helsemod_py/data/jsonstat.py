@@ -59,8 +59,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import _paths
 from .. import dims as D
-from ..errors import ImportDataError
+from ..errors import ImportDataError, quote
+from .schema import YEARS
 
 # --- SSB's symbols and the tables' dimension codes ------------------------------------------
 SUPPRESSED = (".", "..", "...", ":")  #: status symbols read as missing
@@ -91,6 +93,11 @@ CSV_COLUMNS = {
 CSV_VALUE_COLUMNS = ("value", "verdi")
 
 _MAX_SHOWN = 5
+#: Most cells one JSON-stat2 dataset may declare (the product of ``size``), checked before anything
+#: is allocated: a full 14288 projection, every alternative, has 18 million.
+MAX_CELLS = 25_000_000
+#: Largest file read by the importers (JSON-stat2 or CSV).
+MAX_FILE_BYTES = 1024 * 2 ** 20
 
 
 # --- loading and parsing ---------------------------------------------------------------------
@@ -105,18 +112,40 @@ def load_json(obj_or_path, label: str | None = None) -> tuple[dict, str]:
         text, label = obj_or_path, label or "response"
     else:
         path = Path(obj_or_path)
-        label = label or path.name
-        if not path.is_file():
-            raise ImportDataError(f"{path}: file not found")
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        label = label or _paths.show(path.name)
+        text = read_input(path).decode("utf-8-sig", errors="replace")
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportDataError(f"{label}: malformed JSON, not JSON-stat2 ({exc.msg} at line {exc.lineno} "
                               f"column {exc.colno}; cut off or not a JSON file?)") from None
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, nesting thousands deep
+        why = "nested too deeply" if isinstance(exc, RecursionError) else quote(str(exc), 80)
+        raise ImportDataError(f"{label}: not JSON-stat2 ({why})") from None
     if not isinstance(obj, dict):
         raise ImportDataError(f"{label}: not JSON-stat2: the top level is a {type(obj).__name__}, not an object")
     return obj, label
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of an input file: a regular file of at most :data:`MAX_FILE_BYTES` (one line
+    otherwise, never reading more)."""
+    try:
+        return _paths.read_limited(path, MAX_FILE_BYTES)
+    except ValueError as exc:
+        raise ImportDataError(str(exc)) from None
+
+
+def check_input(path: Path) -> Path:
+    """``path`` when it is a regular file of at most :data:`MAX_FILE_BYTES`; one line otherwise."""
+    try:
+        size = _paths.regular_file(path).stat().st_size
+    except (ValueError, OSError) as exc:
+        raise ImportDataError(str(exc) if isinstance(exc, ValueError) else f"{path}: {_paths.reason(exc)}") from None
+    if size > MAX_FILE_BYTES:
+        raise ImportDataError(f"{_paths.show(path)}: {size / 2 ** 20:.0f} MiB is larger than the limit of "
+                              f"{MAX_FILE_BYTES / 2 ** 20:.0f} MiB for one input file")
+    return path
 
 
 def table_of(obj: dict) -> str | None:
@@ -148,16 +177,18 @@ def _categories(dim_id: str, spec, label: str) -> tuple[list[str], dict[str, str
         codes = [str(next(iter(labels)))]
     elif isinstance(index, list):
         codes = [str(c) for c in index]
-        dup = [c for c in dict.fromkeys(codes) if codes.count(c) > 1]
-        if dup:
-            raise ImportDataError(f"{where}: duplicate code {dup[0]!r} in 'category.index'")
+        if len(set(codes)) != len(codes):  # linear: one set, not a count per code
+            seen: set = set()
+            dup = next(c for c in codes if c in seen or seen.add(c))
+            raise ImportDataError(f"{where}: duplicate code {quote(dup)} in 'category.index'")
     elif isinstance(index, dict):
         pos = {}
         for code, p in index.items():
             if not isinstance(p, int) or isinstance(p, bool) or not 0 <= p < len(index):
-                raise ImportDataError(f"{where}: code {code!r} has position {p!r}, not 0..{len(index) - 1}")
+                raise ImportDataError(f"{where}: code {quote(code)} has position {quote(p)}, not 0..{len(index) - 1}")
             if p in pos:
-                raise ImportDataError(f"{where}: codes {pos[p]!r} and {code!r} share position {p} (duplicate)")
+                raise ImportDataError(f"{where}: codes {quote(pos[p])} and {quote(code)} share position {p} "
+                                      "(duplicate)")
             pos[p] = str(code)
         codes = [pos[i] for i in range(len(index))]
     else:
@@ -177,7 +208,7 @@ def metadata_dimensions(obj_or_path, label: str | None = None) -> tuple[list[str
     out = {}
     for d in ids:
         if d not in dims:
-            raise ImportDataError(f"{label}: not JSON-stat2: 'id' names {d!r}, which is not in 'dimension'")
+            raise ImportDataError(f"{label}: not JSON-stat2: 'id' names {quote(d)}, which is not in 'dimension'")
         out[d] = _categories(d, dims[d], label)[0]
     return [str(d) for d in ids], out
 
@@ -198,7 +229,7 @@ def parse_jsonstat2(obj_or_path, table: str | None = None, label: str | None = N
                               "download with format json-stat2")
     cls = obj.get("class")
     if cls is not None and cls != "dataset":
-        raise ImportDataError(f"{name}: not JSON-stat2: 'class' is {cls!r}, expected 'dataset'")
+        raise ImportDataError(f"{name}: not JSON-stat2: 'class' is {quote(cls)}, expected 'dataset'")
     for key in ("id", "size", "dimension", "value"):
         if key not in obj:
             raise ImportDataError(f"{name}: not JSON-stat2: missing {key!r}")
@@ -214,6 +245,8 @@ def parse_jsonstat2(obj_or_path, table: str | None = None, label: str | None = N
         raise ImportDataError(f"{name}: not JSON-stat2: 'size' is not a list of whole numbers")
     if len(ids) != len(size):
         raise ImportDataError(f"{name}: 'id' has {len(ids)} dimensions but 'size' {len(size)}")
+    if not ids:
+        raise ImportDataError(f"{name}: not JSON-stat2: 'id' names no dimension")
     if not isinstance(dims, dict):
         raise ImportDataError(f"{name}: not JSON-stat2: 'dimension' is not an object")
     if len(set(ids)) != len(ids):
@@ -221,11 +254,14 @@ def parse_jsonstat2(obj_or_path, table: str | None = None, label: str | None = N
     codes, labels = {}, {}
     for d, n in zip(ids, size):
         if d not in dims:
-            raise ImportDataError(f"{name}: not JSON-stat2: 'id' names {d!r}, which is not in 'dimension'")
+            raise ImportDataError(f"{name}: not JSON-stat2: 'id' names {quote(d)}, which is not in 'dimension'")
         codes[d], labels[d] = _categories(d, dims[d], name)
         if len(codes[d]) != n:
-            raise ImportDataError(f"{name}: dimension {d!r}: {len(codes[d])} categories, but 'size' says {n}")
+            raise ImportDataError(f"{name}: dimension {quote(d)}: {len(codes[d])} categories, but 'size' says {n}")
     n_cells = math.prod(size)
+    if n_cells > MAX_CELLS:  # before allocating anything of that size
+        raise ImportDataError(f"{name}: 'size' declares {n_cells:,} cells, more than the {MAX_CELLS:,} one file may "
+                              "hold; download the table in parts (helsemod data fetch splits it)")
     values = _values(obj["value"], n_cells, name)
     status = _status(obj.get("status"), n_cells, name)
     sup = np.isin(status, SUPPRESSED)
@@ -256,7 +292,7 @@ def _values(raw, n: int, name: str) -> np.ndarray:
         items = []
         for k, v in raw.items():
             if not str(k).isdigit() or not 0 <= int(k) < n:
-                raise ImportDataError(f"{name}: 'value' has position {k!r}, outside 0..{n - 1} (product of size)")
+                raise ImportDataError(f"{name}: 'value' has position {quote(k)}, outside 0..{n - 1} (product of size)")
             items.append((int(k), v))
     else:
         raise ImportDataError(f"{name}: not JSON-stat2: 'value' is neither a list nor an object")
@@ -269,7 +305,7 @@ def _values(raw, n: int, name: str) -> np.ndarray:
             continue
         out[i] = float(v)
     if bad:
-        raise ImportDataError([f"{name}: 'value' entry {i}: {v!r} is not a number or null"
+        raise ImportDataError([f"{name}: 'value' entry {i}: {quote(v)} is not a number or null"
                                for i, v in bad[:_MAX_SHOWN]])
     return out
 
@@ -290,7 +326,7 @@ def _status(raw, n: int, name: str) -> np.ndarray:
     elif isinstance(raw, dict):
         for k, v in raw.items():
             if not str(k).isdigit() or not 0 <= int(k) < n:
-                raise ImportDataError(f"{name}: 'status' has position {k!r}, outside 0..{n - 1}")
+                raise ImportDataError(f"{name}: 'status' has position {quote(k)}, outside 0..{n - 1}")
             out[int(k)] = str(v or "")
     else:
         raise ImportDataError(f"{name}: 'status' is neither a string, a list nor an object")
@@ -309,13 +345,12 @@ def read_ssb_csv(path) -> pd.DataFrame:
     """
     path = Path(path)
     name = path.name
-    if not path.is_file():
-        raise ImportDataError(f"{path}: file not found")
+    check_input(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None,
                             engine="python")
     except Exception as exc:  # noqa: BLE001 - any parser failure is a file problem
-        raise ImportDataError(f"{name}: cannot be read as CSV ({type(exc).__name__}: {exc})") from None
+        raise ImportDataError(f"{name}: cannot be read as CSV ({type(exc).__name__}: {quote(str(exc), 80)})") from None
     value_col = next((c for c in frame.columns if c.strip().lower() in CSV_VALUE_COLUMNS), None)
     if value_col is None:
         raise ImportDataError(f"{name}: missing column 'value' (SSB's long CSV has one number per row)")
@@ -335,7 +370,8 @@ def read_ssb_csv(path) -> pd.DataFrame:
         vals = frame[c].str.strip().unique()
         if c.strip().lower() in ("tabell", "table"):
             if len(vals) != 1:
-                raise ImportDataError(f"{name}: column {c!r}: several tables in one file ({', '.join(vals[:5])})")
+                shown = ", ".join(quote(v) for v in vals[:5])
+                raise ImportDataError(f"{name}: column {c!r}: several tables in one file ({shown})")
             table = vals[0].zfill(5) if vals[0].isdigit() else vals[0]
         elif len(vals) > 1:
             raise ImportDataError(f"{name}: column {c!r}: unknown dimension with {len(vals)} values "
@@ -347,7 +383,7 @@ def read_ssb_csv(path) -> pd.DataFrame:
     nil = text == NIL
     bad = np.flatnonzero((values.isna() & ~suppressed & ~nil).to_numpy())
     if len(bad):
-        raise ImportDataError([f"{name}: row {i + 2}: column {value_col!r}: {text.iloc[i]!r} is not a number"
+        raise ImportDataError([f"{name}: row {i + 2}: column {value_col!r}: {quote(text.iloc[i])} is not a number"
                                for i in bad[:_MAX_SHOWN]])
     out["value"] = np.where(nil, 0.0, values.to_numpy(dtype=float))
     out["status"] = np.where(suppressed | nil, text, "")
@@ -533,7 +569,7 @@ def _map_unique(frame: pd.DataFrame, col: str, fn, name: str, what: str) -> np.n
             out.append(fn(v))
         except KeyError as exc:
             out.append(None)
-            bad.append(f"{name}: dimension {col!r}: unknown code {v!r} ({exc.args[0] if exc.args else what})")
+            bad.append(f"{name}: dimension {col!r}: unknown code {quote(v)} ({exc.args[0] if exc.args else what})")
     if bad:
         raise ImportDataError(bad[:_MAX_SHOWN] + ([f"{name}: dimension {col!r}: ... and {len(bad) - _MAX_SHOWN} "
                                                    "more unknown codes"] if len(bad) > _MAX_SHOWN else []))
@@ -552,7 +588,7 @@ def _ages(frame: pd.DataFrame, col: str, name: str) -> tuple[np.ndarray, np.ndar
         try:
             span = parse_age(v)
         except KeyError as exc:
-            bad.append(f"{name}: dimension {col!r}: unknown code {v!r} ({exc.args[0]})")
+            bad.append(f"{name}: dimension {col!r}: unknown code {quote(v)} ({exc.args[0]})")
             continue
         if span is not None:
             lo[i], hi[i] = span
@@ -565,9 +601,10 @@ def _ages(frame: pd.DataFrame, col: str, name: str) -> tuple[np.ndarray, np.ndar
 def _years(frame: pd.DataFrame, col: str, name: str) -> np.ndarray:
     codes, uniq = pd.factorize(frame[col].astype(str), use_na_sentinel=False)
     y = pd.to_numeric(pd.Series(uniq).str.strip(), errors="coerce").to_numpy(dtype=float)
-    bad = [u for u, v in zip(uniq, y) if not np.isfinite(v) or v != np.round(v)]
+    bad = [u for u, v in zip(uniq, y) if not np.isfinite(v) or v != np.round(v) or not YEARS[0] <= v <= YEARS[1]]
     if bad:
-        raise ImportDataError([f"{name}: dimension {col!r}: {v!r} is not a year" for v in bad[:_MAX_SHOWN]])
+        raise ImportDataError([f"{name}: dimension {quote(col)}: {quote(v)} is not a year ({YEARS[0]}-{YEARS[1]})"
+                               for v in bad[:_MAX_SHOWN]])
     return y.astype(np.int64)[codes]
 
 
@@ -638,7 +675,7 @@ def _expand_regions(work: pd.DataFrame, resolver: RegionResolver, name: str,
         else:
             mapping[(r, int(y))] = t
     if bad:
-        lines = [f"{name}: dimension {col!r}: unknown code {r!r} ({why})" for r, why in bad.items()]
+        lines = [f"{name}: dimension {col!r}: unknown code {quote(r)} ({why})" for r, why in bad.items()]
         raise ImportDataError(lines[:_MAX_SHOWN] + ([f"{name}: dimension {col!r}: ... and "
                                                      f"{len(lines) - _MAX_SHOWN} more unknown codes"]
                                                     if len(lines) > _MAX_SHOWN else []))

@@ -130,6 +130,10 @@ PARAMETERS: dict[str, ParamSpec] = {
     )
 }
 
+#: Years any imported table may hold (a code outside is not a year: checked before any year range
+#: is built, so a file cannot ask for a table of thirty million years).
+YEARS = (1800, 2200)
+
 #: Scalars stored in the dataset's metadata file.
 SCALARS: dict[str, tuple[str, float, float, str]] = {
     "sex_ratio_at_birth": ("boys per girl", 0.9, 1.2, "Boys born per girl born."),

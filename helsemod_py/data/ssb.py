@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from .. import dims as D
-from ..errors import ImportDataError
+from ..errors import ImportDataError, quote
 from .demography import fertility_schedule, mortality_for_life_expectancy
-from .schema import PARAMETERS
+from .schema import PARAMETERS, YEARS
 
 # --- assumptions ----------------------------------------------------------------------
 SEX_RATIO_AT_BIRTH = 1.05  #: boys per girl (SSB, long-run Norwegian value)
@@ -186,6 +186,9 @@ def read_population(path, regions: D.Regions | None = None, level: str | None = 
     if problems:
         raise ImportDataError(problems)
     first, last = int(np.min(years)), int(np.max(years))
+    if first < YEARS[0] or last > YEARS[1]:  # before any range of years is built
+        raise ImportDataError(f"{path.name}: column 'year': {first if first < YEARS[0] else last} is not a year "
+                              f"({YEARS[0]}-{YEARS[1]})")
     problems += _missing_years(years, first, last, path)
     if problems:
         raise ImportDataError(problems)
@@ -204,12 +207,14 @@ def read_population(path, regions: D.Regions | None = None, level: str | None = 
 
 # --- reading helpers ------------------------------------------------------------------
 def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise ImportDataError(f"{path}: file not found")
+    from .jsonstat import check_input  # a regular file within the importers' size limit
+
+    check_input(Path(path))
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except Exception as exc:  # noqa: BLE001 - any parser failure is a file problem
-        raise ImportDataError(f"{path.name}: cannot be read as CSV ({type(exc).__name__}: {exc})") from None
+        raise ImportDataError(f"{path.name}: cannot be read as CSV ({type(exc).__name__}: {quote(str(exc), 80)})") \
+            from None
 
 
 def _require_columns(frame: pd.DataFrame, need, path: Path) -> None:

@@ -591,11 +591,11 @@ def read_employed_table(path) -> pd.DataFrame:
 
 
 def _read(path, columns) -> tuple[pd.DataFrame, str]:
-    path = Path(path)
-    if not path.is_file():
-        raise ImportDataError(f"{path}: file not found")
+    path = J.check_input(Path(path))
     name = path.name
-    if not path.read_bytes().strip():
+    with open(path, "rb") as fh:  # blank: whitespace only (read no more than a header's worth)
+        blank = not fh.read(4096).strip() and path.stat().st_size <= 4096
+    if blank:
         raise ImportDataError(f"{name}: empty file (need a header {','.join(columns)} and one row per cell)")
     from .ssb import _read_csv
 

@@ -272,6 +272,8 @@ def load_folder(results_dir) -> FolderResults:
             manifest = json.loads(mf.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise HelsemodError(f"{mf}: not valid JSON ({exc})") from None
+        except (ValueError, RecursionError):  # not UTF-8, a number of thousands of digits, nested too deeply
+            raise HelsemodError(f"{mf}: not a manifest written by helsemod (not readable as JSON)") from None
     kind = None
     for name, k in (("comparison.csv", "compare"), ("results.csv", "run"), ("results.parquet", "run")):
         f = path / name

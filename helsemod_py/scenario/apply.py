@@ -240,12 +240,13 @@ def _apply_measure(m: Measure, inp, dataset):
         if (mask == mask[:1]).all():  # the same in every region
             mask = mask[:1]
         mask = mask[None]
-        if op == "multiply":
-            new = arr * (1.0 + wt * (v - 1.0) * mask)
-        elif op == "add":
-            new = arr + wt * v * mask
-        else:  # set
-            new = arr + wt * mask * (v - arr)
+        with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused by _check_ranges
+            if op == "multiply":
+                new = arr * (1.0 + wt * (v - 1.0) * mask)
+            elif op == "add":
+                new = arr + wt * v * mask
+            else:  # set
+                new = arr + wt * mask * (v - arr)
     setattr(inp, lever.field, np.broadcast_to(new, current.shape))
 
 
@@ -328,12 +329,11 @@ def _check_ranges(inp, touched, scenario):
     for param, idx in touched.items():
         lever = LEVERS[param]
         arr = compact(getattr(inp, lever.field), leading=np.ndim(getattr(inp, lever.field)))
-        lo, hi = (0.0, np.inf) if param in ("fte_per_user", "staff_mix", "task_shift", "user_rate") else (
-            lever.lo, lever.hi)
+        # the range of the field changed (task_shift's 0..1 is the share moved, not the staff mix's)
+        ranged = LEVERS["staff_mix"] if param == "task_shift" else lever
+        lo, hi = ranged.lo, ranged.hi
         if param == "recruits":  # recruits are at least 0 (schema); displacement takes them from other regions
-            lo = -np.inf
-        if param == "user_rate":
-            hi = 1.0
+            lo = -hi
         if not np.isfinite(arr).all():
             problems.append(f"{where(idx)} make {param} NaN or infinite")
             continue

@@ -15,7 +15,8 @@ import numpy as np
 from pydantic import ValidationError
 
 from .. import dims as D
-from ..errors import ScenarioError
+from .. import _paths
+from ..errors import ScenarioError, quote
 from .loader import read_scenario_file, validation_lines
 from .schema import LEVERS, Assumptions, Measure, ScenarioFile
 
@@ -60,13 +61,22 @@ class Scenario:
 
     # --- construction -------------------------------------------------------------------
     @classmethod
-    def from_yaml(cls, path) -> "Scenario":
+    def from_yaml(cls, path, allow_outside: bool = False) -> "Scenario":
         """Load a scenario file, following ``extends`` (relative to the file; no cycles).
 
         Measures of the extending file come after the extended file's; one with the same
         ``id`` replaces it. Assumptions given in the extending file override.
+
+        ``extends:`` files and a population driver's ``file:`` are resolved relative to the file
+        that names them and must lie in the folder of ``path`` or below it (links resolved);
+        ``allow_outside=True`` (``--allow-outside``) lets them lie anywhere.
         """
-        return _load(Path(path), ())
+        path = Path(path)
+        try:
+            root = None if allow_outside else _paths.resolved(path).parent
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from None
+        return _load(path, (), root)
 
     @classmethod
     def baseline(cls) -> "Scenario":
@@ -90,8 +100,7 @@ class Scenario:
         for key in ("population_driver", "mortality", "fertility"):
             entry = body["assumptions"].get(key, {})
             if entry.get("file"):
-                f = Path(entry["file"])
-                entry["file"] = hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else f.name
+                entry["file"] = _file_hash(Path(entry["file"]))
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
     @property
@@ -182,27 +191,59 @@ class Scenario:
         return {m.id: np.array([m.yearly_other_cost(int(y)) for y in years]) for m in self.measures}
 
 
-def _load(path: Path, stack: tuple) -> Scenario:
-    resolved = path.resolve()
+def _file_hash(path: Path) -> str:
+    """SHA-256 of a file's content, read in blocks (its name where it cannot be read)."""
+    h = hashlib.sha256()
+    try:
+        with open(_paths.regular_file(path), "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except (OSError, ValueError):
+        return path.name
+    return h.hexdigest()
+
+
+def _resolve(path: Path, label: str) -> Path:
+    try:
+        return _paths.resolved(path)
+    except ValueError as exc:
+        raise ScenarioError(f"{label}: {exc}") from None
+
+
+def _confined(target: Path, root: Path | None, where: str, given: str) -> Path:
+    """``target`` resolved, refused where it lies outside ``root`` (None: anywhere)."""
+    resolved = _resolve(target, where)
+    if root is not None and not resolved.is_relative_to(root):
+        raise ScenarioError(f"{where}: {quote(given)} is outside the scenario's folder {_paths.show(root)}; "
+                            "move the file there, or allow files outside it explicitly (--allow-outside; "
+                            "Python: Scenario.from_yaml(..., allow_outside=True))")
+    return resolved
+
+
+def _load(path: Path, stack: tuple, root: Path | None) -> Scenario:
     model, lines, label = read_scenario_file(path)
+    resolved = _resolve(path, label)
     measures = list(model.measures)
     uncertainty = list(model.uncertainty)
     assumptions = model.assumptions
     for key in ("population_driver", "mortality", "fertility"):
         entry = getattr(assumptions, key)
-        if entry is not None and entry.file and not Path(entry.file).is_absolute():
-            # resolve a data file next to the scenario file that names it
-            assumptions = assumptions.model_copy(update={key: entry.model_copy(
-                update={"file": str((path.parent / entry.file).resolve())})})
+        if entry is not None and getattr(entry, "file", None):
+            # resolve a data file next to the scenario file that names it, inside its folder
+            where = f"{label}:{lines.get(('assumptions', key, 'file'), 1)}: assumptions.{key}.file"
+            target = _confined(path.parent / entry.file, root, where, entry.file)
+            assumptions = assumptions.model_copy(update={key: entry.model_copy(update={"file": str(target)})})
     if model.extends:
-        parent_path = (path.parent / model.extends)
-        if not parent_path.is_file():
-            raise ScenarioError(f"{label}:{lines.get(('extends',), 1)}: extends: file {model.extends!r} "
-                                f"not found next to {path.name}")
-        if parent_path.resolve() in (*stack, resolved):
-            chain = " -> ".join(p.name for p in (*stack, resolved, parent_path.resolve()))
-            raise ScenarioError(f"{label}:{lines.get(('extends',), 1)}: extends: cycle {chain}")
-        parent = _load(parent_path, (*stack, resolved))
+        where = f"{label}:{lines.get(('extends',), 1)}: extends"
+        parent_path = _confined(path.parent / model.extends, root, where, model.extends)
+        try:
+            _paths.regular_file(parent_path)
+        except ValueError:
+            raise ScenarioError(f"{where}: file {quote(model.extends)} not found next to {path.name}") from None
+        if parent_path in (*stack, resolved):
+            chain = " -> ".join(p.name for p in (*stack, resolved, parent_path))
+            raise ScenarioError(f"{where}: cycle {chain}")
+        parent = _load(path.parent / model.extends, (*stack, resolved), root)
         own = {m.id: m for m in measures}
         merged = [own.pop(m.id, m) for m in parent.measures]
         measures = merged + [m for m in measures if m.id in own]

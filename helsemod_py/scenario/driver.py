@@ -7,28 +7,39 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import _paths
 from .. import dims as D
-from ..errors import ScenarioError
+from ..errors import ScenarioError, quote
 
 COLUMNS = ("region", "year", "sex", "age", "value")
 _MAX_SHOWN = 5
+#: Largest driver file read (every municipality, 2024-2050, one-year ages is about 90 MB).
+MAX_BYTES = 128 * 2 ** 20
 
 
 def _read_csv(path, what: str) -> tuple[pd.DataFrame, str]:
-    """A CSV read as text, and the file's name for messages; a missing or unreadable file is one line."""
+    """A CSV read as text, and the file's name for messages; a missing, unreadable, special
+    (pipe, device, link loop) or too large file is one line (larger than :data:`MAX_BYTES`:
+    refused before reading)."""
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: {what} file not found")
+    label = _paths.show(path.name)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False), path.name
+        size = _paths.regular_file(path, f"{what} file").stat().st_size
+    except (ValueError, OSError) as exc:
+        raise ScenarioError(str(exc) if isinstance(exc, ValueError) else f"{label}: {_paths.reason(exc)}") from None
+    if size > MAX_BYTES:
+        raise ScenarioError(f"{label}: {what} file of {size / 2 ** 20:.0f} MiB is larger than the limit "
+                            f"of {MAX_BYTES / 2 ** 20:.0f} MiB")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False), label
     except Exception as exc:  # noqa: BLE001 - any parser failure is a file problem
-        raise ScenarioError(f"{path.name}: cannot be read ({type(exc).__name__}: {exc})") from None
+        raise ScenarioError(f"{label}: cannot be read ({type(exc).__name__}: {quote(str(exc), 80)})") from None
 
 
 def _numbers(frame: pd.DataFrame, columns, label: str) -> tuple[dict, list[str]]:
     """The columns as numbers (NaN where not), and one line per cell that is not a number."""
     nums = {c: pd.to_numeric(frame[c], errors="coerce") for c in columns}
-    problems = [f"{label}: row {i + 2}: column {c!r}: {frame[c].iloc[i]!r} is not a number"
+    problems = [f"{label}: row {i + 2}: column {c!r}: {quote(frame[c].iloc[i])} is not a number"
                 for c, num in nums.items() for i in np.flatnonzero(num.isna().to_numpy())[:_MAX_SHOWN]]
     return nums, problems
 
@@ -41,7 +52,7 @@ def _codes(frame: pd.DataFrame, lookups: dict, label: str) -> tuple[dict, list[s
         pos = frame[col].map(lookup)
         bad = list(dict.fromkeys(frame[col][pos.isna()]))
         allowed = ", ".join(lookup) if len(lookup) <= 10 else "the region codes of the dataset"
-        problems += [f"{label}: column {col!r}: unknown code {v!r} (allowed: {allowed})" for v in bad[:_MAX_SHOWN]]
+        problems += [f"{label}: column {col!r}: unknown code {quote(v)} (allowed: {allowed})" for v in bad[:_MAX_SHOWN]]
         idx[col] = pos
     return idx, problems
 
@@ -51,7 +62,8 @@ def read_population_projection(path, dataset, years) -> np.ndarray:
 
     Columns ``region, year, sex, age, value``: every region of the dataset, every year of
     ``years``, sexes male/female, ages 0..105 (105 = 105+). Rows for other years are
-    ignored. Problems are reported one per line naming the file, row, column and value.
+    ignored. Problems are reported one per line naming the file, row, column and value (a short
+    quotation of it at most). Files over :data:`MAX_BYTES` are refused before reading.
     """
     frame, label = _read_csv(path, "population projection")
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -60,7 +72,7 @@ def read_population_projection(path, dataset, years) -> np.ndarray:
     nums, problems = _numbers(frame, ("value", "year", "age"), label)
     value, year, age = nums["value"], nums["year"], nums["age"]
     for i in np.flatnonzero((value < 0).to_numpy())[:_MAX_SHOWN]:
-        problems.append(f"{label}: row {i + 2}: column 'value': {frame['value'].iloc[i]} is negative")
+        problems.append(f"{label}: row {i + 2}: column 'value': {quote(frame['value'].iloc[i])} is negative")
     if problems:
         raise ScenarioError(problems)
     keep = year.isin(years).to_numpy()
@@ -136,7 +148,7 @@ def read_rate_file(path, dataset, step_years, kind: str) -> np.ndarray:
     for col in ("year", "age"):
         num = nums[col]
         for i in np.flatnonzero((num.notna() & (num != num.round())).to_numpy())[:_MAX_SHOWN]:
-            problems.append(f"{label}: row {i + 2}: column {col!r}: {frame[col].iloc[i]!r} is not a whole number")
+            problems.append(f"{label}: row {i + 2}: column {col!r}: {quote(frame[col].iloc[i])} is not a whole number")
     if problems:
         raise ScenarioError(problems)
     value, year, age = nums["value"], nums["year"].astype(int), nums["age"].astype(int)
@@ -145,7 +157,7 @@ def read_rate_file(path, dataset, step_years, kind: str) -> np.ndarray:
                  + ("; fertility is zero at other ages)" if kind == "fertility" else f", {a_hi} = {a_hi} and older)")
                  for a in bad_age[:_MAX_SHOWN]]
     out_of_range = np.flatnonzero(((value < v_lo) | (value > v_hi)).to_numpy())
-    problems += [f"{label}: row {i + 2}: column 'value': {frame['value'].iloc[i]} is outside {v_lo:g} to {v_hi:g} "
+    problems += [f"{label}: row {i + 2}: column 'value': {quote(frame['value'].iloc[i])} is outside {v_lo:g} to {v_hi:g} "
                  f"({unit})" for i in out_of_range[:_MAX_SHOWN]]
     step_years = [int(y) for y in step_years]
     span = f"{step_years[0]}-{step_years[-1]}"

@@ -14,45 +14,29 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ScenarioError
+from .. import _paths
+from .. import _yaml
+from .._yaml import MAX_DEPTH, LimitedLoader, Refused  # noqa: F401  (MAX_DEPTH: a scenario needs about 6)
+from ..errors import ScenarioError, quote
 from .schema import Assumptions, Measure, ScenarioFile
 
 MAX_BYTES = 256 * 1024
-#: Deepest nesting of mappings and lists (a scenario needs about 6 levels).
-MAX_DEPTH = 20
 
 
-class _Refused(yaml.YAMLError):
-    """Valid YAML that scenario files do not allow (aliases, tags, deep nesting)."""
-
-    def __init__(self, message: str, mark):
-        super().__init__(message)
-        self.message = message
-        self.mark = mark
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (no 'billion laughs'), explicit tags and deep nesting
-    while composing, before any value is built."""
-
-    _depth = 0
+class _StrictLoader(LimitedLoader):
+    """The limited loader (depth, size, number length) that also refuses aliases (no 'billion
+    laughs') and explicit tags while composing, before any value is built."""
 
     def compose_node(self, parent, index):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            raise _Refused(f"alias '*{event.anchor}' is not allowed: scenario files may not use "
-                           "anchors and aliases (&name, *name); write the values out", event.start_mark)
+            raise Refused(f"alias '*{event.anchor}' is not allowed: scenario files may not use "
+                          "anchors and aliases (&name, *name); write the values out", event.start_mark)
         tag = getattr(event, "tag", None)
         if tag not in (None, "!"):
-            raise _Refused(f"tag {tag!r} is not allowed: scenario files hold plain values only",
-                           event.start_mark)
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+            raise Refused(f"tag {tag!r} is not allowed: scenario files hold plain values only",
+                          event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def _walk(node, path, lines, problems, label):
@@ -104,48 +88,25 @@ def parse_yaml(text: str, label: str) -> tuple[object, dict]:
     size = len(text.encode("utf-8"))
     if size > MAX_BYTES:
         raise _size_error(label, size)
-    loader = _StrictLoader(text)
-    try:
-        node = loader.get_single_node()
+    lines: dict = {}
+
+    def walk(node):  # lines of the key paths, duplicate keys: before any value is built
         if node is None:
             raise ScenarioError(f"{label}:1: empty file (a scenario needs at least 'name:')")
-        lines: dict = {}
         problems: list[str] = []
         _walk(node, (), lines, problems, label)
         if problems:
             raise ScenarioError(problems)
-        data = loader.construct_document(node)
-    except _Refused as exc:
-        raise ScenarioError(f"{label}:{exc.mark.line + 1}: {exc.message}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(_yaml_problem(exc, label)) from None
-    except RecursionError:  # not expected with MAX_DEPTH, but never a traceback
-        raise ScenarioError(f"{label}: nested too deeply") from None
-    finally:
-        loader.dispose()
+
+    try:
+        data = _yaml.load(text, label, _StrictLoader, on_node=walk)
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     problems = []
     _non_finite(data, (), lines, label, problems)
     if problems:
         raise ScenarioError(problems)
     return data, lines
-
-
-def _yaml_problem(exc: yaml.YAMLError, label: str) -> str:
-    """One line for a YAML syntax error: where, what, and in what construct."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    where = f"{label}:{mark.line + 1}" if mark else label
-    problem = " ".join((getattr(exc, "problem", None) or str(exc)).split())
-    at_tab = mark is not None and mark.buffer is not None and 0 <= mark.pointer < len(mark.buffer) \
-        and mark.buffer[mark.pointer] == "\t"
-    if at_tab or "'\\t'" in problem:
-        return f"{where}: not valid YAML: tab character in column {mark.column + 1 if mark else '?'} " \
-               "(indent with spaces, not tabs)"
-    if mark is not None:
-        problem += f" (column {mark.column + 1})"
-    context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-    if context and cmark is not None and cmark is not mark:
-        problem += f", {' '.join(context.split())} started on line {cmark.line + 1} column {cmark.column + 1}"
-    return f"{where}: not valid YAML: {problem}"
 
 
 def _model_at(model: type[BaseModel], loc) -> type[BaseModel] | None:
@@ -197,8 +158,7 @@ def _split_path(text: str) -> tuple:
 
 
 def _short(value, n: int = 60) -> str:
-    text = repr(value.isoformat()) if hasattr(value, "isoformat") else repr(value)
-    return text if len(text) <= n else text[: n - 3] + "..."
+    return quote(value, n)
 
 
 def _hint(word, choices) -> str:
@@ -305,15 +265,17 @@ def validation_lines(exc: ValidationError, lines: dict, label: str, *,
 def read_scenario_file(path) -> tuple[ScenarioFile, dict, str]:
     """Read and validate one scenario file (not following ``extends``)."""
     path = Path(path)
-    label = str(path)
-    if not path.is_file():
-        raise ScenarioError(f"{label}: scenario file not found")
+    label = _paths.show(path)
+    try:
+        _paths.regular_file(path, "scenario file")
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     try:
         with path.open("rb") as fh:  # never read more than the limit
             raw = fh.read(MAX_BYTES + 1)
             size = path.stat().st_size if len(raw) > MAX_BYTES else len(raw)
     except OSError as exc:
-        raise ScenarioError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
+        raise ScenarioError(f"{label}: cannot read the file ({_paths.reason(exc)})") from None
     if len(raw) > MAX_BYTES:
         raise _size_error(label, max(size, len(raw)))
     try:

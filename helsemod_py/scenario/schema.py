@@ -8,6 +8,7 @@ yearly cost. Every value carries a unit and may carry a reference.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,7 +39,12 @@ class Lever:
 
 _R, _G, _S, _A, _K, _T = D.REGION, D.GROUP, D.SEX, D.AGE, D.SERVICE, D.TRANSITION
 _ALL = ("multiply", "add", "set")
-INF = float("inf")
+#: Upper bounds of the open-ended levers: the range rule is one for measures and draws and is
+#: checked after they apply. Persons (or FTE) a year in one cell: the dataset schema's limit on
+#: graduates, immigrants and base-year demand. A factor relative to the baseline path (FTE per
+#: user, staff mix): far beyond any measure, and finite, so every result stays a finite number.
+FLOW_MAX = 1e6
+RATIO_MAX = 100.0
 
 LEVERS: dict[str, Lever] = {
     "avg_fte": Lever("avg_fte", (_R, _G, _S, "work_age"), "FTE per person", _ALL, 0, 1.2, False,
@@ -53,23 +59,23 @@ LEVERS: dict[str, Lever] = {
                                   "Share of the employed working in health and care."),
     "transition_rate": Lever("transition_rate", (_R, _T, _S, "work_age"), "/1 per year", _ALL, 0, 1, True,
                              "Yearly share moving between groups (trade certificates, further education)."),
-    "graduates": Lever("graduates", (_R, _G), "persons per year", _ALL, 0, INF, True,
+    "graduates": Lever("graduates", (_R, _G), "persons per year", _ALL, 0, FLOW_MAX, True,
                        "Graduates entering each year (education capacity); add/set are national totals "
                        "spread over the targeted regions by the graduates' regional shares."),
-    "immigrants": Lever("immigrants", (_R, _G), "persons per year", _ALL, 0, INF, True,
+    "immigrants": Lever("immigrants", (_R, _G), "persons per year", _ALL, 0, FLOW_MAX, True,
                         "Immigrant entrants each year; add/set are national totals spread like graduates."),
-    "recruits": Lever("recruits", (_R, _G, _S, "work_age"), "persons per year", ("add",), 0, INF, True,
+    "recruits": Lever("recruits", (_R, _G, _S, "work_age"), "persons per year", ("add",), 0, FLOW_MAX, True,
                       "Extra entrants of the targeted sexes and ages (Menn i helse, qualification of "
                       "immigrants, district recruitment), spread like graduates."),
-    "fte_per_user": Lever("intensity", (_R, _K), "/1", ("multiply",), 0, INF, False,
+    "fte_per_user": Lever("intensity", (_R, _K), "/1", ("multiply",), 0, RATIO_MAX, False,
                           "FTE per user relative to the baseline path (productivity, welfare technology)."),
     "user_rate": Lever("user_rate", (_R, _K, _S, _A), "/1", ("multiply",), 0, 1, False,
                        "Users per inhabitant (prevention, reablement)."),
-    "staff_mix": Lever("staff_mix", (_R, _K, _G), "/1", ("multiply",), 0, INF, False,
+    "staff_mix": Lever("staff_mix", (_R, _K, _G), "/1", ("multiply",), 0, RATIO_MAX, False,
                        "FTE per user of a group within a service."),
     "task_shift": Lever("staff_mix", (_R, _K, _G), "/1", ("shift",), 0, 1, False,
                         "Move a share of a group's FTE per user in a service to another group."),
-    "vacancies": Lever("base_demand_fte", (_R, _K, _G), "FTE", ("add",), 0, INF, False,
+    "vacancies": Lever("base_demand_fte", (_R, _K, _G), "FTE", ("add",), 0, FLOW_MAX, False,
                        "Unmet base-year demand (vacancies) added for the targeted groups, spread over "
                        "services and regions like base demand; no time path."),
 }
@@ -251,7 +257,7 @@ class Measure(Strict):
             raise ValueError(f"multiply.value: {ch.value:g} must be at least 0")
         if op == "set" and not (lever.lo <= ch.value <= lever.hi):
             raise ValueError(f"set.value: {ch.value:g} is outside {lever.lo:g} to {lever.hi:g} ({lever.unit})")
-        if op == "add" and lever.unit in ("/1", "/1 per year") and abs(ch.value) > lever.hi:
+        if op == "add" and abs(ch.value) > lever.hi:
             raise ValueError(f"add.value: {ch.value:g} is outside -{lever.hi:g} to {lever.hi:g} ({lever.unit})")
         if op == "add" and self.parameter in ("recruits", "vacancies") and ch.value < 0:
             raise ValueError(f"add.value: {ch.value:g} must be at least 0 for {self.parameter}")
@@ -438,8 +444,9 @@ class Assumptions(Strict):
                 raise ValueError(f"unknown service {k!r} (allowed: {', '.join(D.SERVICES)})")
             if val.unit != "/1 per year":
                 raise ValueError(f"unit: {val.unit!r} is not the unit of standard_growth (allowed: '/1 per year')")
-            if not (-0.05 <= val.value <= 0.05):
-                raise ValueError(f"value: {val.value:g} is outside -0.05 to 0.05 (/1 per year)")
+            if not (GROWTH_RANGE[0] <= val.value <= GROWTH_RANGE[1]):
+                raise ValueError(f"value: {val.value:g} is outside {GROWTH_RANGE[0]:g} to {GROWTH_RANGE[1]:g} "
+                                 "(/1 per year)")
         return v
 
 
@@ -449,6 +456,14 @@ def _unit_range(val: Value, unit: str, lo: float, hi: float, key: str) -> None:
     if not (lo <= val.value <= hi):
         raise ValueError(f"value: {val.value:g} is outside {lo:g} to {hi:g} ({unit})")
 
+
+#: Range of the standard growth rate, given (assumptions) or drawn (uncertainty).
+GROWTH_RANGE = (-0.05, 0.05)
+#: The copula's standard normal draws are held within +-Z_MAX (a draw beyond has probability
+#: 2e-9), so every drawn value lies in :meth:`Distribution.window`, which validation checks.
+Z_MAX = 6.0
+#: Least probability mass a ``truncate`` range must hold.
+MIN_TRUNCATED_MASS = 1e-6
 
 DISTRIBUTIONS = {
     "normal": ("mean", "sd"),
@@ -499,7 +514,26 @@ class Distribution(Strict):
             raise ValueError(f"mode ({self.mode:g}) must lie between low and high")
         if self.truncate is not None and not self.truncate[0] < self.truncate[1]:
             raise ValueError("truncate: [lo, hi] needs lo < hi")
+        if self.truncate is not None:
+            dist = self.frozen()
+            mass = float(dist.cdf(self.truncate[1]) - dist.cdf(self.truncate[0]))
+            if not mass >= MIN_TRUNCATED_MASS:
+                raise ValueError(f"truncate: [{self.truncate[0]:g}, {self.truncate[1]:g}] holds {mass:.2g} of the "
+                                 f"{self.type} distribution's probability (at least {MIN_TRUNCATED_MASS:g}); move or "
+                                 "widen it")
+        low, high = self.window()
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ValueError(f"its draws reach {low:g} to {high:g}, not finite numbers (parameters too large)")
         return self
+
+    def window(self) -> tuple[float, float]:
+        """The least and greatest value a draw can take: the values at -Z_MAX and +Z_MAX of the
+        copula's standard normal (draws beyond are held there), within ``truncate``."""
+        import numpy as np
+
+        with np.errstate(over="ignore", invalid="ignore"):
+            v = self.from_standard_normal(np.array([-Z_MAX, Z_MAX]))
+        return float(v[0]), float(v[1])
 
     def frozen(self):
         """The scipy.stats frozen distribution (before truncation)."""
@@ -550,11 +584,11 @@ class Distribution(Strict):
     def from_standard_normal(self, z):
         """Values with this distribution from standard normal ``z`` (Gaussian copula):
         ``ppf(Φ(z))``, exactly ``mean + sd z`` / ``median exp(sd_log z)`` for untruncated normal
-        and lognormal draws."""
+        and lognormal draws; ``z`` is held within +-:data:`Z_MAX`."""
         import numpy as np
         from scipy.special import ndtr
 
-        z = np.asarray(z, dtype=float)
+        z = np.clip(np.asarray(z, dtype=float), -Z_MAX, Z_MAX)
         if self.truncate is None and self.type == "normal":
             return self.mean + self.sd * z
         if self.truncate is None and self.type == "lognormal":
@@ -606,6 +640,13 @@ class Uncertain(Strict):
                                  f"(allowed: {', '.join(allowed)})")
         if self.parameter == "standard_growth" and self.path is not None:
             raise ValueError("path: standard_growth applies from the base year (no path)")
+        low, high = self.distribution.window()
+        if self.parameter == "standard_growth" and not (GROWTH_RANGE[0] <= low and high <= GROWTH_RANGE[1]):
+            raise ValueError(f"distribution: draws of the standard growth reach {low:.4g} to {high:.4g}, outside "
+                             f"{GROWTH_RANGE[0]:g} to {GROWTH_RANGE[1]:g} (/1 per year); narrow or truncate it")
+        if self.parameter != "standard_growth" and low < 0:
+            raise ValueError(f"distribution: draws of the factor on {self.parameter} go down to {low:.4g}; a factor "
+                             "must be at least 0 (truncate it, e.g. truncate: [0, 2])")
         return self
 
 

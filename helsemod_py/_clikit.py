@@ -1,0 +1,126 @@
+"""Pieces of the ``helsemod`` command that make every failure one line.
+
+* :class:`OneLineGroup` prints click's usage errors as one ``error:`` line (exit 2) instead of
+  the usage text, and turns SIGTERM into a clean exit (temporary folders removed, exit 143);
+* :func:`report_unexpected` is the last resort of ``_handle_errors``: an OS error, memory
+  running out or an exception nobody expected is still one line (``--debug`` shows the
+  traceback);
+* option callbacks and types refuse what would otherwise be ignored or crash deep inside:
+  an empty ``--out``, ``--regions ,``, a seed outside 0..2**32-1, a malformed scheduler address.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import sys
+import threading
+
+import click
+
+from . import _paths
+from .errors import HelsemodError, Terminated, quote
+
+#: Seeds are unsigned 32-bit numbers (numba's generator takes no more).
+SEED = click.IntRange(0, 2 ** 32 - 1)
+#: Most Monte Carlo draws of one run (their values are streamed; see uncertainty.py).
+MAX_DRAWS = 1_000_000
+DRAWS = click.IntRange(0, MAX_DRAWS)
+EXIT_TERMINATED = 128 + signal.SIGTERM
+#: click 8.2+ signals a group called without a command by this error (its text is the help).
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", None)
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+class OneLineGroup(click.Group):
+    """A click group whose usage errors are one line: ``error: <what> (see 'helsemod run -h')``."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            if _NO_ARGS is not None and isinstance(exc, _NO_ARGS):  # `helsemod` alone: its help, as always
+                exc.show()
+            else:
+                click.echo(f"error: {usage_line(exc)}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        except Terminated:
+            click.echo("error: terminated (SIGTERM); temporary files removed", err=True)
+            sys.exit(EXIT_TERMINATED)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def usage_line(exc: click.ClickException) -> str:
+    """A click error as one line, with where to find help for a usage error."""
+    text = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        text += f" (see '{ctx.command_path} -h')"
+    return text
+
+
+def report_unexpected(exc: BaseException) -> str:
+    """One line for an exception that is not a :class:`HelsemodError`."""
+    if isinstance(exc, MemoryError):
+        return "out of memory: the run needs more memory than this machine has (fewer draws or regions?)"
+    if isinstance(exc, OSError):
+        name = exc.filename if exc.filename is not None else ""
+        where = f"{_paths.show(name)}: " if name != "" else ""
+        return f"{where}{_paths.reason(exc)}"
+    return (f"unexpected {type(exc).__name__}: {quote(str(exc), 160)} (a bug in helsemod; "
+            "run with --debug for the traceback and report it)")
+
+
+# --- option callbacks ----------------------------------------------------------------------------
+def listed(ctx, param, value):
+    """A comma-separated option: refused when it names nothing (``--regions ,``) or has empty items."""
+    if value is None:
+        return None
+    items = [x.strip() for x in value.split(",")]
+    if not any(items):
+        raise click.BadParameter(f"{quote(value)} names nothing (give comma-separated names)")
+    if not all(items):
+        raise click.BadParameter(f"{quote(value)} has an empty item (remove the extra comma)")
+    return value
+
+
+def nonempty_path(ctx, param, value):
+    """A path option: refused when given empty (``--out ""`` would silently write nothing)."""
+    if value is not None and not str(value).strip():
+        raise click.BadParameter("empty path (give a folder, or leave the option out)")
+    return value
+
+
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:[A-Za-z0-9][A-Za-z0-9.\-]*|\[[0-9A-Fa-f:.]+\])"
+                      r":(\d{1,5})$")
+
+
+def scheduler_address(ctx, param, value):
+    """``local`` or a Dask scheduler address ``[tcp://]host:port`` (checked before any connection)."""
+    if value is None or value == "local":
+        return value
+    m = _ADDRESS.match(value)
+    if not m or not 0 < int(m.group(1)) < 65536:
+        raise click.BadParameter(f"{quote(value)} is not a scheduler address (give 'local' or "
+                                 "[tcp://]host:port, e.g. tcp://10.0.0.5:8786)")
+    return value
+
+
+def check_year(year: int, first: int, last: int, option: str = "--year") -> None:
+    """Refuse a year outside the projection (the base year to the last projected year)."""
+    if not first <= year <= last:
+        raise HelsemodError(f"{option} {year}: outside the projected years {first}-{last}")
