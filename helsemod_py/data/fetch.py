@@ -686,19 +686,21 @@ def build_dataset(import_dir, municipalities=None, base_year: int | None = None,
                               "(kommuner_2024.csv) to the import or the build")
     ds = dataset_from_ssb(pop, muni, base_year=base_year, first_year=first_year, name=name, national_csv=national_csv,
                           trend_first_year=trend_first_year)
-    staff_file = folder / S.STAFF_FILE
+    staff_file, employed_file = folder / S.STAFF_FILE, folder / S.EMPLOYED_FILE
     staff = S.read_staff_table(staff_file) if staff_file.is_file() else None
+    employed = S.read_employed_table(employed_file) if employed_file.is_file() else None
     kostra = folder / KOSTRA_PANEL_FILE
     if kostra.is_file():
         from .kostra import calibrate_from_file
         from .ssb import read_population
 
-        ds = calibrate_from_file(ds, kostra, year=kostra_year, history=read_population(pop, ds.regions), staff=staff)
-    elif staff is not None:
+        ds = calibrate_from_file(ds, kostra, year=kostra_year, history=read_population(pop, ds.regions), staff=staff,
+                                 employed=employed)
+    elif staff is not None or employed is not None:
         from .default import with_measured
-        from .regional import Measured, with_staff
+        from .regional import Measured, with_tables
 
-        ds = with_measured(ds, with_staff(Measured(), staff, kostra_year or ds.base_year))
+        ds = with_measured(ds, with_tables(Measured(), kostra_year or ds.base_year, staff, employed))
     manifest = folder / MANIFEST_FILE
     if manifest.is_file():
         try:
