@@ -29,6 +29,7 @@ from scipy.optimize import brentq
 from . import dims as D
 from . import economics as E
 from .core import by_sector
+from .core.supply import FTE
 from .data.dataset import Dataset
 from .errors import HelsemodError
 from .model import DEFAULT_END_YEAR, build_inputs, run_kernels
@@ -50,7 +51,7 @@ def _evaluate(dataset, scenario, end_year, progress=None) -> tuple[np.ndarray, n
     out = run_kernels(inputs)
     if progress:
         progress()
-    supply, demand = by_sector(out["supply_totals"][..., 3], out["sector_share"], out["demand_fte"],
+    supply, demand = by_sector(out["supply_totals"][..., FTE], out["sector_share"], out["demand_fte"],
                                D.service_sector_index(), len(D.SECTORS))
     return supply - demand, supply.sum(axis=(1, 2))
 

@@ -22,6 +22,7 @@ import xarray as xr
 
 from . import dims as D
 from .core import POP_FLOWS, SUPPLY_FLOWS, by_sector
+from .core.supply import EMPLOYED, FTE, HEADCOUNT, PERSONS
 
 #: The sectors reported at each level.
 SECTORS_SHOWN = {"municipality": D.MUNICIPAL_SECTORS, "trust": ("specialist",), "county": D.SECTORS,
@@ -138,7 +139,7 @@ class Projection:
         }
         totals = arrays["supply_totals"]
         demand = arrays["demand_fte"]
-        supply, demand_q = by_sector(totals[..., 3], arrays["sector_share"], demand, D.service_sector_index(),
+        supply, demand_q = by_sector(totals[..., FTE], arrays["sector_share"], demand, D.service_sector_index(),
                                      len(D.SECTORS))
         nurses = [D.GROUPS.index(g) for g in D.NURSE_GROUPS]
         src = np.ones(supply.shape[1:], dtype=np.int64) if supply_source is None else np.asarray(supply_source).astype(
@@ -153,9 +154,9 @@ class Projection:
                                  np.concatenate([arrays["population_flows"], ppad])),
             "users": (("year", "region", "service"), arrays["users"]),
             "demand_fte": (("year", "region", "service", "group"), demand),
-            "supply_persons": (("year", "region", "group"), totals[..., 0]),
-            "supply_employed": (("year", "region", "group"), totals[..., 1]),
-            "supply_headcount": (("year", "region", "group"), totals[..., 2]),
+            "supply_persons": (("year", "region", "group"), totals[..., PERSONS]),
+            "supply_employed": (("year", "region", "group"), totals[..., EMPLOYED]),
+            "supply_headcount": (("year", "region", "group"), totals[..., HEADCOUNT]),
             "supply_fte": (("year", "region", "sector", "group"), supply),
             "supply_flows": (("year", "region", "group", "flow"), np.concatenate([arrays["supply_flows"], pad])),
             "gap": (("year", "region", "sector", "group"), supply - demand_q),

@@ -19,7 +19,7 @@ from . import _paths
 from . import dims as D
 from ._drawstore import DrawStore
 from .core.ensemble import ENSEMBLE_VARIABLES, ensemble_kernel
-from .core.supply import FACTORS, LANES, compact
+from .core.supply import D_GROWTH, D_USE, FACTORS, LANES, compact
 from .data.dataset import Dataset
 from .checks import _path_weights as _weights
 from .checks import cells_of as _cells
@@ -130,9 +130,9 @@ def factor_arrays(prep: _Prepared, draws, seed: int, values: dict | None = None)
         if kind == "growth":  # a rate: the factor on FTE per user is the ratio of growth paths
             ratio = np.ones((n,) + cells.shape)
             ratio[:, cells] = (1.0 + vals) / (1.0 + prep.base_growth[np.nonzero(cells)[1]])
-            dfac[..., 1] *= ratio
+            dfac[..., D_GROWTH] *= ratio
         elif kind == "service":
-            dfac[..., 0] *= full
+            dfac[..., D_USE] *= full
             wdem[:] = w
         elif kind == "transition":
             tfac *= full

@@ -36,6 +36,13 @@ SUPPLY_TOTALS = ("persons", "employed", "headcount", "fte")
 #: Parameters that draws scale by a factor per region and group (uncertainty).
 FACTORS = ("exit_rate", "avg_fte", "participation", "share_in_health_care", "sick_leave", "graduates",
            "immigrants")
+# Named positions (numba reads module-level ints as constants): factors, flows, totals.
+F_EXIT, F_FTE, F_PART, F_SHARE, F_SICK, F_GRAD, F_IMM = range(len(FACTORS))
+(DEATHS, EXITS, MIGRATION, TRANSFERS_OUT, TRANSFERS_IN, GRADUATES, IMMIGRANTS, AGED_OUT,
+ RECRUITS) = range(len(SUPPLY_FLOWS))
+PERSONS, EMPLOYED, HEADCOUNT, FTE = range(len(SUPPLY_TOTALS))
+#: Demand factors of a draw (``dfac[..., j]``): FTE per user (phased in by ``wdem``), growth per year.
+D_USE, D_GROWTH = 0, 1
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -90,10 +97,10 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                             stock_out[slot, r, g, s, a] = cur[g, s, a]
             # totals of the stock on 1 January of year t
             for g in range(n_grp):
-                f_fte = 1.0 + wfac[t, 1] * (fac[r, g, 1] - 1.0)
-                f_part = 1.0 + wfac[t, 2] * (fac[r, g, 2] - 1.0)
-                f_share = 1.0 + wfac[t, 3] * (fac[r, g, 3] - 1.0)
-                f_sick = 1.0 + wfac[t, 4] * (fac[r, g, 4] - 1.0)
+                f_fte = 1.0 + wfac[t, F_FTE] * (fac[r, g, F_FTE] - 1.0)
+                f_part = 1.0 + wfac[t, F_PART] * (fac[r, g, F_PART] - 1.0)
+                f_share = 1.0 + wfac[t, F_SHARE] * (fac[r, g, F_SHARE] - 1.0)
+                f_sick = 1.0 + wfac[t, F_SICK] * (fac[r, g, F_SICK] - 1.0)
                 persons = 0.0
                 employed = 0.0
                 headcount = 0.0
@@ -107,10 +114,10 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                         employed += e
                         headcount += h
                         fte += h * fe_b[g, s, a]
-                totals_out[t, r, g, 0] = persons
-                totals_out[t, r, g, 1] = employed
-                totals_out[t, r, g, 2] = headcount
-                totals_out[t, r, g, 3] = fte * f_fte * (1.0 - min(1.0, sk_b[g] * f_sick))
+                totals_out[t, r, g, PERSONS] = persons
+                totals_out[t, r, g, EMPLOYED] = employed
+                totals_out[t, r, g, HEADCOUNT] = headcount
+                totals_out[t, r, g, FTE] = fte * f_fte * (1.0 - min(1.0, sk_b[g] * f_sick))
             if t == n_steps:
                 break
             q_b = mortality[_at(mortality, t), _at(mortality, r, 1)]
@@ -123,7 +130,7 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
             # 1. deaths, exits and net migration, cell by cell
             f_mig = 1.0 + wmig[t] * (mfac[r] - 1.0)
             for g in range(n_grp):
-                f_exit = 1.0 + wfac[t, 0] * (fac[r, g, 0] - 1.0)
+                f_exit = 1.0 + wfac[t, F_EXIT] * (fac[r, g, F_EXIT] - 1.0)
                 deaths = 0.0
                 exits = 0.0
                 migrants = 0.0
@@ -160,11 +167,11 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                     for a in range(n_age):
                         orate[g, s, a] = 0.0
                         inflow[g, s, a] = 0.0
-                flows_out[t, r, g, 0] = deaths
-                flows_out[t, r, g, 1] = exits
-                flows_out[t, r, g, 2] = migrants
-                flows_out[t, r, g, 3] = 0.0
-                flows_out[t, r, g, 4] = 0.0
+                flows_out[t, r, g, DEATHS] = deaths
+                flows_out[t, r, g, EXITS] = exits
+                flows_out[t, r, g, MIGRATION] = migrants
+                flows_out[t, r, g, TRANSFERS_OUT] = 0.0
+                flows_out[t, r, g, TRANSFERS_IN] = 0.0
             # 2. transitions between groups at the same sex and age; where the (capped) rates out
             # of a cell sum to more than 1, they are scaled to sum to 1, so nobody leaves twice
             f_tr_w = wtr[t]
@@ -198,16 +205,16 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                             mv = xs[a] * min(1.0, tv[a] * f_tr) / max(1.0, os_[a])
                             ind[a] += mv
                             total += mv
-                flows_out[t, r, src, 3] += total
-                flows_out[t, r, dst, 4] += total
+                flows_out[t, r, src, TRANSFERS_OUT] += total
+                flows_out[t, r, dst, TRANSFERS_IN] += total
             # 3. one year older, plus entrants at their age on the next 1 January
             for g in range(n_grp):
                 aged_out = 0.0
                 grads = 0.0
                 imms = 0.0
                 recs = 0.0
-                gr_n = gr_b[g] * (1.0 + wfac[t, 5] * (fac[r, g, 5] - 1.0))
-                im_n = im_b[g] * (1.0 + wfac[t, 6] * (fac[r, g, 6] - 1.0))
+                gr_n = gr_b[g] * (1.0 + wfac[t, F_GRAD] * (fac[r, g, F_GRAD] - 1.0))
+                im_n = im_b[g] * (1.0 + wfac[t, F_IMM] * (fac[r, g, F_IMM] - 1.0))
                 for s in range(n_sex):
                     gdv = graduate_dist[g, s]
                     idist = immigrant_dist[g, s]
@@ -239,10 +246,10 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                             grads += gr
                             imms += im
                             recs += rc
-                flows_out[t, r, g, 5] = grads
-                flows_out[t, r, g, 6] = imms
-                flows_out[t, r, g, 7] = aged_out
-                flows_out[t, r, g, 8] = recs
+                flows_out[t, r, g, GRADUATES] = grads
+                flows_out[t, r, g, IMMIGRANTS] = imms
+                flows_out[t, r, g, AGED_OUT] = aged_out
+                flows_out[t, r, g, RECRUITS] = recs
             cur, nxt = nxt, cur
 
 
@@ -391,7 +398,7 @@ def _stay_pass(cur, q_b, ex_b, m_b, f, fm, vary, xbuf):
                 for w in range(nw):
                     n = cur[s, a, w]
                     d = n * q
-                    ex = (n - d) * min(1.0, ev * f[0, w])
+                    ex = (n - d) * min(1.0, ev * f[F_EXIT, w])
                     stay = n - d - ex
                     xbuf[s, a, w] = stay + stay * mg * fm[w]
     else:
@@ -470,10 +477,10 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
             fe_b = avg_fte[_at(avg_fte, t), _at(avg_fte, r, 1)]
             sk_b = sick_leave[_at(sick_leave, t), _at(sick_leave, r, 1)]
             for g in range(n_grp):
-                _fte_pass(cur[g], pa_b[g], sh_b[g], fe_b[g], f[g], varies[g, 2] or varies[g, 3], acc)
+                _fte_pass(cur[g], pa_b[g], sh_b[g], fe_b[g], f[g], varies[g, F_PART] or varies[g, F_SHARE], acc)
                 sk = sk_b[g]
                 for w in range(nw):
-                    fte_out[t, r, g, w] = acc[w] * f[g, 1, w] * (1.0 - min(1.0, sk * f[g, 4, w]))
+                    fte_out[t, r, g, w] = acc[w] * f[g, F_FTE, w] * (1.0 - min(1.0, sk * f[g, F_SICK, w]))
             if t == n_steps:
                 break
             q_b = mortality[_at(mortality, t), _at(mortality, r, 1)]
@@ -487,7 +494,7 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
             for w in range(nw):
                 fm[w] = 1.0 + wmig[t] * mdelta[w]
             for g in range(n_grp):
-                _stay_pass(cur[g], q_b, ex_b[g], m_b, f[g], fm, varies[g, 0] or mig_varies, xbuf[g])
+                _stay_pass(cur[g], q_b, ex_b[g], m_b, f[g], fm, varies[g, F_EXIT] or mig_varies, xbuf[g])
             # 2. transitions between groups at the same sex and age
             for k in range(n_tr):
                 wt = wtr[t]
@@ -525,7 +532,7 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
                     idd = immigrant_dist[g, s, 0] * im
                     rc = rc_b[g, s, 0]
                     for w in range(nw):
-                        nxt[g, s, 0, w] = gd * f[g, 5, w] + idd * f[g, 6, w] + rc
+                        nxt[g, s, 0, w] = gd * f[g, F_GRAD, w] + idd * f[g, F_IMM, w] + rc
                     for a in range(1, n_age):
                         gd = graduate_dist[g, s, a] * gr
                         idd = immigrant_dist[g, s, a] * im
@@ -533,18 +540,18 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
                         if ho and hi:
                             for w in range(nw):
                                 nxt[g, s, a, w] = (xbuf[g, s, a - 1, w] * max(0.0, 1.0 - orate[g, s, a - 1, w])
-                                                   + inflow[g, s, a - 1, w] + gd * f[g, 5, w] + idd * f[g, 6, w] + rc)
+                                                   + inflow[g, s, a - 1, w] + gd * f[g, F_GRAD, w] + idd * f[g, F_IMM, w] + rc)
                         elif ho:
                             for w in range(nw):
                                 nxt[g, s, a, w] = (xbuf[g, s, a - 1, w] * max(0.0, 1.0 - orate[g, s, a - 1, w])
-                                                   + gd * f[g, 5, w] + idd * f[g, 6, w] + rc)
+                                                   + gd * f[g, F_GRAD, w] + idd * f[g, F_IMM, w] + rc)
                         elif hi:
                             for w in range(nw):
                                 nxt[g, s, a, w] = (xbuf[g, s, a - 1, w] + inflow[g, s, a - 1, w]
-                                                   + gd * f[g, 5, w] + idd * f[g, 6, w] + rc)
+                                                   + gd * f[g, F_GRAD, w] + idd * f[g, F_IMM, w] + rc)
                         else:
                             for w in range(nw):
-                                nxt[g, s, a, w] = xbuf[g, s, a - 1, w] + gd * f[g, 5, w] + idd * f[g, 6, w] + rc
+                                nxt[g, s, a, w] = xbuf[g, s, a - 1, w] + gd * f[g, F_GRAD, w] + idd * f[g, F_IMM, w] + rc
             cur, nxt = nxt, cur
 
 
@@ -639,8 +646,8 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
         for k in range(n_srv):
             for w in range(nw):
                 d = d0 + min(w, nd - 1)  # padding lanes repeat the last draw
-                f_use[k, w] = dfac[d, r, k, 0] - 1.0
-                f_growth[k, w] = dfac[d, r, k, 1]
+                f_use[k, w] = dfac[d, r, k, D_USE] - 1.0
+                f_growth[k, w] = dfac[d, r, k, D_GROWTH]
                 growth_t[k, w] = 1.0
         for t in range(n_years):
             for k in range(n_srv):
