@@ -14,7 +14,8 @@ import click
 from . import __version__
 from . import dims as D
 from ._atomic import check_target
-from ._clikit import DRAWS, SEED, OneLineGroup, check_year, listed, nonempty_path, report_unexpected, scheduler_address
+from ._clikit import (DRAWS, SEED, OneLineGroup, check_year, listed, nonempty_path, report_unexpected, scheduler_address,
+                      skip_dask_probe)
 from .errors import HelsemodError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -142,6 +143,8 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
 
     from .outputs import write_results
 
+    if scheduler is None:
+        skip_dask_probe()
     if out_dir:
         check_target(out_dir, force)  # fail now, not after the projection
     ds = _load(data_dir)
