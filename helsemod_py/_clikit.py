@@ -120,6 +120,29 @@ def scheduler_address(ctx, param, value):
     return value
 
 
+def skip_dask_probe() -> None:
+    """Tell xarray that no dask arrays will come (half a second of ``helsemod run``).
+
+    xarray imports ``dask.array`` on the first labelled array whenever dask is installed, to
+    recognise dask arrays; a command that builds its arrays from numpy only (no ``--scheduler``)
+    has none. Nothing happens where dask is already imported or xarray's cache of array modules
+    is not where this expects it.
+    """
+    if "dask" in sys.modules:
+        return
+    try:
+        from xarray.namedarray import pycompat
+
+        cache, module = pycompat._cached_duck_array_modules, pycompat.DuckArrayModule
+    except (ImportError, AttributeError):
+        return
+    if "dask" in cache or not isinstance(cache, dict):
+        return
+    entry = module.__new__(module)
+    entry.module, entry.version, entry.type, entry.available = None, pycompat.Version("0.0.0"), (), False
+    cache["dask"] = entry
+
+
 def check_year(year: int, first: int, last: int, option: str = "--year") -> None:
     """Refuse a year outside the projection (the base year to the last projected year)."""
     if not first <= year <= last:

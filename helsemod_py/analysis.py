@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy.optimize import brentq
 
 from . import dims as D
 from . import economics as E
+from ._years import year_index
 from .core import by_sector
 from .core.supply import FTE
 from .data.dataset import Dataset
 from .errors import HelsemodError
-from .model import DEFAULT_END_YEAR, build_inputs, run_kernels
+from .model import DEFAULT_END_YEAR, MAX_END_YEAR, build_inputs, run_kernels
 from .results import SECTORS_SHOWN, shortage_units
 from .scenario import Scenario, region_mask
 from .scenario.schema import LEVERS
@@ -95,6 +95,10 @@ class Attribution:
     levels: xr.DataArray | None = None  # national outcome (case: baseline, scenario; year), FTE
 
     @property
+    def years(self) -> np.ndarray:
+        return self.contributions["year"].values
+
+    @property
     def change_column(self) -> str:
         """Name of the FTE column of the tables: ``gap_change_fte`` or ``shortage_reduction_fte``."""
         return "gap_change_fte" if self.outcome == "gap" else "shortage_reduction_fte"
@@ -122,6 +126,7 @@ class Attribution:
         groups = list(groups) if groups is not None else list(D.GROUPS)
         if level not in D.REGION_LEVELS:
             raise HelsemodError(f"level {level!r}: allowed {', '.join(D.REGION_LEVELS)}")
+        year_index(year, self.years)
         sectors = list(SECTORS_SHOWN[level])
         con = self._level(self.contributions.sel(year=year, group=groups, sector=sectors).sum(["group", "sector"]),
                           level)
@@ -141,6 +146,7 @@ class Attribution:
 
     def _cost_series(self, year: int) -> tuple[dict, dict]:
         """Programme and total cost (NOK) in ``year`` per measure and ``total``."""
+        year_index(year, self.years)
         prog = self.costs.sel(year=year)
         tot = prog + self._extra().sel(year=year)
         out_p = {str(m): float(prog.sel(measure=m)) for m in prog["measure"].values}
@@ -161,6 +167,7 @@ class Attribution:
         alone, and the total cost (programme + wages and employer's costs of the FTE gained + other
         costs); in ``year`` and over the whole horizon (cumulative cost / FTE-years gained). Also the
         FTE gained locally (in the measure's target regions) and the measure's status and evidence."""
+        year_index(year, self.years)
         groups = list(groups) if groups is not None else list(D.GROUPS)
         nat = self.contributions.sel(group=groups).sum(["group", "region", "sector"])
         tot = self.total.sel(group=groups).sum(["group", "region", "sector"])
@@ -344,7 +351,7 @@ def required_intake(dataset: Dataset, group: str, target_year: int, start_year: 
     base_scn = scenario if scenario is not None else Scenario("baseline")
     end_year = max(target_year, base_scn.end_year or target_year)
     g = D.GROUPS.index(group)
-    t = target_year - dataset.base_year
+    t = year_index(target_year, range(dataset.base_year, MAX_END_YEAR + 1), "target year")
     if level == "nation":
         units = [(D.NATION_CODE, D.NATION_NAME, None)]
     elif level == "county":
@@ -380,6 +387,8 @@ def required_intake(dataset: Dataset, group: str, target_year: int, start_year: 
                 if hi > max_per_year:
                     raise HelsemodError(f"{group} in {name}: more than {max_per_year:g} extra entrants a year "
                                         "would be needed; check the target year")
+            from scipy.optimize import brentq
+
             x = brentq(lambda v: gap(v) - target_gap, 0.0, hi, xtol=1e-6, rtol=1e-10)
             after = gap(x)
         rows.append({"region": code, "region_name": name, "gap_before_fte": before, "extra_per_year": x,

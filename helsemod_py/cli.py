@@ -14,7 +14,8 @@ import click
 from . import __version__
 from . import dims as D
 from ._atomic import check_target
-from ._clikit import DRAWS, SEED, OneLineGroup, check_year, listed, nonempty_path, report_unexpected, scheduler_address
+from ._clikit import (DRAWS, SEED, OneLineGroup, check_year, listed, nonempty_path, report_unexpected, scheduler_address,
+                      skip_dask_probe)
 from .errors import HelsemodError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -142,6 +143,8 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
 
     from .outputs import write_results
 
+    if scheduler is None:
+        skip_dask_probe()
     if out_dir:
         check_target(out_dir, force)  # fail now, not after the projection
     ds = _load(data_dir)
@@ -476,10 +479,12 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, regi
 
     import helsemod_py as hm
 
+    from ._csv import to_csv
     from .compare import compare as run_compare
     from .compare import region_change_lines
     from .outputs import long_table, manifest, provenance_table, write_atomic_dir
 
+    skip_dask_probe()
     if len(files) < 2:
         raise click.UsageError("give at least two scenario files; the others are compared with the first")
     if out_dir:
@@ -507,13 +512,12 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, regi
     if out_dir:
         comp = pd.concat([long_table(p, municipalities=written) for p in projections], ignore_index=True)
         prov = provenance_table(projections[-1], municipalities=written)
-        files_out = {"comparison.csv": lambda p: comp.to_csv(p, index=False, float_format="%.6g"),
-                     "provenance.csv": lambda p: prov.to_csv(p, index=False, float_format="%.6g")}
+        files_out = {"comparison.csv": lambda p: to_csv(comp, p), "provenance.csv": lambda p: to_csv(prov, p)}
         if result.attribution:
             at = pd.concat(result.attribution, ignore_index=True)
             ce = pd.concat(result.cost_effectiveness, ignore_index=True)
-            files_out["attribution.csv"] = lambda p: at.to_csv(p, index=False, float_format="%.6g")
-            files_out["cost_effectiveness.csv"] = lambda p: ce.to_csv(p, index=False, float_format="%.6g")
+            files_out["attribution.csv"] = lambda p: to_csv(at, p)
+            files_out["cost_effectiveness.csv"] = lambda p: to_csv(ce, p)
         extra = {"scenarios": [str(f) for f in files], "year": year, "outcome": outcome}
         if written is not None:
             extra["selection"] = sorted(written)

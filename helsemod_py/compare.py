@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import dims as D
+from ._years import year_index
 
 #: Shown in the waterfall table for measures whose effect has no published source and range.
 ASSUMPTION_MARK = "*assumption"
@@ -28,6 +29,7 @@ class Comparison:
 
 def change_table(base, other, year: int) -> pd.DataFrame:
     """Change in the national net gap and in the shortage in ``year`` by group (FTE, + = better)."""
+    year_index(year, base.years)
     gap = (other.aggregate("nation").gap.sel(year=year, region=D.NATION_CODE)
            - base.aggregate("nation").gap.sel(year=year, region=D.NATION_CODE)).sum("sector")
     short = (base.shortage().sel(year=year) - other.shortage().sel(year=year)).sum("sector")
@@ -83,6 +85,7 @@ def compare(ds, scenarios, projections, year: int, end_year: int, attribution: b
 
     out = Comparison()
     first = projections[0]
+    year_index(year, first.years)
     short0 = float(first.shortage().sel(year=year).sum())
     for scn, proj in zip(scenarios[1:], projections[1:]):
         tab = change_table(first, proj, year)

@@ -4,8 +4,9 @@ stated range, and Monte Carlo draws of all measures' effects from their ranges.
 Every change value of a scenario measure may carry ``range: [low, high]``, the plausible range
 from the evidence (the value must lie inside it). A measure's range is drawn as a triangular
 distribution with its value as the mode (:class:`helsemod_py.scenario.schema.Distribution`, the
-same distributions the uncertainty entries use); draw ``d`` of measure ``i`` uses a generator
-seeded by ``(seed, 1000 + i, d)``, so a draw is the same whatever the number of draws.
+same distributions the uncertainty entries use); draw ``d`` of a measure uses the node (measure id,
+``d``) of the run's seed tree (:mod:`helsemod_py.seeds`), so a draw is the same whatever the number
+of draws and the other measures.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import seeds
+from ._years import year_index
 from .analysis import OUTCOMES, _evaluate
 from .errors import HelsemodError
 from .model import DEFAULT_END_YEAR
@@ -58,7 +61,7 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
     if attribution is None:
         attribution = attribute(dataset, scenario, end_year=end_year, outcome=outcome or "gap")
     outcome = attribution.outcome
-    t = int(year) - dataset.base_year
+    t = year_index(year, range(dataset.base_year, end_year + 1))
     base = outcome_path(dataset, scenario.without_measures(), end_year, outcome)[t]
     gained = attribution.contributions.sel(year=year).sum(["region", "sector", "group"])
     rows = []
@@ -92,18 +95,19 @@ def effect_draws(dataset, scenario, draws: int = 100, seed: int = 0, end_year: i
     range keep their value. Columns: year, quantile, value; ``attrs`` hold the draws' settings."""
     if draws < 1:
         raise HelsemodError(f"draws {draws}: must be at least 1")
+    seeds.check_seed(seed)
     end_year = end_year or scenario.end_year or DEFAULT_END_YEAR
     base = outcome_path(dataset, scenario.without_measures(), end_year, outcome)
-    dists = [(m.id, i, effect_distribution(m)) for i, m in enumerate(scenario.measures)]
-    dists = [(mid, i, d) for mid, i, d in dists if d is not None]
+    dists = [(m.id, effect_distribution(m)) for m in scenario.measures]
+    dists = [(mid, d) for mid, d in dists if d is not None]
     out = np.empty((draws, len(base)))
     for d in range(draws):
-        values = {mid: float(dist.ppf(np.random.default_rng([seed, 1000 + i, d]).uniform()))
-                  for mid, i, dist in dists}
+        values = {mid: float(dist.ppf(seeds.generator(seed, seeds.EVIDENCE, mid, d).uniform()))
+                  for mid, dist in dists}
         out[d] = outcome_path(dataset, scenario.with_values(values), end_year, outcome) - base
     years = np.arange(dataset.base_year, end_year + 1)
     q = np.quantile(out, quantiles, axis=0)
     frame = pd.DataFrame([{"year": int(y), "quantile": float(qq), "value": float(q[i, j])}
                           for i, qq in enumerate(quantiles) for j, y in enumerate(years)])
-    frame.attrs.update(draws=draws, seed=seed, outcome=outcome, drawn=[mid for mid, _, _ in dists], unit="FTE")
+    frame.attrs.update(draws=draws, seed=seed, outcome=outcome, drawn=[mid for mid, _ in dists], unit="FTE")
     return frame

@@ -14,6 +14,7 @@ import pandas as pd
 from . import __version__
 from . import dims as D
 from .errors import HelsemodError
+from ._csv import to_csv
 from ._atomic import write_atomic_dir  # noqa: F401  (re-exported: outputs.write_atomic_dir)
 from .results import Projection
 
@@ -118,7 +119,7 @@ def write_results(projection: Projection, out_dir, force: bool = False, fmt: str
     table = long_table(projection, municipalities=municipalities)
     writers = {}
     if fmt == "csv":
-        writers["results.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.6g")
+        writers["results.csv"] = lambda p: to_csv(table, p)
     elif fmt == "parquet":
         writers["results.parquet"] = lambda p: table.to_parquet(p, index=False)
     elif fmt == "xlsx":
@@ -127,15 +128,15 @@ def write_results(projection: Projection, out_dir, force: bool = False, fmt: str
         sheets = {level: table[table.region_level == level] for level in _levels(projection)}
         writers["results.xlsx"] = lambda p: write_excel(sheets, p)
         # the CSV beside it keeps the folder readable by `helsemod plot` / `report`
-        writers["results.csv"] = lambda p: table.to_csv(p, index=False, float_format="%.6g")
+        writers["results.csv"] = lambda p: to_csv(table, p)
     else:
         raise HelsemodError(f"format {fmt!r}: allowed csv, parquet, xlsx")
     pyramid = population_by_age(projection, municipalities)
-    writers["population_by_age.csv"] = lambda p: pyramid.to_csv(p, index=False, float_format="%.6g")
+    writers["population_by_age.csv"] = lambda p: to_csv(pyramid, p)
     prov = provenance_table(projection, municipalities)
-    writers["provenance.csv"] = lambda p: prov.to_csv(p, index=False, float_format="%.6g")
+    writers["provenance.csv"] = lambda p: to_csv(prov, p)
     for name, frame in (extra_tables or {}).items():
-        writers[name] = lambda p, f=frame: f.to_csv(p, index=False, float_format="%.6g")
+        writers[name] = lambda p, f=frame: to_csv(f, p)
     extra = dict(manifest_extra or {})
     if municipalities is not None:
         extra["selection"] = sorted(municipalities)

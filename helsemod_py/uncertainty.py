@@ -1,8 +1,9 @@
 """Monte Carlo uncertainty and global sensitivity on the numba ensemble kernel.
 
 A scenario's ``uncertainty:`` entries give parameters distributions (:class:`Uncertain`).
-Draw ``d`` of entry ``i`` uses its own generator seeded by ``(seed, i, d)``, so a draw is the
-same whether draws run together, in chunks, on other threads or on a Dask cluster.
+Draw ``d`` of an entry uses its own generator, the node (entry id, ``d``) of the run's seed tree
+(:mod:`helsemod_py.seeds`), so a draw is the same whether draws run together, in chunks, on other
+threads or on a Dask cluster, and whatever other entries the file holds.
 Quantiles are taken after aggregation: a county's band comes from the sum of its
 municipalities in each draw, never from adding municipal quantiles.
 """
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from . import _paths
+from . import _paths, seeds
 from . import dims as D
 from ._drawstore import DrawStore
+from ._years import year_index
 from .core.ensemble import ENSEMBLE_VARIABLES, ensemble_kernel
 from .core.supply import D_GROWTH, D_USE, FACTORS, LANES, compact
 from .data.dataset import Dataset
@@ -78,8 +80,8 @@ def _prepare(dataset: Dataset, scenario: Scenario | None, end_year: int, noise: 
                      tuple(scenario.uncertainty) if scenario is not None else ())
 
 
-def sample(u: Uncertain, index: int, draws, cells: np.ndarray, seed: int) -> np.ndarray:
-    """Values ``[len(draws), n_cells]`` of entry ``index`` for the given draw numbers.
+def sample(u: Uncertain, draws, cells: np.ndarray, seed: int) -> np.ndarray:
+    """Values ``[len(draws), n_cells]`` of entry ``u`` for the given draw numbers.
 
     Equicorrelated standard normals (one common, one per cell, mixed by ``correlation``)
     are mapped through the normal CDF and the entry's quantile function (Gaussian copula).
@@ -88,7 +90,7 @@ def sample(u: Uncertain, index: int, draws, cells: np.ndarray, seed: int) -> np.
     rho = u.correlation
     zc = np.empty((len(draws), n))
     for i, d in enumerate(draws):
-        rng = np.random.default_rng([seed, index, int(d)])
+        rng = seeds.generator(seed, seeds.UNCERTAINTY, u.id, d)
         z0 = rng.standard_normal()
         z = rng.standard_normal(n) if rho < 1.0 else np.zeros(n)
         zc[i] = np.sqrt(rho) * z0 + np.sqrt(1.0 - rho) * z
@@ -113,12 +115,12 @@ def factor_arrays(prep: _Prepared, draws, seed: int, values: dict | None = None)
     mfac = np.ones((n, n_reg))
     wmig = np.zeros(len(years))
     paths: dict[str, np.ndarray] = {}
-    for i, u in enumerate(prep.uncertain):
+    for u in prep.uncertain:
         cells, _ = _cells(u, ds)
         if values is not None and u.id in values:
             vals = np.repeat(np.asarray(values[u.id], dtype=float)[:, None], int(cells.sum()), axis=1)
         else:
-            vals = sample(u, i, draws, cells, seed)
+            vals = sample(u, draws, cells, seed)
         w = _weights(u, years)
         if LEVERS[u.parameter].draw != "growth":  # a rate from the base year, without a path
             if u.parameter in paths and not np.array_equal(paths[u.parameter], w):
@@ -181,10 +183,15 @@ def run_draws(prep: _Prepared, draws, seed: int, mun_years, values: dict | None 
                     varying_factors(prep), mig_varies, prep.demand0, dfac, wdem,
                     (c(inp.population0, 0), c(inp.fertility), c(inp.mortality), c(inp.net_migration), c(inp.user_rate),
                      np.ascontiguousarray(prep.users)), float(inp.male_share_at_birth), pop_varies,
-                    prep.county_index, prep.noisy, int(seed), np.asarray(draws, dtype=np.int64),
+                    prep.county_index, prep.noisy, _noise_seeds(prep, seed, draws),
                     np.asarray(mun_years, dtype=np.int64), c(municipal_share(inp.sector_share)), MUNICIPAL_SERVICES,
                     nation, county, mun)
     return nation, county, mun
+
+
+def _noise_seeds(prep: _Prepared, seed: int, draws) -> np.ndarray:
+    """Seeds of numba's generator for the noise of each draw (none drawn without noise)."""
+    return seeds.noise_seeds(seed, draws) if prep.noisy.any() else np.zeros(len(draws), dtype=np.uint32)
 
 
 #: Services of the municipal sectors (their demand counts in a municipality's gap).
@@ -252,10 +259,8 @@ def project_ensemble(dataset: Dataset, scenario: Scenario | None = None, draws: 
     end_year = end_year or (scenario.end_year if scenario is not None else None) or DEFAULT_END_YEAR
     prep = _prepare(dataset, scenario, end_year, noise)
     years = prep.inputs.years
-    mun_years = [len(years) - 1] if municipality_years is None else [int(y) - int(years[0]) for y in
-                                                                      municipality_years]
-    if any(not 0 <= t < len(years) for t in mun_years):
-        raise HelsemodError(f"municipality_years: outside the projected years {years[0]}-{years[-1]}")
+    mun_years = [len(years) - 1] if municipality_years is None else [year_index(y, years, "municipality_years")
+                                                                      for y in municipality_years]
     chunk = chunk or default_chunk()
     if chunk < 1:
         raise HelsemodError(f"chunk {chunk}: must be at least 1")
@@ -285,8 +290,7 @@ def project_ensemble(dataset: Dataset, scenario: Scenario | None = None, draws: 
 
 
 def _check_seed(seed) -> None:
-    if not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2 ** 32:
-        raise HelsemodError(f"seed {quote(seed)}: must be a whole number from 0 to {2 ** 32 - 1}")
+    seeds.check_seed(seed)
 
 
 def _check_finite(part, draws, scenario) -> None:
@@ -437,10 +441,7 @@ def sensitivity(dataset: Dataset, scenario: Scenario, params=None, method: str =
     end_year = end_year or scenario.end_year or DEFAULT_END_YEAR
     year = year or end_year
     prep = _prepare(dataset, scenario, end_year, noise=False)
-    first, last = int(prep.inputs.years[0]), int(prep.inputs.years[-1])
-    if not first <= int(year) <= last:
-        raise HelsemodError(f"year {year}: outside the projected years {first}-{last}")
-    t = int(year) - first
+    t = year_index(year, prep.inputs.years)
     y = np.empty(len(u))
     chunk = default_chunk()
     chunks = [list(range(start, min(start + chunk, len(u)))) for start in range(0, len(u), chunk)]

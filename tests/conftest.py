@@ -28,6 +28,19 @@ settings.register_profile("thorough", max_examples=500, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _dataset_cache(tmp_path_factory):
+    """Loaded datasets are cached in a folder of this test session, never the user's cache
+    (the command-line tests' subprocesses inherit it)."""
+    old = os.environ.get("HELSEMOD_CACHE_DIR")
+    os.environ["HELSEMOD_CACHE_DIR"] = str(tmp_path_factory.mktemp("helsemod-cache"))
+    yield
+    if old is None:
+        os.environ.pop("HELSEMOD_CACHE_DIR", None)
+    else:
+        os.environ["HELSEMOD_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def make_dataset():
     """Factory ``make_dataset(n_regions=4, n_counties=2, seed=0) -> Dataset`` (see tests/helpers.py)."""

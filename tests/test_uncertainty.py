@@ -177,15 +177,15 @@ def test_sampling_follows_distribution_truncation_and_correlation():
         _u("h", "exit_rate", {"type": "normal", "mean": 1.0, "sd": 0.1}, correlation=0.5),
     ])
     cells = np.ones((4, 3), dtype=bool)
-    n = sample(scn.uncertainty[0], 0, range(4000), cells, seed=1)
+    n = sample(scn.uncertainty[0], range(4000), cells, seed=1)
     assert n.mean() == pytest.approx(1.0, abs=0.01) and n.std() == pytest.approx(0.1, rel=0.05)
     assert abs(np.corrcoef(n[:, 0], n[:, 1])[0, 1]) < 0.06
-    t = sample(scn.uncertainty[1], 1, range(500), cells, seed=1)
+    t = sample(scn.uncertainty[1], range(500), cells, seed=1)
     assert t.min() >= 0.9 and t.max() <= 1.1
     assert np.allclose(t, t[:, :1])  # correlation 1: one common draw
-    h = sample(scn.uncertainty[2], 2, range(4000), cells, seed=1)
+    h = sample(scn.uncertainty[2], range(4000), cells, seed=1)
     assert np.corrcoef(h[:, 0], h[:, 5])[0, 1] == pytest.approx(0.5, abs=0.06)
-    assert np.array_equal(sample(scn.uncertainty[0], 0, [7], cells, 1), n[7:8])  # a draw is its own
+    assert np.array_equal(sample(scn.uncertainty[0], [7], cells, 1), n[7:8])  # a draw is its own
 
 
 def test_bad_uncertainty_entries_are_refused():

@@ -8,7 +8,7 @@ not depend on which block or lane it lands in: results are the same bit for bit 
 number of threads or the chunking. Factors that no draw of the run changes take a shared path
 (one staying share or FTE per person for all lanes). With ``noise`` on, the small municipalities
 run one draw at a time through :func:`~helsemod_py.core.supply._supply_run`, draw ``d`` seeding
-numba's generator with ``seed + draw_ids[d]``.
+numba's generator with its own 32-bit seed from the run's seed tree (:mod:`helsemod_py.seeds`).
 
 Each draw writes only aggregates: the gap, supply and demand per year and group for the nation
 and each county, and the gap per municipality in chosen years.

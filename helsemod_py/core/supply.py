@@ -698,7 +698,7 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
                     participation, share_in_health_care, avg_fte, sick_leave, recruits,
                     fac, wfac, tfac, wtr, mfac, wmig, varies, mig_varies, demand0, dfac, wdem,
                     population, male_share, pop_varies,
-                    county_index, noisy, seed, draw_ids, mun_years, muni_share, muni_service, out_nation, out_county,
+                    county_index, noisy, noise_seeds, mun_years, muni_share, muni_service, out_nation, out_county,
                     out_mun):
     """Fill ``out_nation[d, t, g, v]``, ``out_county[d, t, c, g, v]`` and ``out_mun[d, y, r, g]``.
 
@@ -711,8 +711,8 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
     user_rate [T+1, R, S_k, S, A], users [T+1, R, S_k] of the deterministic projection), all ages,
     compact; male_share: /1 of births; pop_varies: project each draw's population and users
     (net migration drawn and demand driven by the projected population);
-    wdem: [T+1]; county_index: [R] int; noisy: [R] bool; seed: int; draw_ids: [D] global
-    draw numbers (the noise of draw d is seeded with ``seed + draw_ids[d]``; noisy
+    wdem: [T+1]; county_index: [R] int; noisy: [R] bool; noise_seeds: [D] uint32, the seed of
+    numba's generator for the noise of each draw (:func:`helsemod_py.seeds.noise_seeds`); noisy
     municipalities run one draw at a time through :func:`_supply_run`); mun_years: year
     indices [Y] for ``out_mun`` (municipal gap, FTE: supply times ``muni_share`` [T+1 or 1, R, G]
     less the demand of services with ``muni_service`` [K] bool); nation and county hold all sectors.
@@ -750,7 +750,7 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
             flows = np.empty((n_years - 1, n_reg, n_grp, 9))
             totals = np.empty((n_years, n_reg, n_grp, 4))
             for w in range(nd):
-                np.random.seed(seed + draw_ids[d0 + w])
+                np.random.seed(noise_seeds[d0 + w])
                 _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
                             graduates, graduate_dist, immigrants, immigrant_dist,
                             participation, share_in_health_care, avg_fte, sick_leave, recruits,

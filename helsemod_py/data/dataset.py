@@ -246,8 +246,13 @@ class Dataset:
         return write_atomic_dir(path, writers, force=force)
 
     @classmethod
-    def load(cls, path) -> "Dataset":
-        """Read and validate a dataset folder; raise :class:`DatasetError` on any problem."""
+    def load(cls, path, cache: bool = True) -> "Dataset":
+        """Read and validate a dataset folder; raise :class:`DatasetError` on any problem.
+
+        With ``cache`` the parsed arrays are kept in a binary cache keyed by the content of every
+        file read (:mod:`helsemod_py.data.cache`), so a second load of unchanged files skips
+        parsing; the dataset is validated either way and is the same with or without the cache.
+        """
         path = Path(path)
         if not path.is_dir():
             raise DatasetError(f"{path}: dataset folder not found")
@@ -255,45 +260,26 @@ class Dataset:
         regions, probs = _read_regions(path / REGIONS_FILE)
         if probs:
             raise DatasetError(probs)
-        arrays: dict[str, np.ndarray] = {}
-        problems: list[str] = []
         pmeta = meta.get("parameters") or {}
         if not isinstance(pmeta, dict):
             raise DatasetError(f"{META_FILE}: parameters: must be a mapping of parameter name to file/unit/source")
-        for name, spec in PARAMETERS.items():
-            pm = pmeta.get(name) or {}
-            if not isinstance(pm, dict) or not isinstance(pm.get("file", ""), str):
-                problems.append(f"{META_FILE}: parameters.{name}: must be a mapping with file, unit, source")
-                continue
-            fname = pm.get("file", f"{name}.csv")
-            f, why = _param_file(path, fname)
-            if why:
-                problems.append(f"{META_FILE}: parameters.{name}.file: {why}")
-                continue
-            if spec.default is not None and name not in pmeta and not f.exists():
-                continue  # left out: filled with the default (a folder older than the parameter)
-            arr, probs = _read_param(f, spec, regions.codes)
-            problems.extend(probs)
-            if arr is not None:
-                arrays[name] = arr
-        unknown = sorted(set(pmeta) - set(PARAMETERS), key=str)
-        for name in unknown[:_MAX_SHOWN]:
-            problems.append(f"{META_FILE}: parameters.{_key(name)}: unknown parameter "
-                            f"(allowed: {', '.join(PARAMETERS)})")
-        scalars = meta.get("scalars") or {}
-        if not isinstance(scalars, dict):
-            problems.append(f"{META_FILE}: scalars: must be a mapping (allowed keys: {', '.join(SCALARS)})")
-            scalars = {}
-        for key in sorted(set(scalars) - set(SCALARS), key=str)[:_MAX_SHOWN]:
-            problems.append(f"{META_FILE}: scalars.{_key(key)}: unknown scalar (allowed: {', '.join(SCALARS)})")
-        for key in sorted(set(scalars) & set(SCALARS)):
-            try:
-                scalars[key] = float(scalars[key])
-            except (TypeError, ValueError):
-                problems.append(f"{META_FILE}: scalars.{key}: {quote(scalars[key])} is not a number "
-                                f"({SCALARS[key][0]})")
+        files, problems = _param_files(path, pmeta)
+        digest = None
+        arrays = None
+        if cache and not problems:
+            from . import cache as _cache
+
+            digest = _cache.key([path / META_FILE, path / REGIONS_FILE, *files.values()], MAX_TABLE_BYTES,
+                                salt=(MAX_CELLS, MAX_REGIONS))
+            arrays = _cache.read(digest, {n: shape(PARAMETERS[n], regions.codes) for n, f in files.items()
+                                          if f is not None})
+        cached = arrays is not None
+        if not cached:
+            arrays, problems = _read_params(files, problems, regions.codes)
+        problems.extend(_meta_problems(pmeta, meta))
         if problems:
             raise DatasetError(problems)
+        scalars = meta.get("scalars") or {}
         outside = (meta.get("closed_region") or {}).get("outside") if isinstance(meta.get("closed_region"), dict) else None
         if outside is not None:  # a saved subset: the regions it left out may still be named by scenarios
             if not (isinstance(outside, list) and all(isinstance(x, str) for x in outside)):
@@ -304,11 +290,69 @@ class Dataset:
                  version=str(meta.get("version", "0")),
                  meta={k: v for k, v in meta.items() if k not in ("scalars", "format", "name", "version", "base_year")})
         closed_region(ds)  # a saved subset's shares are well formed (raises one line)
-        files = {n: (pmeta.get(n) or {}).get("file", f"{n}.csv") for n in PARAMETERS}  # all checked above
-        probs = ds.problems(files)
+        names = {n: (pmeta.get(n) or {}).get("file", f"{n}.csv") for n in PARAMETERS}  # all checked above
+        probs = ds.problems(names)
         if probs:
             raise DatasetError(probs)
+        if digest is not None and not cached:
+            _cache.write(digest, {n: ds.arrays[n] for n in arrays})
         return ds
+
+
+def _param_files(path: Path, pmeta: dict) -> tuple[dict[str, Path | None], list[str]]:
+    """Each parameter's file (None: left out, filled with its default), and the problems of the
+    metadata's file entries."""
+    files: dict[str, Path | None] = {}
+    problems: list[str] = []
+    for name, spec in PARAMETERS.items():
+        pm = pmeta.get(name) or {}
+        if not isinstance(pm, dict) or not isinstance(pm.get("file", ""), str):
+            problems.append(f"{META_FILE}: parameters.{name}: must be a mapping with file, unit, source")
+            continue
+        f, why = _param_file(path, pm.get("file", f"{name}.csv"))
+        if why:
+            problems.append(f"{META_FILE}: parameters.{name}.file: {why}")
+            continue
+        left_out = spec.default is not None and name not in pmeta and not f.exists()
+        files[name] = None if left_out else f  # left out: filled with the default (a folder older than it)
+    return files, problems
+
+
+def _read_params(files: dict[str, Path | None], problems: list[str], codes) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Parse every parameter file (problems of the metadata's entries come first, as given)."""
+    arrays: dict[str, np.ndarray] = {}
+    problems = list(problems)
+    for name, f in files.items():
+        if f is None:
+            continue
+        arr, probs = _read_param(f, PARAMETERS[name], codes)
+        problems.extend(probs)
+        if arr is not None:
+            arrays[name] = arr
+    return arrays, problems
+
+
+def _meta_problems(pmeta: dict, meta: dict) -> list[str]:
+    """Unknown parameters and malformed scalars of ``dataset.yaml`` (converts scalars in place)."""
+    problems = []
+    unknown = sorted(set(pmeta) - set(PARAMETERS), key=str)
+    for name in unknown[:_MAX_SHOWN]:
+        problems.append(f"{META_FILE}: parameters.{_key(name)}: unknown parameter "
+                        f"(allowed: {', '.join(PARAMETERS)})")
+    scalars = meta.get("scalars") or {}
+    if not isinstance(scalars, dict):
+        problems.append(f"{META_FILE}: scalars: must be a mapping (allowed keys: {', '.join(SCALARS)})")
+        meta["scalars"] = {}
+        return problems
+    for key in sorted(set(scalars) - set(SCALARS), key=str)[:_MAX_SHOWN]:
+        problems.append(f"{META_FILE}: scalars.{_key(key)}: unknown scalar (allowed: {', '.join(SCALARS)})")
+    for key in sorted(set(scalars) & set(SCALARS)):
+        try:
+            scalars[key] = float(scalars[key])
+        except (TypeError, ValueError):
+            problems.append(f"{META_FILE}: scalars.{key}: {quote(scalars[key])} is not a number "
+                            f"({SCALARS[key][0]})")
+    return problems
 
 
 # --- helpers -------------------------------------------------------------------------

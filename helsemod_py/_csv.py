@@ -1,0 +1,83 @@
+"""A fast CSV writer that writes exactly what ``DataFrame.to_csv(path, index=False,
+float_format=...)`` writes, byte for byte.
+
+pandas formats a results table of half a million rows in seconds, most of it converting its
+string columns row by row; pyarrow's writer takes a tenth of that. Floats are formatted by
+Python's ``%`` operator as pandas does (NaN as an empty field), then pyarrow writes the table
+without quotes. Tables pyarrow would write differently go to pandas unchanged: a text field that
+needs quotes (a comma, a quote, a line break, or an empty text in a one-column table), a column
+name that needs them, or a column neither text, integer nor float64.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+_SPECIAL = (",", '"', "\n", "\r")
+
+
+def to_csv(frame: pd.DataFrame, path, float_format: str = "%.6g") -> None:
+    """Write ``frame`` (no index) to ``path`` as ``frame.to_csv(path, index=False,
+    float_format=float_format)`` would."""
+    table = _arrow_table(frame, float_format)
+    if table is None:
+        frame.to_csv(path, index=False, float_format=float_format)
+        return
+    import pyarrow.csv as pcsv
+
+    with open(path, "wb") as fh:
+        fh.write((",".join(table.column_names) + "\n").encode("utf-8"))
+        pcsv.write_csv(table, fh, pcsv.WriteOptions(include_header=False, quoting_style="none"))
+
+
+def _arrow_table(frame: pd.DataFrame, float_format: str):
+    """The frame as a pyarrow table of text and integer columns, or None where pandas must write it."""
+    if os.linesep != "\n" or frame.shape[1] < 2 or not frame.columns.is_unique:
+        return None
+    names = [c for c in frame.columns]
+    if not all(isinstance(c, str) and c and not any(ch in c for ch in _SPECIAL) for c in names):
+        return None
+    if not isinstance(frame.index, pd.RangeIndex):  # column access stays positional either way
+        frame = frame.reset_index(drop=True)
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return None
+    columns = []
+    for name in names:
+        col = frame[name]
+        arr = _column(col, float_format, pa)
+        if arr is None:
+            return None
+        columns.append(arr)
+    return pa.table(columns, names=names)
+
+
+def _column(col: pd.Series, float_format: str, pa):
+    dtype = col.dtype
+    if dtype == np.float64:
+        values = col.to_numpy()
+        text = [float_format % v for v in values.tolist()]
+        if np.isnan(values).any():
+            for i in np.flatnonzero(np.isnan(values)):
+                text[i] = None
+        return pa.array(text, type=pa.string())
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return pa.array(col.to_numpy())
+    if isinstance(dtype, pd.StringDtype) or dtype == object:
+        import pyarrow.compute as pc
+
+        try:  # an object column of anything but text (and missing values) is refused here
+            arr = pa.array(col, from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError):
+            return None
+        if arr.type not in (pa.string(), pa.large_string()) and arr.null_count != len(arr):
+            return None
+        arr = arr.cast(pa.string())
+        if pc.any(pc.match_substring_regex(arr.unique(), r'[,"\r\n]')).as_py():
+            return None
+        return arr
+    return None

@@ -1,0 +1,160 @@
+"""A binary cache of loaded dataset folders, keyed by the content of their files.
+
+Parsing the long CSV tables of a real-size dataset takes seconds; reading the same arrays back
+from one uncompressed ``.npz`` file takes a few hundredths. :meth:`Dataset.load
+<helsemod_py.data.dataset.Dataset.load>` asks :func:`key` for the SHA-256 of everything the
+loader reads (``dataset.yaml``, ``regions.csv`` and every parameter file, byte for byte, with
+the schema and this package's version), and looks the arrays up under that key. Any change of any
+file gives another key, so a stale entry is never used; it ages out (:data:`KEEP` entries are
+kept, the least recently used go first).
+
+The cache is an optimisation only: where it cannot be read or written (no home folder, a
+read-only disk, a corrupt or foreign file) the dataset is parsed as if there were no cache, and
+an entry is used only when every array has the shape and dtype the schema asks for (read with
+``allow_pickle=False``; the loaded dataset is validated in full either way).
+
+Where: ``$HELSEMOD_CACHE_DIR`` when set (empty or ``off``: no cache), else the user cache folder
+(``platformdirs``: ``~/.cache/helsemod`` on Linux), in a ``datasets`` subfolder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from .schema import PARAMETERS
+
+#: Bumped when the layout of an entry changes.
+CACHE_FORMAT = "helsemod-dataset-cache/1"
+#: Entries kept (each is the size of a dataset's arrays, about 45 MB for real-size Norway).
+KEEP = 8
+ENV = "HELSEMOD_CACHE_DIR"
+_CHUNK = 1 << 20
+
+
+def folder() -> Path | None:
+    """The cache folder (not created here), or None when caching is switched off."""
+    env = os.environ.get(ENV)
+    if env is not None:
+        return None if env.strip() in ("", "off", "0") else Path(env) / "datasets"
+    try:
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("helsemod", appauthor=False)) / "datasets"
+    except Exception:  # noqa: BLE001 - no home folder or no platformdirs: no cache
+        return None
+
+
+def key(files: list[Path | None], max_bytes: int, salt: object = None) -> str | None:
+    """SHA-256 of the files' contents (None: a file left out) with the schema, the package version
+    and ``salt`` (the loader's limits); None where a file is not a plain readable file of at most
+    ``max_bytes`` (the loader then parses it and says why)."""
+    h = hashlib.sha256()
+    h.update(repr((CACHE_FORMAT, __version__, salt, [(n, s.dims, s.lo, s.hi, s.default)
+                                                     for n, s in PARAMETERS.items()])).encode())
+    for f in files:
+        if f is None:
+            h.update(b"\x00missing\x00")
+            continue
+        try:  # non-blocking: a named pipe in place of a file must not hang the loader
+            fd = os.open(f, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except (OSError, ValueError):
+            return None
+        with os.fdopen(fd, "rb", buffering=0) as fh:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+                return None
+            h.update(f"\x00{f.name}\x00{st.st_size}\x00".encode())
+            try:
+                while chunk := fh.read(_CHUNK):
+                    h.update(chunk)
+            except OSError:
+                return None
+    return h.hexdigest()
+
+
+def read(digest: str | None, shapes: dict[str, tuple]) -> dict[str, np.ndarray] | None:
+    """The arrays stored under ``digest``, or None (no entry, or one that is not exactly the
+    arrays ``shapes`` names — parameter name to shape, a subset of the schema — as float64)."""
+    base = folder()
+    if digest is None or base is None:
+        return None
+    f = base / f"{digest}.npz"
+    try:
+        with np.load(f, allow_pickle=False) as z:
+            if set(z.files) != set(shapes):
+                return None
+            arrays = {}
+            for name, want in shapes.items():
+                arr = z[name]
+                if arr.shape != tuple(want) or arr.dtype != np.float64:
+                    return None
+                arrays[name] = arr
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError):
+        return None
+    try:
+        os.utime(f)  # most recently used (a read-only cache is still read)
+    except OSError:
+        pass
+    return arrays
+
+
+def write(digest: str | None, arrays: dict[str, np.ndarray]) -> bool:
+    """Store ``arrays`` under ``digest`` (atomically: a temporary file renamed into place) and
+    drop the oldest entries beyond :data:`KEEP`; False where the cache cannot be written."""
+    base = folder()
+    if digest is None or base is None:
+        return False
+    tmp = None
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=base)
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **{k: np.ascontiguousarray(v, dtype=np.float64) for k, v in arrays.items()})
+        os.replace(tmp, base / f"{digest}.npz")
+        tmp = None
+        _prune(base)
+    except (OSError, ValueError):
+        return False
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return True
+
+
+def _prune(base: Path) -> None:
+    entries = []
+    for f in base.glob("*.npz"):
+        try:
+            entries.append((f.stat().st_mtime, f))
+        except OSError:
+            continue
+    for _, f in sorted(entries, reverse=True)[KEEP:]:
+        try:
+            f.unlink()
+        except OSError:
+            pass
+
+
+def clear() -> int:
+    """Remove every entry; the number removed."""
+    base = folder()
+    n = 0
+    if base is not None and base.is_dir():
+        for f in base.glob("*.npz"):
+            try:
+                f.unlink()
+                n += 1
+            except OSError:
+                pass
+    return n

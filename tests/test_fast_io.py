@@ -1,0 +1,187 @@
+"""Speed without changes: the dataset cache gives the dataset a parse gives, and the fast CSV
+writer writes what pandas writes, byte for byte."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import pandas as hpd
+
+from helpers import make_dataset
+from helsemod_py._csv import to_csv
+from helsemod_py.data import cache
+from helsemod_py.data.dataset import Dataset
+from helsemod_py.data.schema import PARAMETERS
+
+
+def _same(a: Dataset, b: Dataset) -> None:
+    assert set(a.arrays) == set(b.arrays) == set(PARAMETERS)
+    for name in PARAMETERS:
+        assert a[name].dtype == b[name].dtype == np.float64
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    assert (a.regions, a.scalars, a.base_year, a.name, a.version, a.meta) == \
+        (b.regions, b.scalars, b.base_year, b.name, b.version, b.meta)
+    assert a.hash == b.hash
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    path = tmp_path / "ds"
+    make_dataset(4, 2, seed=3).save(path)
+    return path
+
+
+def _entries():
+    base = cache.folder()
+    return sorted(base.glob("*.npz")) if base.is_dir() else []
+
+
+def test_cached_load_equals_parsed_load(folder):
+    parsed = Dataset.load(folder, cache=False)
+    assert _entries() == []
+    first = Dataset.load(folder)  # parses and stores
+    assert len(_entries()) == 1
+    second = Dataset.load(folder)  # from the cache
+    _same(parsed, first)
+    _same(parsed, second)
+
+
+def test_cache_hit_skips_parsing(folder, monkeypatch):
+    Dataset.load(folder)
+    from helsemod_py.data import dataset as mod
+
+    monkeypatch.setattr(mod, "_read_param", lambda *a: pytest.fail("parsed although cached"))
+    Dataset.load(folder)
+
+
+@pytest.mark.parametrize("edit", ["value", "regions", "meta", "touch_only"])
+def test_cache_is_invalidated_when_a_file_changes(folder, edit):
+    Dataset.load(folder)
+    if edit == "value":  # one value of one parameter, same file size
+        f = folder / "sick_leave.csv"
+        text = f.read_text()
+        last = text.rstrip().rsplit(",", 1)[1]
+        f.write_text(text.rstrip()[: -len(last)] + ("0.05" if last != "0.05" else "0.06") + "\n")
+    elif edit == "regions":
+        f = folder / "regions.csv"
+        f.write_text(f.read_text().replace("Kommune 0101", "Kommune 0101 renamed"))
+    elif edit == "meta":
+        f = folder / "dataset.yaml"
+        f.write_text(f.read_text() + "\nnotes: changed\n")
+    else:  # a new modification time with the same bytes: still the same entry
+        os.utime(folder / "sick_leave.csv", (1, 1))
+    fresh = Dataset.load(folder, cache=False)
+    loaded = Dataset.load(folder)
+    _same(fresh, loaded)
+    assert len(_entries()) == (1 if edit == "touch_only" else 2)
+
+
+def test_corrupt_or_foreign_entry_is_ignored(folder):
+    Dataset.load(folder)
+    (entry,) = _entries()
+    entry.write_bytes(b"not a zip file")
+    _same(Dataset.load(folder, cache=False), Dataset.load(folder))
+    (entry,) = _entries()  # written again
+    np.savez(entry, population=np.zeros(3))  # wrong names and shapes
+    _same(Dataset.load(folder, cache=False), Dataset.load(folder))
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root writes anywhere")
+def test_unwritable_cache_is_harmless(folder, tmp_path, monkeypatch):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    monkeypatch.setenv(cache.ENV, str(ro))
+    _same(Dataset.load(folder, cache=False), Dataset.load(folder))
+
+
+def test_cache_folder_that_cannot_be_made_is_harmless(folder, tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder would be")
+    monkeypatch.setenv(cache.ENV, str(blocker))
+    assert not cache.write("0" * 64, {"x": np.zeros(2)})
+    _same(Dataset.load(folder, cache=False), Dataset.load(folder))
+
+
+@pytest.mark.parametrize("value", ["", "off"])
+def test_cache_can_be_switched_off(folder, monkeypatch, value):
+    monkeypatch.setenv(cache.ENV, value)
+    assert cache.folder() is None
+    Dataset.load(folder)
+    assert not (folder.parent / "cache").exists()
+
+
+def test_old_entries_are_pruned(folder, monkeypatch):
+    monkeypatch.setattr(cache, "KEEP", 2)
+    for i in range(4):
+        assert cache.write(f"{i:064d}", {"x": np.full(2, float(i))})
+        os.utime(cache.folder() / f"{i:064d}.npz", (i + 1, i + 1))
+    cache._prune(cache.folder())
+    assert [p.stem[-1] for p in _entries()] == ["2", "3"]
+
+
+def test_a_pipe_does_not_hang_the_key(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    assert cache.key([fifo], 10 ** 6) is None
+
+
+# --- CSV ------------------------------------------------------------------------------------
+def _pandas_bytes(frame, tmp_path, fmt="%.6g") -> bytes:
+    frame.to_csv(tmp_path / "pandas.csv", index=False, float_format=fmt)
+    return (tmp_path / "pandas.csv").read_bytes()
+
+
+def _fast_bytes(frame, tmp_path, fmt="%.6g") -> bytes:
+    to_csv(frame, tmp_path / "fast.csv", float_format=fmt)
+    return (tmp_path / "fast.csv").read_bytes()
+
+
+def test_csv_edge_values_are_written_as_pandas_writes_them(tmp_path):
+    frame = pd.DataFrame({
+        "text": ["x", None, "", "ø æ å", "0301"],
+        "value": [np.nan, -0.0, 1.23456789e10, np.inf, 1e-300],
+        "year": [2024, 2025, -1, 0, 2 ** 40],
+        "other": [0.1, -np.inf, 5.0, 123456.5, 1e16],
+    })
+    assert _fast_bytes(frame, tmp_path) == _pandas_bytes(frame, tmp_path)
+    assert _fast_bytes(frame, tmp_path, "%.17g") == _pandas_bytes(frame, tmp_path, "%.17g")
+
+
+@pytest.mark.parametrize("text", ['a,b', 'say "hi"', "two\nlines", "cr\r"])
+def test_csv_text_that_needs_quotes_goes_to_pandas(tmp_path, text):
+    frame = pd.DataFrame({"name": ["plain", text], "value": [1.0, 2.0]})
+    assert _fast_bytes(frame, tmp_path) == _pandas_bytes(frame, tmp_path)
+
+
+@given(hpd.data_frames([
+    hpd.column("a", elements=st.text(max_size=6)),
+    hpd.column("b", elements=st.floats(allow_nan=True, allow_infinity=True)),
+    hpd.column("c", elements=st.integers(-2 ** 62, 2 ** 62)),
+]))
+def test_csv_writer_matches_pandas(tmp_path_factory, frame):
+    tmp = tmp_path_factory.mktemp("csv")
+    assert _fast_bytes(frame, tmp) == _pandas_bytes(frame, tmp)
+
+
+# --- tidy tables ----------------------------------------------------------------------------
+def test_tidy_equals_xarray_to_dataframe(small_dataset):
+    import helsemod_py as hm
+    from helsemod_py.results import tidy
+
+    res = hm.project(small_dataset, end_year=2027)
+    for level in ("municipality", "trust", "county", "nation"):
+        agg = res.aggregate(level)
+        assert res.aggregate(level) is agg  # kept, not summed again
+        for name, da in agg.data.data_vars.items():
+            expected = da.to_dataframe(name="value").reset_index()
+            got = tidy(da)
+            assert sorted(got.columns) == sorted(expected.columns), name
+            pd.testing.assert_frame_equal(got, expected[list(got.columns)], check_exact=True)
