@@ -124,3 +124,27 @@ def check_year(year: int, first: int, last: int, option: str = "--year") -> None
     """Refuse a year outside the projection (the base year to the last projected year)."""
     if not first <= year <= last:
         raise HelsemodError(f"{option} {year}: outside the projected years {first}-{last}")
+
+
+class Alias(click.ParamType):
+    """A group, service or level id given by its id or any name in :mod:`helsemod_py.aliases`
+    (``sykepleiere``, ``fylke``, ``hjemmetjenester``); converted to the id."""
+
+    def __init__(self, kind: str, allowed=None):
+        from .aliases import IDS
+
+        self.kind = kind
+        self.name = kind
+        self.allowed = tuple(IDS[kind] if allowed is None else allowed)
+
+    def get_metavar(self, *args, **kwargs) -> str:
+        return self.kind.upper()
+
+    def convert(self, value, param, ctx):
+        from .aliases import canonical, examples
+
+        code = canonical(self.kind, value)
+        if code is None or code not in self.allowed:
+            self.fail(f"{str(value)!r}: unknown {self.kind} (allowed: {examples(self.kind, self.allowed)})", param,
+                      ctx)
+        return code

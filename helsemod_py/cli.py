@@ -14,7 +14,8 @@ import click
 from . import __version__
 from . import dims as D
 from ._atomic import check_target
-from ._clikit import DRAWS, SEED, OneLineGroup, check_year, listed, nonempty_path, report_unexpected, scheduler_address
+from ._clikit import (DRAWS, SEED, Alias, OneLineGroup, check_year, listed, nonempty_path, report_unexpected,
+                      scheduler_address)
 from .errors import HelsemodError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -114,7 +115,8 @@ def _scenario(path):
                    "with their counties and the nation. The whole country is always projected.")
 @click.option("--all-regions", is_flag=True, help="Write every municipality and county even with --region/--regions.")
 @click.option("--groups", default=None, metavar="GROUPS", callback=listed,
-              help="Only these personnel groups in the outputs (comma-separated).")
+              help="Only these personnel groups in the outputs (comma-separated ids or Norwegian names, "
+                   "e.g. nurse,helsefagarbeidere).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
 @click.option("--draws", type=DRAWS, default=0, show_default=True,
               help="Monte Carlo draws of the scenario's uncertainty (0: deterministic only).")
@@ -224,11 +226,9 @@ def _keep_quantiles(table, res, municipalities):
 def _select_groups(spec: str | None) -> list[str] | None:
     if not spec:
         return None
-    groups = [g.strip() for g in spec.split(",") if g.strip()]
-    bad = [g for g in groups if g not in D.GROUPS]
-    if bad:
-        raise HelsemodError([f"--groups {g!r}: unknown group (allowed: {', '.join(D.GROUPS)})" for g in bad])
-    return groups
+    from .aliases import resolve_all
+
+    return resolve_all("group", [g.strip() for g in spec.split(",") if g.strip()], what="--groups")
 
 
 def _json_summary(view, label, ens) -> str:
@@ -291,7 +291,7 @@ def _band_table(ens) -> str:
 @click.option("--samples", type=click.IntRange(2, None), default=64, show_default=True,
               help="Base samples (Sobol) or trajectories (Morris).")
 @click.option("--year", type=int, default=None, help="Year of the national gap analysed (default: last).")
-@click.option("--group", type=click.Choice(D.GROUPS), default=None, help="One group's gap (default: all groups).")
+@click.option("--group", type=Alias("group"), default=None, help="One group's gap (default: all groups).")
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, callback=nonempty_path,
               help="Write sensitivity.csv, a tornado plot and manifest.json here.")
@@ -397,7 +397,7 @@ def report(results_dir, out_file, excel_file, lang, region):
     path = report_from_folder(results_dir, out_file, lang=lang, region=region)
     click.echo(f"wrote {path}")
     if excel_file:
-        click.echo(f"wrote {excel_from_folder(results_dir, excel_file, lang=lang)}")
+        click.echo(f"wrote {excel_from_folder(results_dir, excel_file, lang=lang, region=region)}")
 
 
 @main.command(context_settings=CONTEXT)
@@ -525,11 +525,12 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, regi
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("group", type=click.Choice(D.GROUPS))
+@click.argument("group", type=Alias("group"))  # an id or a Norwegian name (sykepleiere)
 @_data_option
 @click.option("--target-year", type=int, default=2035, show_default=True, help="Year the gap should be closed.")
 @click.option("--start-year", type=int, default=None, help="First year of extra intake (default: base year).")
-@click.option("--level", type=click.Choice(D.REGION_LEVELS), default="nation", show_default=True)
+@click.option("--level", type=Alias("level", D.REGION_LEVELS), default="nation", show_default=True,
+              help="nation (nasjon, land), county (fylke) or municipality (kommune).")
 @click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False), default=None,
               help="Solve on top of this scenario (default: baseline).")
 @click.option("--channel", type=click.Choice(["graduates", "recruits"]), default="graduates", show_default=True)
@@ -537,6 +538,8 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, regi
 @_handle_errors
 def intake(group, data_dir, target_year, start_year, level, scenario_file, channel):
     """Extra graduates (or recruits) a year needed to close a group's gap by a target year.
+
+    GROUP: a personnel group's id or Norwegian name (nurse, sykepleiere; `helsemod list groups`).
 
     \b
     Example:
