@@ -129,7 +129,7 @@ class ResultSet:
 
     def caption(self, lang: str, scenario: str | None = None) -> str:
         text = L.t("caption", lang, version=self.version, dataset=self.dataset or "?",
-                   scenario=scenario if scenario is not None else self.scenario)
+                   scenario=scenario if scenario is not None else L.scenario_name(self.scenario, lang))
         return text + (L.t("caption_synthetic", lang) if self.synthetic else "")
 
     def check_year(self, year) -> int:
@@ -184,12 +184,14 @@ class ResultSet:
         """Code of a region given by code or name (any level); None is the nation."""
         if region is None:
             return D.NATION_CODE
-        key = str(region).strip().lower()
+        key = D.normalise_name(str(region).strip())
         regs = self.long[["region", "region_name", "region_level"]].drop_duplicates("region")
         for level in ("municipality", "county", "nation"):  # as the CLI: municipality first
             sub = regs[regs["region_level"] == level]
             for c, n in zip(sub["region"], sub["region_name"]):
-                if key in (str(c).lower(), str(n).lower()):
+                forms = {D.normalise_name(str(c)), D.normalise_name(str(n))}
+                forms |= {D.normalise_name(p) for p in str(n).split("-") if len(p) >= 3}  # SSB's bilingual names
+                if key in forms:
                     return str(c)
         if key in ("norge", "norway", "nation"):
             return D.NATION_CODE
@@ -449,7 +451,8 @@ def plot_supply_demand(result, region: str | None = None, lang: str = "nb", grou
         ax.plot(years, d, color=C_DEMAND, linewidth=1.8, linestyle="--")
         gap = s[-1] - d[-1]
         ax.set_title(L.group_name(g, lang), fontsize=10, loc="left", fontweight="bold", pad=13)
-        ax.text(0.0, 1.02, f"gap {y1}: {L.fmt_num(gap, lang, sign=True)} {L.t('fte', lang)}",
+        value = f"{L.fmt_num(gap, lang, sign=True)} {L.t('fte', lang)}"
+        ax.text(0.0, 1.02, L.t("sd_gap", lang, year=y1, value=value),
                 transform=ax.transAxes, fontsize=8, color=C_SHORT if gap < -0.5 else C_SURPLUS, ha="left",
                 va="bottom")
         lo, hi = min(s.min(), d.min()), max(s.max(), d.max())
@@ -735,7 +738,7 @@ def plot_scenario_comparison(result, baseline, year: int | None = None, lang: st
     nrow, nsc = values.shape
     bar_h = 0.8 / nsc
     fig = _figure(10.5, max(4.0, nrow * (0.32 + 0.2 * nsc) + 2.2),
-                  base.caption(lang, scenario=", ".join([base.scenario] + [s.scenario for s in scenarios])))
+                  base.caption(lang, scenario=", ".join(L.scenario_name(s.scenario, lang) for s in [base, *scenarios])))
     ax = fig.subplots()
     y = np.arange(nrow, dtype=float)
     y[-1] += 0.4  # set the total apart
@@ -747,7 +750,7 @@ def plot_scenario_comparison(result, baseline, year: int | None = None, lang: st
         col = palette[j % len(palette)] if nsc > 1 else None
         colors = [col] * nrow if col else [C_SURPLUS if x >= 0 else C_SHORT for x in v[:-1]] + [C_TOTAL]
         ax.barh(yj, v, height=bar_h * 0.92, color=colors, alpha=0.85,
-                label=scenarios[j].scenario if nsc > 1 else None)
+                label=L.scenario_name(scenarios[j].scenario, lang) if nsc > 1 else None)
         for yi, x in zip(yj, v):
             if abs(x) < min_change:
                 continue
@@ -767,9 +770,10 @@ def plot_scenario_comparison(result, baseline, year: int | None = None, lang: st
     if not len(data) and abs(total).max() < min_change:
         ax.text(0.5, 0.5, L.t("no_change", lang), transform=ax.transAxes, ha="center", fontsize=11, color="#555555")
     _style(ax, "x")
-    title = L.t("cmp_title", lang, baseline=base.scenario, year=year, region=base.region_name(code, lang))
+    title = L.t("cmp_title", lang, baseline=L.scenario_name(base.scenario, lang), year=year,
+                region=base.region_name(code, lang))
     if nsc == 1:
-        title += f"\n{L.t('info_scenario', lang)}: {scenarios[0].scenario}"
+        title += f"\n{L.t('info_scenario', lang)}: {L.scenario_name(scenarios[0].scenario, lang)}"
     ax.set_title(title, fontsize=12, fontweight="bold", loc="left")
     return fig
 
@@ -785,14 +789,48 @@ def _outcome_of(df: pd.DataFrame) -> str:
     return next((o for o, c in CHANGE_COLUMNS.items() if c in df), "gap")
 
 
+#: Columns a waterfall takes from the cost-effectiveness table (the one source of costs).
+CE_COST_COLUMNS = ("title", "status", "evidence", "cost_programme_nok", "cost_total_nok", "nok_per_fte_programme",
+                   "nok_per_fte_total")
+
+
+def _with_costs(frame: pd.DataFrame, ce: pd.DataFrame | None, scenario: str) -> pd.DataFrame:
+    """``frame`` (measure rows summed to the nation) with the costs, titles and cost per FTE of the
+    cost-effectiveness table ``ce`` (``cost_effectiveness.csv``: national amounts per measure)."""
+    if ce is None or not len(ce):
+        return frame
+    ce = pd.DataFrame(ce)
+    if "scenario" in ce and scenario:
+        ce = ce[ce["scenario"].astype(str) == str(scenario)]
+    cols = [c for c in CE_COST_COLUMNS if c in ce]
+    if not len(ce) or not cols:
+        return frame
+    out = frame.drop(columns=[c for c in cols if c in frame]).merge(
+        ce[["measure", *cols]].drop_duplicates("measure"), on="measure", how="left")
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def measure_label(row, readable: bool = True) -> str:
+    """A measure's display name: its title where the scenario gives one, else its id (made
+    readable, ``torn nurses``, unless ``readable`` is False)."""
+    title = row.get("title")
+    if isinstance(title, str) and title.strip() and title != row.get("measure"):
+        return title.strip()
+    return L.measure_name(row.get("measure")) if readable else str(row.get("measure"))
+
+
 def waterfall_frame(attribution, year: int | None = None, region: str | None = None,
-                    scenario: str | None = None) -> tuple[pd.DataFrame, int | None, str]:
-    """Measures' contributions (FTE) and cost as a frame ``measure, evidence, change_fte,
+                    scenario: str | None = None, cost_effectiveness: pd.DataFrame | None = None
+                    ) -> tuple[pd.DataFrame, int | None, str]:
+    """Measures' contributions (FTE) and cost as a frame ``measure, title, evidence, change_fte,
     cost_programme_nok, cost_total_nok, nok_per_fte_programme, nok_per_fte_total`` without the
     total row, plus the year and scenario; ``attrs["outcome"]`` is ``gap`` or ``shortage``.
 
     ``attribution``: an :class:`~helsemod_py.analysis.Attribution` or rows of
-    ``attribution.csv`` (county rows are summed to the nation unless ``region`` is given).
+    ``attribution.csv`` (county rows are summed to the nation unless ``region`` is given). Costs
+    are national: for the nation they come from ``cost_effectiveness`` (rows of
+    ``cost_effectiveness.csv``) where given, the table ``helsemod compare`` computes them in.
     """
     if hasattr(attribution, "waterfall") and hasattr(attribution, "contributions"):
         years = attribution.contributions["year"].values
@@ -818,7 +856,7 @@ def waterfall_frame(attribution, year: int | None = None, region: str | None = N
     df = df[df["measure"] != "total"]
     outcome = _outcome_of(df)
     agg = {"change_fte": (CHANGE_COLUMNS[outcome], "sum")}
-    for col in ("evidence", "cost_programme_nok", "cost_total_nok"):
+    for col in ("title", "evidence", "cost_programme_nok", "cost_total_nok"):
         if col in df:
             agg[col] = (col, "first")
     grouped = df.groupby("measure", sort=False).agg(**agg).reset_index()
@@ -827,22 +865,25 @@ def waterfall_frame(attribution, year: int | None = None, region: str | None = N
             ok = (grouped["change_fte"] > 0) & (grouped[cost] > 0)
             grouped[ratio] = np.where(ok, grouped[cost] / grouped["change_fte"].where(ok), np.nan)
     grouped.attrs["outcome"] = outcome
+    if region is None:
+        grouped = _with_costs(grouped, cost_effectiveness, scn)
     return grouped, year, scn
 
 
 def plot_attribution_waterfall(attribution, year: int | None = None, lang: str = "nb", region: str | None = None,
                                scenario: str | None = None, dataset: str = "", version: str = __version__,
-                               synthetic: bool = False,
-                               region_name: str | None = None) -> Figure:
+                               synthetic: bool = False, region_name: str | None = None,
+                               cost_effectiveness: pd.DataFrame | None = None) -> Figure:
     """Waterfall of each measure's contribution to the change in the gap (FTE) in ``year``.
 
     Horizontal bars float from the running total; the bottom bar is the total, which the
     contributions add up to (Shapley attribution). Labels give the FTE and, where the
     measure has a cost, NOK per FTE. ``attribution``: an Attribution or ``attribution.csv``
-    rows (one scenario, chosen with ``scenario`` when the file has several).
+    rows (one scenario, chosen with ``scenario`` when the file has several) with their
+    ``cost_effectiveness`` rows (the costs). Measures are named by their titles.
     """
     L.check_lang(lang)
-    wf, year, scn = waterfall_frame(attribution, year, region, scenario)
+    wf, year, scn = waterfall_frame(attribution, year, region, scenario, cost_effectiveness)
     shortage = wf.attrs.get("outcome") == "shortage"
     wf = wf.sort_values("change_fte", ascending=False, kind="stable").reset_index(drop=True)
     n = len(wf)
@@ -888,8 +929,8 @@ def plot_attribution_waterfall(attribution, year: int | None = None, lang: str =
     ax.set_xlim(lo - 0.03 * span, hi + 0.42 * span)
     ax.axvline(0, color="black", linewidth=0.8)
     marks = ["*" if e == "assumption" else "" for e in wf.get("evidence", pd.Series([""] * n))]
-    ax.set_yticks(y, [L.measure_name(m) + k for m, k in zip(wf["measure"], marks)] + [L.t("total", lang)],
-                  fontsize=9)
+    names = [_wrap(measure_label(r), 46) for r in wf.to_dict("records")]
+    ax.set_yticks(y, [m + k for m, k in zip(names, marks)] + [L.t("total", lang)], fontsize=9)
     ax.get_yticklabels()[-1].set_fontweight("bold")
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(_num_formatter(lang))
@@ -974,6 +1015,13 @@ def plot_maps(result, year: int | None = None, lang: str = "nb", what: str = "ga
 # ======================================================================================
 # Writing all figures
 # ======================================================================================
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` characters (axis labels)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
 def _slug(text: str) -> str:
     import unicodedata
 
@@ -984,7 +1032,8 @@ def _slug(text: str) -> str:
 
 
 def figures(result, lang: str = "nb", baseline=None, attribution=None, region: str | None = None,
-            year: int | None = None, others=None) -> list[tuple[str, str, Figure]]:
+            year: int | None = None, others=None, cost_effectiveness: pd.DataFrame | None = None
+            ) -> list[tuple[str, str, Figure]]:
     """All figures that the inputs allow, as ``(name, caption key, Figure)``.
 
     ``result``: the scenario shown in figures 1-4; ``baseline``: reference for figure 5
@@ -1021,7 +1070,8 @@ def figures(result, lang: str = "nb", baseline=None, attribution=None, region: s
                 out.append((name, "fig_waterfall",
                             plot_attribution_waterfall(attribution, year=year, lang=lang, scenario=s,
                                                        dataset=rs.dataset, version=rs.version,
-                                                       synthetic=rs.synthetic)))
+                                                       synthetic=rs.synthetic,
+                                                       cost_effectiveness=cost_effectiveness)))
         else:
             out.append(("attribution_waterfall", "fig_waterfall",
                         plot_attribution_waterfall(attribution, year=year, lang=lang, dataset=rs.dataset,
@@ -1048,7 +1098,7 @@ def save_plots(result, out_dir, lang: str = "nb", baseline=None, attribution=Non
 def folder_figures(folder: FolderResults, lang: str = "nb", region: str | None = None):
     """The figures of a results folder (see :func:`figures`), with a fan chart when the run had draws."""
     out = figures(folder.main, lang, baseline=folder.baseline, attribution=folder.attribution, region=region,
-                  year=folder.year, others=folder.others)
+                  year=folder.year, others=folder.others, cost_effectiveness=folder.cost_effectiveness)
     if folder.quantiles is not None:
         out.append(("fan_chart", "fig_fan", plot_fan(_ensemble_from_table(folder.quantiles, folder.manifest),
                                                      lang=lang)))
