@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 import sys
@@ -148,3 +149,20 @@ class Alias(click.ParamType):
             self.fail(f"{str(value)!r}: unknown {self.kind} (allowed: {examples(self.kind, self.allowed)})", param,
                       ctx)
         return code
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, length: int, hidden: bool = False):
+    """A progress bar on stderr for a step of ``length`` parts; yields ``tick(n=1)``."""
+    with click.progressbar(length=max(1, int(length)), label=label, file=sys.stderr, hidden=hidden,
+                           show_pos=length > 1) as bar:
+        yield lambda n=1: bar.update(n)
+
+
+def ticking(write, tick):
+    """``write`` (a function of a path) that calls ``tick()`` when done: one step of a progress bar."""
+    def run(path):
+        write(path)
+        tick()
+
+    return run

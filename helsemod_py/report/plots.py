@@ -418,14 +418,21 @@ def _save_png(fig: Figure, path: Path, dpi: int = DPI) -> Path:
 # ======================================================================================
 # (1) supply and demand over time, small multiples
 # ======================================================================================
-def plot_supply_demand(result, region: str | None = None, lang: str = "nb", groups=None) -> Figure:
+#: Colours of the scenarios compared side by side (after the reference, drawn as supply/demand).
+PALETTE = ["#2a7f62", "#7b4ea3", "#c77c0e", "#2b6cb0", "#b03a2e", "#555555"]
+
+
+def plot_supply_demand(result, region: str | None = None, lang: str = "nb", groups=None, others=None) -> Figure:
     """Supply and demand (FTE) per personnel group over time, one panel per group.
 
     ``region``: a municipality or county code or name (default: the nation). The area
     between the lines is red where demand exceeds supply (shortage), blue where not.
+    ``others``: scenarios drawn beside ``result`` (the reference): their supply (solid) and demand
+    (dashed) in their own colour, each scenario's gap in the panel's subtitle.
     """
     L.check_lang(lang)
     rs = _as_rs(result)
+    others = [_as_rs(o) for o in others or []]
     code = rs.resolve_region(region)
     sup = rs.region_series("supply_fte", code)
     dem = rs.region_series("demand_fte", code)
@@ -435,9 +442,12 @@ def plot_supply_demand(result, region: str | None = None, lang: str = "nb", grou
     n = len(groups)
     ncols = 5 if n > 12 else 4 if n > 6 else max(1, min(n, 3))
     nrows = math.ceil(n / ncols)
-    fig = _figure(max(6.5, 2.75 * ncols + 0.6), max(4.0, 2.15 * nrows + 1.3), rs.caption(lang))
+    names = ", ".join(L.scenario_name(s.scenario, lang) for s in [rs, *others])
+    fig = _figure(max(6.5, 2.75 * ncols + 0.6), max(4.0, 2.15 * nrows + 1.3) + 0.25 * len(others),
+                  rs.caption(lang, scenario=names if others else None))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     years = sup.index.values
+    other_series = [(o.region_series("supply_fte", code), o.region_series("demand_fte", code)) for o in others]
     y1 = int(years[-1])
     for i, ax in enumerate(axes.flat):
         if i >= n:
@@ -450,12 +460,20 @@ def plot_supply_demand(result, region: str | None = None, lang: str = "nb", grou
         ax.plot(years, s, color=C_SUPPLY, linewidth=1.8)
         ax.plot(years, d, color=C_DEMAND, linewidth=1.8, linestyle="--")
         gap = s[-1] - d[-1]
-        ax.set_title(L.group_name(g, lang), fontsize=10, loc="left", fontweight="bold", pad=13)
-        value = f"{L.fmt_num(gap, lang, sign=True)} {L.t('fte', lang)}"
-        ax.text(0.0, 1.02, L.t("sd_gap", lang, year=y1, value=value),
-                transform=ax.transAxes, fontsize=8, color=C_SHORT if gap < -0.5 else C_SURPLUS, ha="left",
-                va="bottom")
         lo, hi = min(s.min(), d.min()), max(s.max(), d.max())
+        gaps = [gap]
+        for j, (os_, od) in enumerate(other_series):
+            s2, d2 = os_[g].reindex(years).values, od[g].reindex(years).values
+            ax.plot(years, s2, color=PALETTE[j % len(PALETTE)], linewidth=1.4)
+            if not np.allclose(d2, d, rtol=1e-6):  # demand drawn where a scenario changes it
+                ax.plot(years, d2, color=PALETTE[j % len(PALETTE)], linewidth=1.2, linestyle="--")
+            gaps.append(s2[-1] - d2[-1])
+            lo, hi = min(lo, s2.min(), d2.min()), max(hi, s2.max(), d2.max())
+        ax.set_title(L.group_name(g, lang), fontsize=10, loc="left", fontweight="bold", pad=13)
+        value = " / ".join(L.fmt_num(x, lang, sign=True) for x in gaps) + f" {L.t('fte', lang)}"
+        ax.text(0.0, 1.02, L.t("sd_gap", lang, year=y1, value=value),
+                transform=ax.transAxes, fontsize=8 if not others else 7,
+                color=C_SHORT if gap < -0.5 else C_SURPLUS, ha="left", va="bottom")
         pad = max(hi - lo, 0.05 * max(abs(hi), 1.0)) * 0.12
         ax.set_ylim(max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad)
         ax.yaxis.set_major_formatter(_num_formatter(lang))
@@ -472,6 +490,11 @@ def plot_supply_demand(result, region: str | None = None, lang: str = "nb", grou
                Line2D([], [], color=C_DEMAND, linewidth=2, linestyle="--", label=L.t("demand", lang)),
                Patch(color=C_SHORT, alpha=0.3, label=L.t("shortage", lang)),
                Patch(color=C_SURPLUS, alpha=0.25, label=L.t("surplus", lang))]
+    if others:  # the reference first, then each scenario's colour
+        handles[0].set_label(f"{L.t('supply', lang)}: {L.scenario_name(rs.scenario, lang)}")
+        handles[1].set_label(f"{L.t('demand', lang)}: {L.scenario_name(rs.scenario, lang)}")
+        handles[2:2] = [Line2D([], [], color=PALETTE[j % len(PALETTE)], linewidth=2,
+                               label=L.scenario_name(o.scenario, lang)) for j, o in enumerate(others)]
     if n < nrows * ncols:  # an empty panel holds the legend
         lax = axes.flat[n]
         lax.set_visible(True)
@@ -488,16 +511,20 @@ def plot_supply_demand(result, region: str | None = None, lang: str = "nb", grou
 # ======================================================================================
 # (2) gap by county
 # ======================================================================================
-def plot_gap_by_county(result, year: int | None = None, lang: str = "nb", group: str | None = None) -> Figure:
+def plot_gap_by_county(result, year: int | None = None, lang: str = "nb", group: str | None = None,
+                       others=None) -> Figure:
     """Gap (FTE) by county in ``year`` (default: last year), sorted, largest shortage on top.
 
     All groups: red = sum over groups with a shortage, blue = sum over groups with a
     surplus, black marker and label = net gap (with FTE per 1000 inhabitants where the
-    population is known). ``group``: one personnel group instead.
+    population is known). ``group``: one personnel group instead. ``others``: scenarios shown
+    beside ``result`` (the reference): the net gap of each, side by side.
     """
     L.check_lang(lang)
     rs = _as_rs(result)
     year = rs.check_year(year)
+    if others:
+        return _county_side_by_side([rs, *[_as_rs(o) for o in others]], year, lang)
     gap = rs.pivot("gap", "county", year)
     names = rs.county_names()
     pop = rs.population("county", year)
@@ -542,6 +569,36 @@ def plot_gap_by_county(result, year: int | None = None, lang: str = "nb", group:
     ax.set_xlabel(L.t("county_xlabel", lang), fontsize=9.5)
     _style(ax, "x")
     ax.set_title(title, fontsize=12.5, fontweight="bold", loc="left", pad=24 if group is None else 6)
+    return fig
+
+
+def _county_side_by_side(every, year: int, lang: str) -> Figure:
+    """Net gap (FTE, all groups) by county in ``year`` for each scenario of ``every``, grouped bars,
+    counties sorted by the first scenario's gap (largest shortage on top)."""
+    ref = every[0]
+    names = ref.county_names()
+    nets = pd.DataFrame({i: s.pivot("gap", "county", year).sum(axis=1) for i, s in enumerate(every)})
+    order = nets[0].sort_values().index
+    n, k = len(order), len(every)
+    fig = _figure(10.5, max(4.0, (0.25 + 0.17 * k) * n + 2.0),
+                  ref.caption(lang, scenario=", ".join(L.scenario_name(s.scenario, lang) for s in every)))
+    ax = fig.subplots()
+    y = np.arange(n, dtype=float)
+    h = 0.8 / k
+    colors = ["#333333", *PALETTE]
+    for j, s in enumerate(every):
+        ax.barh(y - 0.4 + h * (j + 0.5), nets.loc[order, j].values, height=h * 0.92, color=colors[j % len(colors)],
+                alpha=0.85, label=L.scenario_name(s.scenario, lang))
+    ax.set_yticks(y, [names.get(r, r) for r in order], fontsize=9.5)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.xaxis.set_major_formatter(_num_formatter(lang))
+    ax.set_xlabel(L.t("county_xlabel", lang), fontsize=9.5)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=min(k, 3), fontsize=8.5, frameon=False,
+              borderaxespad=0.2)
+    _style(ax, "x")
+    ax.set_title(L.t("county_title", lang, year=year), fontsize=12.5, fontweight="bold", loc="left",
+                 pad=18 + 12 * math.ceil(k / 3))
     return fig
 
 
@@ -1043,9 +1100,12 @@ def figures(result, lang: str = "nb", baseline=None, attribution=None, region: s
     L.check_lang(lang)
     rs = _as_rs(result)
     year = rs.check_year(year)
-    out = [("supply_demand", "fig_supply_demand", plot_supply_demand(rs, region=region, lang=lang))]
+    every = [_as_rs(baseline), *([_as_rs(o) for o in others] if others else [rs])] if baseline is not None else [rs]
+    out = [("supply_demand", "fig_supply_demand",
+            plot_supply_demand(every[0], region=region, lang=lang, others=every[1:]))]
     if "county" in rs.levels:
-        out.append(("gap_by_county", "fig_county", plot_gap_by_county(rs, year=year, lang=lang)))
+        out.append(("gap_by_county", "fig_county", plot_gap_by_county(every[0], year=year, lang=lang,
+                                                                      others=every[1:])))
     if "municipality" in rs.levels:
         out.append(("gap_heatmap", "fig_heat", plot_gap_heatmap(rs, year=year, lang=lang)))
         if map_note(rs) is None:
