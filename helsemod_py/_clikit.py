@@ -151,9 +151,23 @@ class Alias(click.ParamType):
         return code
 
 
+def show_progress() -> bool:
+    """Progress bars are drawn on a terminal, or anywhere with ``HELSEMOD_PROGRESS=1`` (``0``: never),
+    so that piped output and error messages stay clean."""
+    import os
+
+    flag = os.environ.get("HELSEMOD_PROGRESS")
+    if flag in ("0", "1"):
+        return flag == "1"
+    stream = click.get_text_stream("stderr")
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
 @contextlib.contextmanager
 def progress_bar(label: str, length: int, hidden: bool = False):
-    """A progress bar on stderr for a step of ``length`` parts; yields ``tick(n=1)``."""
+    """A progress bar on stderr for a step of ``length`` parts; yields ``tick(n=1)``. Hidden when
+    ``hidden`` or where :func:`show_progress` says no."""
+    hidden = hidden or not show_progress()
     with click.progressbar(length=max(1, int(length)), label=label, file=sys.stderr, hidden=hidden,
                            show_pos=length > 1) as bar:
         yield lambda n=1: bar.update(n)

@@ -54,19 +54,17 @@ def gap_table(proj, label, lang: str = "en") -> str:
             continue
         sup = proj.supply_fte.sel(sector=list(sectors)).sum(["region", "sector"])
         dem = demand.sel(sector=list(sectors)).sum(["region", "sector"])
-        lines += [tr(heading, lang),
-                  f"{tr('group', lang):<24}{f'{sup_w} {y0}':>14}{f'{dem_w} {y0}':>14}{f'{sup_w} {y1}':>14}"
-                  f"{f'{dem_w} {y1}':>18}{f'{gap_w} {y1}':>16}"]
+        w = (14, 18, 14, 18, 16) if lang == "nb" else (14, 14, 14, 14, 12)  # Norwegian words are longer
+        heads = (f"{sup_w} {y0}", f"{dem_w} {y0}", f"{sup_w} {y1}", f"{dem_w} {y1}", f"{gap_w} {y1}")
+        lines += [tr(heading, lang), f"{tr('group', lang):<24}" + "".join(f"{x:>{n}}" for x, n in zip(heads, w))]
+
+        def row(name, s0, d0, s1, d1):
+            return f"{name:<24}" + "".join(_num(x, lang, n) for x, n in zip((s0, d0, s1, d1, s1 - d1), w))
+
         for g in [str(x) for x in sup["group"].values]:
-            s0, d0 = float(sup.sel(year=y0, group=g)), float(dem.sel(year=y0, group=g))
-            s1, d1 = float(sup.sel(year=y1, group=g)), float(dem.sel(year=y1, group=g))
             name = g if lang == "en" else L.group_name(g, "nb")[:23]
-            lines.append(f"{name:<24}{_num(s0, lang, 14)}{_num(d0, lang, 14)}{_num(s1, lang, 14)}"
-                         f"{_num(d1, lang, 18)}{_num(s1 - d1, lang, 16)}")
-        s0, d0 = float(sup.sel(year=y0).sum()), float(dem.sel(year=y0).sum())
-        s1, d1 = float(sup.sel(year=y1).sum()), float(dem.sel(year=y1).sum())
-        lines.append(f"{tr('all_groups', lang):<24}{_num(s0, lang, 14)}{_num(d0, lang, 14)}{_num(s1, lang, 14)}"
-                     f"{_num(d1, lang, 18)}{_num(s1 - d1, lang, 16)}")
+            lines.append(row(name, *(float(da.sel(year=y, group=g)) for y in (y0, y1) for da in (sup, dem))))
+        lines.append(row(tr("all_groups", lang), *(float(da.sel(year=y).sum()) for y in (y0, y1) for da in (sup, dem))))
     nurses = proj.care_nurse_fte.sum("region")
     lines.append(tr("nurses_care", lang, y0=y0, y1=y1, y0v=_num(float(nurses.sel(year=y0)), lang, 0),
                     y1v=_num(float(nurses.sel(year=y1)), lang, 0)))

@@ -67,6 +67,10 @@ def _fmt(x: float, width: int, lang: str = "en", decimals: int = 0) -> str:
     return f"{L.fmt_num(x, 'nb', decimals) if lang == 'nb' else format(x, f',.{decimals}f'):>{width}}"
 
 
+def _signed(x: float, lang: str) -> str:
+    return L.fmt_num(x, "nb", sign=True) if lang == "nb" else f"{x:+,.0f}"
+
+
 def _num(x: float, width: int, scale: float = 1.0, decimals: int = 0, lang: str = "en") -> str:
     return _fmt(x / scale, width, lang, decimals) if x == x else " " * width
 
@@ -77,19 +81,20 @@ def waterfall_lines(ce: pd.DataFrame, year: int, method: str, outcome: str, lang
         return tr(key, lang)
 
     what = h("wf_gap") if outcome == "gap" else h("wf_shortage")
+    wl, wn = (15, 18) if lang == "nb" else (11, 15)  # Norwegian headers are longer
     out = [f"  {tr('wf_head', lang, year=year, what=what, method=method)}",
            f"    {h('measure'):<40}{h('status'):<11}{h('evidence'):<13}{h('fte'):>8}{h('range_fte'):>16}"
-           f"{h('local_fte'):>15}{h('programme'):>11}{h('total'):>11}{h('npf_prog'):>18}{h('npf_total'):>18}",
-           f"    {'':<40}{'':<11}{'':<13}{'':>8}{'':>16}{'':>15}{h('mnok'):>11}{h('mnok'):>11}"]
+           f"{h('local_fte'):>{wl}}{h('programme'):>11}{h('total'):>11}{h('npf_prog'):>{wn}}{h('npf_total'):>{wn}}",
+           f"    {'':<40}{'':<11}{'':<13}{'':>8}{'':>16}{'':>{wl}}{h('mnok'):>11}{h('mnok'):>11}"]
     for _, r in ce.iterrows():
         evidence = ASSUMPTION_MARK if r.evidence == "assumption" else r.evidence
         low, high = r.get("fte_low", np.nan), r.get("fte_high", np.nan)
         span = tr("to", lang, a=_fmt(min(low, high), 0, lang), b=_fmt(max(low, high), 0, lang)) if low == low else ""
-        local = _num(r.local_fte_gained, 15, lang=lang) if abs(r.local_fte_gained - r.fte_gained) > 0.5 else " " * 15
+        local = _num(r.local_fte_gained, wl, lang=lang) if abs(r.local_fte_gained - r.fte_gained) > 0.5 else " " * wl
         measure = h("total") if r.measure == "total" else r.measure
         out.append(f"    {measure:<40}{r.status:<11}{evidence:<13}{_num(r.fte_gained, 8, lang=lang)}{span:>16}{local}"
                    f"{_num(r.cost_programme_nok, 11, 1e6, 1, lang)}{_num(r.cost_total_nok, 11, 1e6, 1, lang)}"
-                   f"{_num(r.nok_per_fte_programme, 18, lang=lang)}{_num(r.nok_per_fte_total, 18, lang=lang)}")
+                   f"{_num(r.nok_per_fte_programme, wn, lang=lang)}{_num(r.nok_per_fte_total, wn, lang=lang)}")
     return out
 
 
@@ -106,19 +111,20 @@ def compare(ds, scenarios, projections, year: int, end_year: int, attribution: b
     for scn, proj in zip(scenarios[1:], projections[1:]):
         tab = change_table(first, proj, year)
         out.lines.append(tr("vs", lang, scn=_scn(scn.name, lang), base=_scn(scenarios[0].name, lang), year=year))
-        out.lines.append(f"  {tr('group', lang):<24}{tr('gap_change', lang):>22}{tr('shortage_reduction', lang):>20}")
+        wg = 22 if lang == "nb" else 12
+        out.lines.append(f"  {tr('group', lang):<24}{tr('gap_change', lang):>{wg}}{tr('shortage_reduction', lang):>20}")
         for _, r in tab.iterrows():
             if abs(r.gap_change_fte) > 0.5 or abs(r.shortage_reduction_fte) > 0.5:
-                out.lines.append(f"  {_name(r.group, lang):<24}{_fmt(r.gap_change_fte, 22, lang)}"
+                out.lines.append(f"  {_name(r.group, lang):<24}{_fmt(r.gap_change_fte, wg, lang)}"
                                  f"{_fmt(r.shortage_reduction_fte, 20, lang)}")
         gap, short = tab.gap_change_fte.sum(), tab.shortage_reduction_fte.sum()
-        out.lines.append(f"  {tr('all_groups', lang):<24}{_fmt(gap, 22, lang)}{_fmt(short, 20, lang)}")
+        out.lines.append(f"  {tr('all_groups', lang):<24}{_fmt(gap, wg, lang)}{_fmt(short, 20, lang)}")
         short1 = float(proj.shortage().sel(year=year).sum())
         out.lines.append("  " + tr("shortage_line", lang, year=year, a=_fmt(short0, 0, lang), b=_fmt(short1, 0, lang)))
         county = (proj.aggregate("county").gap.sel(year=year) - first.aggregate("county").gap.sel(year=year)).sum(
             ["group", "sector"])
         out.lines.append("  " + tr("by_county", lang) + ", ".join(
-            f"{n} {'+' if float(v) > 0 else ''}{_fmt(float(v), 0, lang)}"
+            f"{n} {_signed(float(v), lang)}"
             for n, v in zip(county["region_name"].values, county.values)))
         if not (attribution and scn.measures):
             continue

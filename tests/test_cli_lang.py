@@ -14,7 +14,8 @@ SCEN = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def test_run_summary_in_norwegian_says_the_data_are_synthetic():
-    res = CliRunner().invoke(main, ["--lang", "nb", "run", "--end-year", "2026", "--region", "Innlandet"])
+    res = CliRunner().invoke(main, ["--lang", "nb", "run", "--end-year", "2026", "--region", "Innlandet"],
+                             env={"HELSEMOD_PROGRESS": "1"})
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert "framskriver Referansebane" in res.stderr  # the progress bar
@@ -45,7 +46,8 @@ def test_help_in_norwegian_from_the_option_or_the_environment():
 
 def test_compare_has_progress_on_every_long_step_and_norwegian_tables(tmp_path):
     res = CliRunner().invoke(main, ["--lang", "nb", "compare", str(SCEN / "baseline.yaml"),
-                                    str(SCEN / "sick_leave.yaml"), "--end-year", "2027", "--out", str(tmp_path / "c")])
+                                    str(SCEN / "sick_leave.yaml"), "--end-year", "2027", "--out", str(tmp_path / "c")],
+                             env={"HELSEMOD_PROGRESS": "1"})
     assert res.exit_code == 0, res.output
     for label in ("framskriver 2 scenarioer", "fordeler på tiltak: Lavere sykefravær",
                   "spenn i virkning: Lavere sykefravær", f"skriver {tmp_path / 'c'}"):
@@ -53,3 +55,6 @@ def test_compare_has_progress_on_every_long_step_and_norwegian_tables(tmp_path):
     assert "Lavere sykefravær mot Referansebane, 2027 (årsverk, + = mindre mangel)" in res.stdout
     assert "fossefall 2027" in res.stdout and "kr/årsverk samlet" in res.stdout
     assert res.stdout.startswith("MERK: SYNTETISKE data")
+    quiet = CliRunner().invoke(main, ["run", "--end-year", "2099"])  # not a terminal: no bar before an error
+    assert quiet.output.strip().splitlines() == ["error: end year 2099: must be after the base year 2024 and at "
+                                                 "most 2050"]
