@@ -26,6 +26,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "uncertainty.yaml"
+#: Draws the numpy reference projects side by side in one call (stacked along the region axis).
+NUMPY_SIDE_BY_SIDE = 4
 
 
 def _timed(fn):
@@ -34,36 +36,49 @@ def _timed(fn):
     return time.perf_counter() - t0, out
 
 
-def numpy_draw(prep, values_row, ref):
-    """One draw with the numpy reference: apply the draw's factors to full arrays, then project
-    population (with the draw's net migration), supply and demand."""
+def numpy_draws(prep, values, ref):
+    """Draws side by side with the numpy reference: ``values`` (entry id -> [n] values) are n
+    draws, stacked along the region axis (regions are independent, so draw d of region r is
+    region ``d * R + r``); apply each draw's factors to full arrays, then project population
+    (with the draw's net migration), supply and demand. Returns the gap ``[T+1, n, R, G]``."""
     from helsemod_py import dims as D
     from helsemod_py.uncertainty import factor_arrays
 
     inp = prep.inputs
-    fac, wfac, tfac, wtr, dfac, wdem, mfac, wmig = factor_arrays(prep, [0], 0, values_row)
-    f = lambda j: 1.0 + wfac[:, j][:, None, None] * (fac[0, :, :, j][None] - 1.0)  # noqa: E731  [T1, R, G]
+    n = len(next(iter(values.values())))
+    n_reg = len(prep.dataset.regions)
+    fac, wfac, tfac, wtr, dfac, wdem, mfac, wmig = factor_arrays(prep, list(range(n)), 0, values)
+    fac, tfac, dfac, mfac = (x.reshape((n * n_reg,) + x.shape[2:]) for x in (fac, tfac, dfac, mfac))
+
+    def tile(arr, axis=1):  # the same input for every draw
+        return np.concatenate([np.asarray(arr)] * n, axis=axis)
+
+    f = lambda j: 1.0 + wfac[:, j][:, None, None] * (fac[None, :, :, j] - 1.0)  # noqa: E731  [T1, nR, G]
     w0, w1 = D.WORK_AGE_MIN, D.WORK_AGE_MAX + 1
     steps = len(inp.years) - 1
-    f_mig = (1.0 + wmig[:steps, None] * (mfac[0][None] - 1.0))[..., None, None]  # [T, R, 1, 1]
-    pop, _ = ref.project_population(inp.population0, inp.fertility, inp.mortality, inp.net_migration * f_mig,
-                                    inp.male_share_at_birth)
-    users, _ = ref.project_demand(pop, inp.user_rate, inp.base_demand_fte, inp.intensity, inp.staff_mix)
+    f_mig = (1.0 + wmig[:steps, None] * (mfac[None] - 1.0))[..., None, None]  # [T, nR, 1, 1]
+    pop, _ = ref.project_population(tile(inp.population0, 0), tile(inp.fertility), tile(inp.mortality),
+                                    tile(inp.net_migration) * f_mig, inp.male_share_at_birth)
+    users, _ = ref.project_demand(pop, tile(inp.user_rate), tile(inp.base_demand_fte, 0), tile(inp.intensity),
+                                  tile(inp.staff_mix))
     users_ratio = np.divide(users, users[0], out=np.ones_like(users), where=users[0] > 0)
-    exit_rate = np.minimum(1.0, inp.exit_rate * f(0)[:steps, :, :, None, None])
-    tr = np.minimum(1.0, inp.transition_rate * (1.0 + wtr[:steps, None, None] * (tfac[0][None] - 1.0))[..., None, None])
+    exit_rate = np.minimum(1.0, tile(inp.exit_rate) * f(0)[:steps, :, :, None, None])
+    tr = np.minimum(1.0, tile(inp.transition_rate)
+                    * (1.0 + wtr[:steps, None, None] * (tfac[None] - 1.0))[..., None, None])
     src, dst = D.transition_index()
     _, _, totals = ref.project_supply(
-        inp.stock0, inp.mortality[..., w0:w1], inp.workforce_migration() * f_mig, exit_rate, src, dst, tr,
-        inp.graduates * f(5)[:steps], inp.graduate_age_dist, inp.immigrants * f(6)[:steps], inp.immigrant_age_dist,
-        np.minimum(1.0, inp.participation * f(2)[..., None, None]),
-        np.minimum(1.0, inp.share_in_health_care * f(3)[..., None, None]),
-        inp.avg_fte * f(1)[..., None, None], np.minimum(1.0, inp.sick_leave * f(4)), recruits=inp.recruits)
+        tile(inp.stock0, 0), tile(inp.mortality[..., w0:w1]), tile(inp.workforce_migration()) * f_mig, exit_rate,
+        src, dst, tr, tile(inp.graduates) * f(5)[:steps], inp.graduate_age_dist, tile(inp.immigrants) * f(6)[:steps],
+        inp.immigrant_age_dist, np.minimum(1.0, tile(inp.participation) * f(2)[..., None, None]),
+        np.minimum(1.0, tile(inp.share_in_health_care) * f(3)[..., None, None]),
+        tile(inp.avg_fte) * f(1)[..., None, None], np.minimum(1.0, tile(inp.sick_leave) * f(4)),
+        recruits=tile(inp.recruits))
     t = np.arange(len(inp.years))[:, None, None]
-    dem_f = users_ratio * inp.intensity * (1.0 + wdem[:, None, None] * (dfac[0, :, :, 0][None] - 1.0)) * \
-        dfac[0, :, :, 1][None] ** t
-    demand = (inp.base_demand_fte[None] * inp.staff_mix * dem_f[..., None]).sum(axis=2)
-    return totals[..., 3] - demand
+    dem_f = users_ratio * tile(inp.intensity) * (1.0 + wdem[:, None, None] * (dfac[None, :, :, 0] - 1.0)) * \
+        dfac[None, :, :, 1] ** t
+    demand = (tile(inp.base_demand_fte, 0)[None] * tile(inp.staff_mix) * dem_f[..., None]).sum(axis=2)
+    gap = totals[..., 3] - demand
+    return gap.reshape((gap.shape[0], n, n_reg) + gap.shape[2:])
 
 
 def python_draw(prep, n_regions):
@@ -187,7 +202,7 @@ def every_factor_uncertain():
     import helsemod_py as hm
     from helsemod_py.core.supply import FACTORS
 
-    dist = {"type": "lognormal", "median": 1.0, "sd_log": 0.05}
+    dist = {"type": "lognormal", "median": 1.0, "sd_log": 0.05, "truncate": [0.85, 1.15]}  # within every range
     entries = [{"id": p, "parameter": p, "unit": "/1", "distribution": dist, "correlation": 0.5}
                for p in (*FACTORS, "transition_rate", "fte_per_user", "net_migration")]
     entries.append({"id": "standard_growth", "parameter": "standard_growth", "unit": "/1 per year",
@@ -246,6 +261,8 @@ def main() -> None:
 
     import helsemod_py as hm
     from helsemod_py.core import reference
+    from helsemod_py import dims as D
+    from helsemod_py.core.supply import FACTORS, LANES
     from helsemod_py.uncertainty import _prepare, default_chunk, project_ensemble, run_draws, varying_factors
 
     ds = hm.load_dataset()
@@ -254,7 +271,9 @@ def main() -> None:
     prep = _prepare(ds, scn, 2035, False)
     n_reg = len(ds.regions)
     n_steps = len(prep.inputs.years) - 1
-    cells = n_reg * 17 * 2 * 59 * n_steps
+    n_grp, n_sex, n_work = len(D.GROUPS), len(D.SEXES), len(D.WORK_AGES)
+    dims = f"{n_reg} municipalities x {n_grp} groups x {n_sex} sexes x {n_work} ages x {n_steps} years"
+    cells = n_reg * n_grp * n_sex * n_work * n_steps
     threads = numba.get_num_threads()
     batch = list(range(default_chunk()))  # one kernel call: every thread busy
 
@@ -268,9 +287,24 @@ def main() -> None:
     t_par, _ = _timed(lambda: run_draws(prep, batch, 1, [n_steps]))
     per_numba = t_par / len(batch)
     per_numba_1 = t_one / len(batch)
-    values = {u.id: np.array([float(u.distribution.ppf(0.6))]) for u in scn.uncertainty}
-    t_np, _ = _timed(lambda: [numpy_draw(prep, values, reference) for _ in range(3)])
-    per_numpy = t_np / 3
+    # like for like: the same LANES draws, one thread each (numba; numpy's arithmetic is one thread),
+    # numpy with NUMPY_SIDE_BY_SIDE draws side by side per call (memory grows with it)
+    same = batch[:LANES]
+    numba.set_num_threads(1)
+    run_draws(prep, same, 1, [n_steps])
+    t_same_1, _ = _timed(lambda: run_draws(prep, same, 1, [n_steps]))
+    numba.set_num_threads(threads)
+    t_same, _ = _timed(lambda: run_draws(prep, same, 1, [n_steps]))
+    quantiles = np.linspace(0.05, 0.95, LANES)
+    values = {u.id: np.array([float(u.distribution.ppf(q)) for q in quantiles]) for u in scn.uncertainty}
+    n_side = NUMPY_SIDE_BY_SIDE
+
+    def numpy_all():
+        for i in range(0, LANES, n_side):
+            numpy_draws(prep, {k: v[i:i + n_side] for k, v in values.items()}, reference)
+    t_np, _ = _timed(numpy_all)
+    per_numpy = t_np / LANES
+    per_same, per_same_1 = t_same / LANES, t_same_1 / LANES
     n_py = 3
     t_py, _ = _timed(lambda: python_draw(prep, n_py))
     per_python = t_py * n_reg / n_py
@@ -290,12 +324,12 @@ def main() -> None:
         t, _ = _timed(lambda: project_ensemble(ds, scn, draws=n, seed=1))
         scale_rows.append(("draws", n, t / n))
     scale_rows.append(("draws", args.draws, t_all / args.draws))
-    scale_rows += supply_seconds_by_groups(prep, batch, (4, 8, 17))
+    scale_rows += supply_seconds_by_groups(prep, batch, (4, 8, n_grp))
     rss_small, rss_big = peak_rss(100), peak_rss(args.draws)
     flops, bandwidth, cache = machine_rates()
     migration = any(u.parameter == "net_migration" for u in scn.uncertainty)
     work, traffic = kernel_work(varying_factors(prep), n_reg, n_steps, population=migration)
-    work_worst, _ = kernel_work(np.ones((17, 7), dtype=bool), n_reg, n_steps, population=True)
+    work_worst, _ = kernel_work(np.ones((n_grp, len(FACTORS)), dtype=bool), n_reg, n_steps, population=True)
     limit_compute = work / flops
     limit_cache = traffic / (cache * threads)
     limit = max(limit_compute, limit_cache)
@@ -304,7 +338,7 @@ def main() -> None:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores ({threads} numba threads), Python "
         f"{platform.python_version()}, numba {numba.__version__}. Real-size Norway (default dataset): "
-        f"{n_reg} municipalities x 17 groups x 2 sexes x 59 ages x {n_steps} years = "
+        f"{dims} = "
         f"{cells / 1e6:.1f} M supply cell-years per draw; scenario `scenarios/uncertainty.yaml` "
         f"({len(scn.uncertainty)} uncertain parameters: {', '.join(u.parameter for u in scn.uncertainty)}; "
         "with net migration drawn, each draw also projects its own population and users). The kernel runs "
@@ -315,14 +349,20 @@ def main() -> None:
         f"| {args.draws} draws, numba prange ({threads} threads), sampling and quantiles included | {t_all:.2f} |",
         f"| {args.draws} draws, every supply factor, transition rate, FTE per user, standard growth and net "
         f"migration uncertain in every group and municipality | {t_worst:.2f} |",
-        f"| per draw, numba, {threads} threads | {per_numba:.4f} |",
-        f"| per draw, numba, 1 thread | {per_numba_1:.4f} |",
-        f"| per draw, numpy reference (vectorised, same equations) | {per_numpy:.4f} |",
-        f"| per draw, pure Python loops (timed on {n_py} municipalities, scaled) | {per_python:.1f} |",
+        f"| per draw, numba, {threads} threads, {len(batch)} draws in one call | {per_numba:.4f} |",
+        f"| per draw, numba, 1 thread, {len(batch)} draws in one call | {per_numba_1:.4f} |",
+        f"| per draw, numba, 1 thread, the {LANES} draws below | {per_same_1:.4f} |",
+        f"| per draw, numba, {threads} threads, the {LANES} draws below | {per_same:.4f} |",
+        f"| per draw, numpy reference, 1 thread, the same {LANES} draws ({n_side} side by side per call) | "
+        f"{per_numpy:.4f} |",
+        f"| per draw, pure Python loops, 1 thread (timed on {n_py} municipalities, scaled) | {per_python:.1f} |",
         "",
-        f"Ratios: numba ({threads} threads) is **{per_numpy / per_numba:.1f}x** the numpy reference and "
-        f"**{per_python / per_numba:.0f}x** pure Python per draw; one thread {per_numpy / per_numba_1:.1f}x numpy; "
-        f"{threads} threads are {per_numba_1 / per_numba:.2f}x one.",
+        f"Ratios, like for like (the same {LANES} draws, quantiles 5-95 % of every entry; one thread each): numba "
+        f"is **{per_numpy / per_same_1:.1f}x** the numpy reference and **{per_python / per_same_1:.0f}x** pure "
+        f"Python per draw. With {threads} threads numba gains {per_same_1 / per_same:.2f}x more "
+        f"({per_numpy / per_same:.1f}x numpy); the numpy reference has no threads to use. A draw's cost is "
+        "not the same in every call: numba's per-draw time falls with more draws per call "
+        f"({per_numba_1:.4f} s at {len(batch)}), numpy's with more draws side by side.",
         "",
         f"Scaling (seconds per draw, numba, batches of {len(batch)} draws):",
         "",
@@ -336,7 +376,8 @@ def main() -> None:
         f"Machine limit estimate (roofline): a float64 matrix product (BLAS, {threads} cores) reaches "
         f"{flops / 1e9:.1f} GFLOP/s; copying reaches {bandwidth / 1e9:.1f} GB/s from memory and "
         f"{cache / 1e9:.1f} GB/s per core within cache (1.3 MB, the size of a municipality's state in the "
-        "kernel: 5 arrays of 17 x 2 x 59 x 32 doubles, which stays in L2/L3 through all years while the "
+        f"kernel: 5 arrays of {n_grp} x {n_sex} x {n_work} x {LANES} doubles, which stays in L2/L3 through all "
+        "years while the "
         "inputs are read once per block of 32 draws). Counted from the kernel's loops, one draw does "
         f"{work / 1e6:.0f} M floating-point operations for this scenario ({work_worst / 1e6:.0f} M when every "
         f"factor is drawn), its own population and users included, and moves {traffic / 1e6:.0f} MB of state "
@@ -349,7 +390,8 @@ def main() -> None:
         "",
         "Targets (issue 6): 1 000 draws under 10 s; numba >= 5x the numpy reference; within 4x of the "
         f"machine limit. Measured: {t_all:.1f} s for {args.draws} draws ({t_worst:.1f} s with every factor "
-        f"uncertain), {per_numpy / per_numba:.1f}x numpy, {per_numba / limit:.1f}x the limit.",
+        f"uncertain), {per_numpy / per_same_1:.1f}x numpy (one thread each, same draws), "
+        f"{per_numba / limit:.1f}x the limit.",
         "",
         "Command: `python benchmarks/bench_ensemble.py`",
     ]

@@ -567,9 +567,9 @@ def _model_section(model) -> list[str]:
 
 def _uncertain_rules():
     """For each uncertain parameter: the unit of its draws and the target keys it is drawn per."""
-    from helsemod_py.scenario.schema import UNCERTAIN, UNCERTAIN_TARGETS
+    from helsemod_py.scenario.schema import LEVERS, UNCERTAIN
 
-    return {p: ("/1 per year" if p == "standard_growth" else "/1", list(UNCERTAIN_TARGETS[p])) for p in UNCERTAIN}
+    return {p: (LEVERS[p].draw_unit, list(LEVERS[p].drawn_per)) for p in UNCERTAIN}
 
 
 def _valid(model, data) -> bool:
@@ -583,20 +583,21 @@ def _valid(model, data) -> bool:
 
 
 def _levers_table() -> str:
-    from helsemod_py.scenario.schema import LEVERS, _target_keys
+    from helsemod_py.scenario.schema import MEASURE_LEVERS, _target_keys
 
     rows = []
-    for name, lv in LEVERS.items():
+    for name, lv in MEASURE_LEVERS.items():
         ops = ", ".join(f"`{o}`" for o in lv.operations)
         units = "; ".join(f"`{o}`: `{'/1' if o in ('multiply', 'shift') else lv.unit}`" for o in lv.operations)
         timing = "flow (year the step starts)" if lv.steps else "stock (each 1 January)"
         if name == "vacancies":
             timing = "base year (no path)"
         valid = f"{lv.lo:g} or more" if lv.hi == float("inf") else f"{lv.lo:g} to {lv.hi:g}"
+        drawn = ", ".join(f"`{k}`" for k in lv.drawn_per) if lv.draw else "no"
         rows.append([f"`{name}`", lv.description, ops, units, valid,
-                     ", ".join(f"`{k}`" for k in _target_keys(lv)), timing, f"`{lv.field}`"])
+                     ", ".join(f"`{k}`" for k in _target_keys(lv)), timing, f"`{lv.field}`", drawn])
     return _table(["parameter", "what it changes", "operations", "unit of the value", "valid range after the "
-                   "change", "target keys", "time axis", "model input"], rows)
+                   "change", "target keys", "time axis", "model input", "drawn per (uncertainty)"], rows)
 
 
 def _codes_tables() -> str:

@@ -20,7 +20,7 @@ _LAZY = {
     "MAX_END_YEAR": ".model",
     "ModelInputs": ".model",
     "build_inputs": ".model",
-    "project": ".model",
+    "project": ".api",
     "Projection": ".results",
     "Measure": ".scenario",
     "Scenario": ".scenario",

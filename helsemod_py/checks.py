@@ -21,7 +21,6 @@ import numpy as np
 
 from . import dims as D
 from .core.supply import compact
-from .data.schema import PARAMETERS
 from .errors import ScenarioError
 from .scenario.core import region_mask
 from .scenario.schema import LEVERS
@@ -36,40 +35,33 @@ CAPPED_AT_ONE = frozenset({"exit_rate", "participation", "share_in_health_care",
 def cells_of(u, dataset) -> tuple[np.ndarray, list[str]]:
     """Mask ``[R, X]`` of the cells an uncertainty entry draws for, and the labels of X."""
     rmask = region_mask(u.target.regions, dataset.regions)
-    if u.parameter in ("fte_per_user", "standard_growth"):
-        labels, chosen = D.SERVICES, u.target.services
-    elif u.parameter == "transition_rate":
-        labels, chosen = D.TRANSITIONS, u.target.transitions
-    elif u.parameter == "net_migration":
-        labels, chosen = ["all"], None
-    else:
-        labels, chosen = D.GROUPS, u.target.groups
+    per = LEVERS[u.parameter].drawn_per[1:]  # after regions: groups, services, transitions or nothing
+    labels = {"groups": D.GROUPS, "services": D.SERVICES, "transitions": D.TRANSITIONS}[per[0]] if per else ["all"]
+    chosen = getattr(u.target, per[0]) if per else None
     xmask = np.array([chosen is None or x in chosen for x in labels])
     return rmask[:, None] & xmask[None, :], list(labels)
 
 
 def draw_range(parameter: str) -> tuple[float, float, str]:
     """``(lo, hi, unit)`` a parameter must stay within after a draw's factor."""
-    if parameter == "net_migration":
-        spec = PARAMETERS["net_migration"]
-        return spec.lo, spec.hi, spec.unit
     lever = LEVERS[parameter]
     return lever.lo, lever.hi, lever.unit
 
 
 def _extremes(inputs, parameter: str, n_reg: int) -> tuple[np.ndarray, np.ndarray]:
     """Least and greatest value ``[R, X]`` of a drawn parameter over years, sexes and ages."""
-    if parameter == "net_migration":
+    migration = LEVERS[parameter].draw == "migration"  # the population's and the workforce's rates
+    if migration:
         arrays = [inputs.net_migration, inputs.workforce_migration()]  # [T, R, S, A] each
     else:
         arrays = [getattr(inputs, LEVERS[parameter].field)]
     lows, highs = [], []
     for arr in arrays:
         arr = compact(arr)
-        axes = tuple(ax for ax in range(arr.ndim) if ax not in (1, 2)) if parameter != "net_migration" else \
+        axes = tuple(ax for ax in range(arr.ndim) if ax not in (1, 2)) if not migration else \
             (0,) + tuple(range(2, arr.ndim))
         lo, hi = arr.min(axis=axes), arr.max(axis=axes)
-        if parameter == "net_migration":
+        if migration:
             lo, hi = lo[:, None], hi[:, None]
         lows.append(np.broadcast_to(lo, (n_reg, lo.shape[1])))
         highs.append(np.broadcast_to(hi, (n_reg, hi.shape[1])))
@@ -84,7 +76,7 @@ def check_draws(scenario, inputs, dataset) -> None:
     for i, u in enumerate(scenario.uncertainty):
         line = scenario.lines.get(("uncertainty", i, "distribution"), scenario.lines.get(("uncertainty", i), 1))
         where = f"{label}:{line}: uncertainty[{i}]"
-        if u.parameter == "standard_growth":  # a rate, checked by the schema (GROWTH_RANGE)
+        if LEVERS[u.parameter].draw == "growth":  # a rate, checked by the schema (GROWTH_RANGE)
             continue
         w = tuple(_path_weights(u, inputs.years))
         if paths.setdefault(u.parameter, (w, u.id))[0] != w:

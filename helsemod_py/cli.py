@@ -611,7 +611,7 @@ def list_(what, data_dir, county, scenario_dir):
     """
     from pathlib import Path
 
-    from .scenario import LEVERS
+    from .scenario.schema import MEASURE_LEVERS
 
     if what == "groups":
         for lbl in D.GROUP_LABELS:
@@ -620,7 +620,7 @@ def list_(what, data_dir, county, scenario_dir):
         for lbl in D.SERVICE_LABELS:
             click.echo(f"{lbl.code:<18}{lbl.en} / {lbl.nb}")
     elif what == "measures":
-        for name, lever in LEVERS.items():
+        for name, lever in MEASURE_LEVERS.items():
             click.echo(f"{name:<22}{'/'.join(lever.operations):<20}{lever.description}")
     elif what == "regions":
         ds = _load(data_dir)

@@ -191,8 +191,7 @@ def _check_finite(arrays: dict, years, regions, name: str) -> None:
 
 
 def project(dataset: Dataset, scenario=None, end_year: int | None = None, *,
-            external_population: np.ndarray | None = None, keep_stock: bool = False,
-            draws: int | None = None, seed: int = 0, **ensemble_options):
+            external_population: np.ndarray | None = None, keep_stock: bool = False):
     """Project population, personnel supply, demand and the gap for every region and year.
 
     Parameters
@@ -205,26 +204,14 @@ def project(dataset: Dataset, scenario=None, end_year: int | None = None, *,
     external_population : persons ``[years, regions, sexes, ages]`` to drive demand instead
         of the cohort-component projection (e.g. SSB's main alternative MMMM).
     keep_stock : also return the supply stock by sex and age (``Projection.stock``).
-    draws, seed : run ``draws`` Monte Carlo draws of the scenario's ``uncertainty`` entries
-        instead (seeded by ``seed``); further keyword arguments go to
-        :func:`helsemod_py.uncertainty.project_ensemble` (``quantiles``, ``noise``, ``keep_draws``,
-        ``scheduler``, …).
 
     Returns
     -------
     Projection : labelled results (``population``, ``supply_fte``, ``demand_fte``, ``gap``, …)
-        in persons and FTE, aggregable to county and nation; with ``draws``, an
-        :class:`~helsemod_py.uncertainty.Ensemble` of quantiles.
-    """
-    if draws is not None:
-        if external_population is not None or keep_stock:
-            raise HelsemodError("draws: external_population and keep_stock apply to a single projection "
-                                "(give an external population to an ensemble through the scenario's assumptions)")
-        from .uncertainty import project_ensemble
+        in persons and FTE, aggregable to county and nation.
 
-        return project_ensemble(dataset, scenario, draws=draws, seed=seed, end_year=end_year, **ensemble_options)
-    if ensemble_options:
-        raise TypeError(f"project() got option(s) {', '.join(sorted(ensemble_options))} that need draws")
+    ``hm.project`` (:func:`helsemod_py.api.project`) is this function, or with ``draws`` an ensemble.
+    """
     if isinstance(scenario, (str, os.PathLike)):
         from .scenario import Scenario
 

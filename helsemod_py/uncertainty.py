@@ -29,7 +29,7 @@ from .model import DEFAULT_END_YEAR, ModelInputs, build_inputs
 from .core import project_demand, project_population
 from .scenario import Scenario
 from .scenario.apply import standard_growth
-from .scenario.schema import Assumptions, Uncertain
+from .scenario.schema import LEVERS, Assumptions, Uncertain
 
 DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Blocks of ``LANES`` draws per kernel call and thread (a call runs its blocks in parallel).
@@ -120,26 +120,27 @@ def factor_arrays(prep: _Prepared, draws, seed: int, values: dict | None = None)
         else:
             vals = sample(u, i, draws, cells, seed)
         w = _weights(u, years)
-        if u.parameter != "standard_growth":
+        if LEVERS[u.parameter].draw != "growth":  # a rate from the base year, without a path
             if u.parameter in paths and not np.array_equal(paths[u.parameter], w):
                 raise HelsemodError(f"uncertainty {u.id!r}: entries on {u.parameter} must share one path")
             paths[u.parameter] = w
         full = np.ones((n,) + cells.shape)
         full[:, cells] = vals
-        if u.parameter == "standard_growth":
+        kind = LEVERS[u.parameter].draw  # where the factor goes: the lever registry's DRAW_KINDS
+        if kind == "growth":  # a rate: the factor on FTE per user is the ratio of growth paths
             ratio = np.ones((n,) + cells.shape)
             ratio[:, cells] = (1.0 + vals) / (1.0 + prep.base_growth[np.nonzero(cells)[1]])
             dfac[..., 1] *= ratio
-        elif u.parameter == "fte_per_user":
+        elif kind == "service":
             dfac[..., 0] *= full
             wdem[:] = w
-        elif u.parameter == "transition_rate":
+        elif kind == "transition":
             tfac *= full
             wtr[:] = w
-        elif u.parameter == "net_migration":
+        elif kind == "migration":
             mfac *= full[..., 0]
             wmig[:] = w
-        else:
+        else:  # "group": the supply kernel's factor of the same name
             j = FACTORS.index(u.parameter)
             fac[..., j] *= full
             wfac[:, j] = w
@@ -151,7 +152,7 @@ def varying_factors(prep: _Prepared) -> np.ndarray:
     takes a cheaper path for the others)."""
     out = np.zeros((len(D.GROUPS), len(FACTORS)), dtype=bool)
     for u in prep.uncertain:
-        if u.parameter in FACTORS:
+        if LEVERS[u.parameter].draw == "group":
             cells, _ = _cells(u, prep.dataset)
             out[:, FACTORS.index(u.parameter)] |= cells.any(axis=0)
     return out
@@ -161,7 +162,7 @@ def run_draws(prep: _Prepared, draws, seed: int, mun_years, values: dict | None 
     """Run the ensemble kernel for some draws; returns (nation, county, municipality) arrays."""
     inp = prep.inputs
     fac, wfac, tfac, wtr, dfac, wdem, mfac, wmig = factor_arrays(prep, draws, seed, values)
-    mig_varies = any(u.parameter == "net_migration" for u in prep.uncertain)
+    mig_varies = any(LEVERS[u.parameter].draw == "migration" for u in prep.uncertain)
     pop_varies = mig_varies and inp.external_population is None
     n, n_years = len(draws), len(inp.years)
     n_reg, n_grp = len(prep.dataset.regions), len(D.GROUPS)

@@ -28,8 +28,9 @@ from helsemod_py.cli import main
 from helsemod_py.data import jsonstat as J
 from helsemod_py.data.dataset import Dataset
 from helsemod_py.errors import DatasetError, HelsemodError, ImportDataError
-from helsemod_py.scenario import LEVERS
+from helsemod_py.scenario.schema import MEASURE_LEVERS as LEVERS
 from helsemod_py.scenario.loader import read_scenario_file
+from helsemod_py.scenario.schema import UNCERTAIN as SCHEMA_UNCERTAIN
 from helsemod_py.uncertainty import project_ensemble
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,8 +120,7 @@ DISTS = st.one_of(
     st.builds(lambda a, b, t: {"type": "beta", "alpha": a, "beta": b, "truncate": t}, st.floats(0.01, 100),
               st.floats(0.01, 100), st.one_of(st.none(), st.tuples(st.floats(-1, 1), st.floats(0, 2)))),
 )
-UNCERTAIN = ["exit_rate", "avg_fte", "participation", "share_in_health_care", "sick_leave", "graduates",
-             "immigrants", "transition_rate", "fte_per_user", "net_migration", "standard_growth"]
+UNCERTAIN = list(SCHEMA_UNCERTAIN)  # every drawable lever of the registry
 
 
 @budget(60)

@@ -66,9 +66,10 @@ def project_supply(stock0, mortality, net_migration, exit_rate, trans_src, trans
         stay = n - deaths - exits
         mig = stay * net_migration[t][:, None]
         x = stay + mig
-        moved = x[:, trans_src] * trans_rate[t]  # [R, K, S, A]
+        rate = np.minimum(1.0, trans_rate[t])  # [R, K, S, A]
         out_rate = np.zeros_like(x)
-        np.add.at(out_rate, (slice(None), trans_src), trans_rate[t])
+        np.add.at(out_rate, (slice(None), trans_src), rate)
+        moved = x[:, trans_src] * rate / np.maximum(1.0, out_rate[:, trans_src])  # nobody leaves twice
         x = x * np.maximum(0.0, 1.0 - out_rate)
         np.add.at(x, (slice(None), trans_dst), moved)
         out_k = np.zeros((n_reg, n_grp))

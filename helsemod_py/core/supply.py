@@ -165,8 +165,17 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 flows_out[t, r, g, 2] = migrants
                 flows_out[t, r, g, 3] = 0.0
                 flows_out[t, r, g, 4] = 0.0
-            # 2. transitions between groups at the same sex and age
+            # 2. transitions between groups at the same sex and age; where the (capped) rates out
+            # of a cell sum to more than 1, they are scaled to sum to 1, so nobody leaves twice
             f_tr_w = wtr[t]
+            if not noise:
+                for k in range(n_tr):
+                    f_tr = 1.0 + f_tr_w * (tfac[r, k] - 1.0)
+                    for s in range(n_sex):
+                        tv = tr_b[k, s]
+                        os_ = orate[trans_src[k], s]
+                        for a in range(n_age):
+                            os_[a] += min(1.0, tv[a] * f_tr)
             for k in range(n_tr):
                 src = trans_src[k]
                 dst = trans_dst[k]
@@ -177,17 +186,16 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                     xs = xbuf[src, s]
                     os_ = orate[src, s]
                     ind = inflow[dst, s]
-                    if noise:
+                    if noise:  # draws in turn, each at most what is left of the cell
                         for a in range(n_age):
-                            mv = min(xs[a], float(np.random.poisson(xs[a] * min(1.0, tv[a] * f_tr))))
+                            left = xs[a] * max(0.0, 1.0 - os_[a])
+                            mv = min(left, float(np.random.poisson(xs[a] * min(1.0, tv[a] * f_tr))))
                             os_[a] += mv / xs[a] if xs[a] > 0.0 else 0.0
                             ind[a] += mv
                             total += mv
                     else:
                         for a in range(n_age):
-                            rate = min(1.0, tv[a] * f_tr)
-                            mv = xs[a] * rate
-                            os_[a] += rate
+                            mv = xs[a] * min(1.0, tv[a] * f_tr) / max(1.0, os_[a])
                             ind[a] += mv
                             total += mv
                 flows_out[t, r, src, 3] += total
@@ -490,6 +498,13 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
                     orate[g] = 0.0
                 if has_in[g]:
                     inflow[g] = 0.0
+            for k in range(n_tr):  # rates out of a cell summing to more than 1 are scaled to 1
+                src = trans_src[k]
+                for s in range(n_sex):
+                    for a in range(n_age):
+                        tv = tr_b[k, s, a]
+                        for w in range(nw):
+                            orate[src, s, a, w] += min(1.0, tv * ftr[k, w])
             for k in range(n_tr):
                 src = trans_src[k]
                 dst = trans_dst[k]
@@ -497,9 +512,8 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
                     for a in range(n_age):
                         tv = tr_b[k, s, a]
                         for w in range(nw):
-                            rate = min(1.0, tv * ftr[k, w])
-                            orate[src, s, a, w] += rate
-                            inflow[dst, s, a, w] += xbuf[src, s, a, w] * rate
+                            inflow[dst, s, a, w] += (xbuf[src, s, a, w] * min(1.0, tv * ftr[k, w])
+                                                     / max(1.0, orate[src, s, a, w]))
             # 3. one year older, plus entrants at their age on the next 1 January
             for g in range(n_grp):
                 gr = gr_b[g]

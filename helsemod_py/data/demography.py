@@ -13,6 +13,9 @@ from scipy.optimize import brentq
 
 from .. import dims as D
 
+SEX_RATIO_AT_BIRTH = 1.05  #: boys per girl (SSB, long-run Norwegian value)
+MALE_SHARE_AT_BIRTH = SEX_RATIO_AT_BIRTH / (1.0 + SEX_RATIO_AT_BIRTH)  #: /1 of births
+
 #: Gompertz slope per year of age (assumption; typical of Nordic adult mortality).
 GOMPERTZ_SLOPE = 0.105
 #: Age-independent (Makeham) hazard per year (assumption).

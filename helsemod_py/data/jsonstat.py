@@ -62,6 +62,7 @@ import pandas as pd
 from .. import _paths
 from .. import dims as D
 from ..errors import ImportDataError, quote
+from .inputs import MAX_FILE_BYTES, check_input, read_input  # noqa: F401  (re-exported)
 from .schema import YEARS
 
 # --- SSB's symbols and the tables' dimension codes ------------------------------------------
@@ -96,8 +97,6 @@ _MAX_SHOWN = 5
 #: Most cells one JSON-stat2 dataset may declare (the product of ``size``), checked before anything
 #: is allocated: a full 14288 projection, every alternative, has 18 million.
 MAX_CELLS = 25_000_000
-#: Largest file read by the importers (JSON-stat2 or CSV).
-MAX_FILE_BYTES = 1024 * 2 ** 20
 
 
 # --- loading and parsing ---------------------------------------------------------------------
@@ -125,27 +124,6 @@ def load_json(obj_or_path, label: str | None = None) -> tuple[dict, str]:
     if not isinstance(obj, dict):
         raise ImportDataError(f"{label}: not JSON-stat2: the top level is a {type(obj).__name__}, not an object")
     return obj, label
-
-
-def read_input(path: Path) -> bytes:
-    """The bytes of an input file: a regular file of at most :data:`MAX_FILE_BYTES` (one line
-    otherwise, never reading more)."""
-    try:
-        return _paths.read_limited(path, MAX_FILE_BYTES)
-    except ValueError as exc:
-        raise ImportDataError(str(exc)) from None
-
-
-def check_input(path: Path) -> Path:
-    """``path`` when it is a regular file of at most :data:`MAX_FILE_BYTES`; one line otherwise."""
-    try:
-        size = _paths.regular_file(path).stat().st_size
-    except (ValueError, OSError) as exc:
-        raise ImportDataError(str(exc) if isinstance(exc, ValueError) else f"{path}: {_paths.reason(exc)}") from None
-    if size > MAX_FILE_BYTES:
-        raise ImportDataError(f"{_paths.show(path)}: {size / 2 ** 20:.0f} MiB is larger than the limit of "
-                              f"{MAX_FILE_BYTES / 2 ** 20:.0f} MiB for one input file")
-    return path
 
 
 def table_of(obj: dict) -> str | None:

@@ -24,12 +24,12 @@ import pandas as pd
 
 from .. import dims as D
 from ..errors import ImportDataError, quote
+from .demography import MALE_SHARE_AT_BIRTH, SEX_RATIO_AT_BIRTH  # noqa: F401  (re-exported)
 from .demography import fertility_schedule, mortality_for_life_expectancy
+from .inputs import check_input
 from .schema import PARAMETERS, YEARS
 
 # --- assumptions ----------------------------------------------------------------------
-SEX_RATIO_AT_BIRTH = 1.05  #: boys per girl (SSB, long-run Norwegian value)
-MALE_SHARE_AT_BIRTH = SEX_RATIO_AT_BIRTH / (1.0 + SEX_RATIO_AT_BIRTH)  #: /1 of births
 E0_MALE = 81.0  #: years; life expectancy at birth, men
 E0_FEMALE = 84.5  #: years; life expectancy at birth, women
 E0_SOURCE = "SSB life expectancy about 2019-2023, rounded"
@@ -207,9 +207,7 @@ def read_population(path, regions: D.Regions | None = None, level: str | None = 
 
 # --- reading helpers ------------------------------------------------------------------
 def _read_csv(path: Path) -> pd.DataFrame:
-    from .jsonstat import check_input  # a regular file within the importers' size limit
-
-    check_input(Path(path))
+    check_input(Path(path))  # a regular file within the importers' size limit
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except Exception as exc:  # noqa: BLE001 - any parser failure is a file problem

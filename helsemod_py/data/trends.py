@@ -46,6 +46,7 @@ import numpy as np
 from .. import dims as D
 from ..core.trends import damped_sum
 from ..errors import ImportDataError
+from .demography import MALE_SHARE_AT_BIRTH
 
 MIN_AGE = 75  #: years; death probabilities from cohort losses from this age on
 TREND_HALFWIDTH = 5  #: years of age; kernel half-width smoothing the rates of decline
@@ -308,8 +309,6 @@ def effective_fertility(pop: np.ndarray, shape, infant_q) -> np.ndarray:
     ``pop`` ``[Y, S, A]`` (nation), ``shape`` ``[A]`` fertility age pattern summing to 1,
     ``infant_q`` ``[S]`` death probabilities at age 0 (newborns are exposed to half of it).
     """
-    from .ssb import MALE_SHARE_AT_BIRTH
-
     shares = np.array([MALE_SHARE_AT_BIRTH, 1.0 - MALE_SHARE_AT_BIRTH])
     survival = float((shares * (1.0 - 0.5 * np.asarray(infant_q, dtype=np.float64))).sum())
     per_unit = (pop[:-1, 1, :] * shape).sum(axis=1) * survival

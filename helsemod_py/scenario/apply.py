@@ -27,7 +27,7 @@ import numpy as np
 from .. import dims as D
 from ..core.supply import compact
 from ..errors import ScenarioError
-from .core import OPERATION_ORDER, region_mask
+from .targets import OPERATION_ORDER, region_mask
 from .schema import LEVERS, Lever, Measure
 
 

@@ -14,14 +14,12 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
-from .. import dims as D
 from .. import _paths
 from ..errors import ScenarioError, quote
 from .loader import read_scenario_file, validation_lines
 from .schema import LEVERS, Assumptions, Measure, ScenarioFile
+from .targets import OPERATION_ORDER, region_mask  # noqa: F401  (re-exported)
 
-#: Order in which operations on the same parameter are applied.
-OPERATION_ORDER = ("set", "multiply", "add", "shift")
 
 
 @dataclass(frozen=True)
@@ -252,25 +250,6 @@ def _load(path: Path, stack: tuple, root: Path | None) -> Scenario:
         given = assumptions.model_dump(exclude_none=True)
         assumptions = Assumptions.model_validate({**parent.assumptions.model_dump(exclude_none=True), **given})
     return Scenario(model.name, tuple(measures), assumptions, model.description, label, lines, tuple(uncertainty))
-
-
-def region_mask(codes, regions: D.Regions) -> np.ndarray:
-    """Boolean mask over the dataset's municipalities for target codes/names (None = all)."""
-    if codes is None:
-        return np.ones(len(regions), dtype=bool)
-    mask = np.zeros(len(regions), dtype=bool)
-    cc = np.array(regions.county_codes)
-    for code in codes:
-        hit = regions.lookup(code)
-        if hit is None and regions.is_outside(code):
-            continue  # left out of a subset: the measure reaches none of its municipalities
-        if hit is None:
-            raise ScenarioError(f"unknown region {code!r}")
-        if hit[0] == "municipality":
-            mask[regions.codes.index(hit[1])] = True
-        else:
-            mask |= cc == hit[1]
-    return mask
 
 
 def _overlap(a, b) -> bool:

@@ -157,7 +157,7 @@ def read_rate_file(path, dataset, step_years, kind: str) -> np.ndarray:
                  + ("; fertility is zero at other ages)" if kind == "fertility" else f", {a_hi} = {a_hi} and older)")
                  for a in bad_age[:_MAX_SHOWN]]
     out_of_range = np.flatnonzero(((value < v_lo) | (value > v_hi)).to_numpy())
-    problems += [f"{label}: row {i + 2}: column 'value': {quote(frame['value'].iloc[i])} is outside {v_lo:g} to {v_hi:g} "
+    problems += [f"{label}: row {i + 2}: column 'value': {value.iloc[i]:g} is outside {v_lo:g} to {v_hi:g} "
                  f"({unit})" for i in out_of_range[:_MAX_SHOWN]]
     step_years = [int(y) for y in step_years]
     span = f"{step_years[0]}-{step_years[-1]}"

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .. import dims as D
+from ..data.schema import PARAMETERS
 from ..trends import COVERAGE_TRENDS, DEFAULT_COVERAGE_TREND
 from .costing import (  # noqa: F401 (re-exported)
     CHAPTERS, PAYERS, RECRUIT_SOURCES, STATUSES, UNITS_NOK, Cost, InBaseline, OtherCost, RecruitedFrom,
@@ -35,9 +36,39 @@ class Lever:
     steps: bool  # time axis is steps (flows) rather than years (stocks)
     description: str
     paid: bool = True  # FTE it adds to supply are paid for (wage costs); False: lower sick leave, demand levers
+    draw: str | None = None  # how an uncertainty entry's factor reaches the kernels (DRAW_KINDS); None: not drawn
+
+    @property
+    def measurable(self) -> bool:
+        """A measure can change it (it has operations); the others are drawn only."""
+        return bool(self.operations)
+
+    @property
+    def drawn_per(self) -> tuple[str, ...]:
+        """The target keys an uncertainty entry on this lever is drawn per."""
+        return DRAW_KINDS[self.draw][0]
+
+    @property
+    def draw_unit(self) -> str:
+        """Unit of a draw: a factor (``/1``), or a yearly rate for the standard growth."""
+        return DRAW_KINDS[self.draw][1]
+
+
+#: How a drawn factor reaches the ensemble kernel, with the target keys it is drawn per and the
+#: unit of its draws: ``group`` -> the supply kernel's factor ``FACTORS.index(name)`` per region
+#: and group; ``transition`` -> per transition; ``service`` -> demand's FTE per user per service;
+#: ``growth`` -> demand's standard growth rate per service; ``migration`` -> net migration per region.
+DRAW_KINDS = {
+    "group": (("regions", "groups"), "/1"),
+    "transition": (("regions", "transitions"), "/1"),
+    "service": (("regions", "services"), "/1"),
+    "growth": (("regions", "services"), "/1 per year"),
+    "migration": (("regions",), "/1"),
+}
 
 
 _R, _G, _S, _A, _K, _T = D.REGION, D.GROUP, D.SEX, D.AGE, D.SERVICE, D.TRANSITION
+_MIG = PARAMETERS["net_migration"]
 _ALL = ("multiply", "add", "set")
 #: Upper bounds of the open-ended levers: the range rule is one for measures and draws and is
 #: checked after they apply. Persons (or FTE) a year in one cell: the dataset schema's limit on
@@ -48,27 +79,30 @@ RATIO_MAX = 100.0
 
 LEVERS: dict[str, Lever] = {
     "avg_fte": Lever("avg_fte", (_R, _G, _S, "work_age"), "FTE per person", _ALL, 0, 1.2, False,
-                     "Average position incl. extra hours (full-time culture, TØRN)."),
+                     "Average position incl. extra hours (full-time culture, TØRN).", draw="group"),
     "sick_leave": Lever("sick_leave", (_R, _G), "/1", _ALL, 0, 0.5, False, "Share of time lost to sick leave.",
-                        paid=False),
+                        paid=False, draw="group"),
     "exit_rate": Lever("exit_rate", (_R, _G, _S, "work_age"), "/1 per year", _ALL, 0, 1, True,
-                       "Yearly probability of leaving the labour force for good (retention)."),
+                       "Yearly probability of leaving the labour force for good (retention).", draw="group"),
     "participation": Lever("participation", (_R, _G, _S, "work_age"), "/1", _ALL, 0, 1, False,
-                           "Share of the stock that is employed."),
+                           "Share of the stock that is employed.", draw="group"),
     "share_in_health_care": Lever("share_in_health_care", (_R, _G, _S, "work_age"), "/1", _ALL, 0, 1, False,
-                                  "Share of the employed working in health and care."),
+                                  "Share of the employed working in health and care.", draw="group"),
     "transition_rate": Lever("transition_rate", (_R, _T, _S, "work_age"), "/1 per year", _ALL, 0, 1, True,
-                             "Yearly share moving between groups (trade certificates, further education)."),
+                             "Yearly share moving between groups (trade certificates, further education).",
+                             draw="transition"),
     "graduates": Lever("graduates", (_R, _G), "persons per year", _ALL, 0, FLOW_MAX, True,
                        "Graduates entering each year (education capacity); add/set are national totals "
-                       "spread over the targeted regions by the graduates' regional shares."),
+                       "spread over the targeted regions by the graduates' regional shares.", draw="group"),
     "immigrants": Lever("immigrants", (_R, _G), "persons per year", _ALL, 0, FLOW_MAX, True,
-                        "Immigrant entrants each year; add/set are national totals spread like graduates."),
+                        "Immigrant entrants each year; add/set are national totals spread like graduates.",
+                        draw="group"),
     "recruits": Lever("recruits", (_R, _G, _S, "work_age"), "persons per year", ("add",), 0, FLOW_MAX, True,
                       "Extra entrants of the targeted sexes and ages (Menn i helse, qualification of "
                       "immigrants, district recruitment), spread like graduates."),
     "fte_per_user": Lever("intensity", (_R, _K), "/1", ("multiply",), 0, RATIO_MAX, False,
-                          "FTE per user relative to the baseline path (productivity, welfare technology)."),
+                          "FTE per user relative to the baseline path (productivity, welfare technology).",
+                          draw="service"),
     "user_rate": Lever("user_rate", (_R, _K, _S, _A), "/1", ("multiply",), 0, 1, False,
                        "Users per inhabitant (prevention, reablement)."),
     "staff_mix": Lever("staff_mix", (_R, _K, _G), "/1", ("multiply",), 0, RATIO_MAX, False,
@@ -78,7 +112,16 @@ LEVERS: dict[str, Lever] = {
     "vacancies": Lever("base_demand_fte", (_R, _K, _G), "FTE", ("add",), 0, FLOW_MAX, False,
                        "Unmet base-year demand (vacancies) added for the targeted groups, spread over "
                        "services and regions like base demand; no time path."),
+    # drawn only (no measure changes them): the range of net migration is the dataset schema's
+    "standard_growth": Lever("intensity", (_R, _K), "/1 per year", (), -0.05, 0.05, False,  # GROWTH_RANGE
+                             "Yearly growth of FTE per user beyond demography (an assumption).", paid=False,
+                             draw="growth"),
+    "net_migration": Lever("net_migration", (_R, _S, _A), _MIG.unit, (), _MIG.lo, _MIG.hi, True,
+                           "Net migration rates of the population and the workforce of a region.", paid=False,
+                           draw="migration"),
 }
+#: The levers a measure can change (``parameter`` of a measure).
+MEASURE_LEVERS = {name: lever for name, lever in LEVERS.items() if lever.measurable}
 
 FAMILIES = (
     "full_time", "sick_leave", "retention", "men_in_health", "trade_certificate", "immigrant_qualification",
@@ -221,7 +264,7 @@ class Measure(Strict):
     title: str | None = None
     family: Literal[FAMILIES] | None = None  # type: ignore[valid-type]
     description: str | None = None
-    parameter: Literal[tuple(LEVERS)]  # type: ignore[valid-type]
+    parameter: Literal[tuple(MEASURE_LEVERS)]  # type: ignore[valid-type]
     multiply: Value | None = None
     add: Value | None = None
     set: Value | None = None
@@ -466,7 +509,7 @@ def _unit_range(val: Value, unit: str, lo: float, hi: float, key: str) -> None:
 
 
 #: Range of the standard growth rate, given (assumptions) or drawn (uncertainty).
-GROWTH_RANGE = (-0.05, 0.05)
+GROWTH_RANGE = (LEVERS["standard_growth"].lo, LEVERS["standard_growth"].hi)
 #: The copula's standard normal draws are held within +-Z_MAX (a draw beyond has probability
 #: 2e-9), so every drawn value lies in :meth:`Distribution.window`, which validation checks.
 Z_MAX = 6.0
@@ -607,15 +650,9 @@ class Distribution(Strict):
 #: Levers a draw can scale by a factor per region and group (or service / transition / region),
 #: and standard_growth (drawn as a yearly rate). net_migration scales the population's and the
 #: workforce's net migration rates of a region (population, users and demand follow per draw).
-UNCERTAIN = ("exit_rate", "avg_fte", "participation", "share_in_health_care", "sick_leave", "graduates",
-             "immigrants", "transition_rate", "fte_per_user", "standard_growth", "net_migration")
-#: The target keys each uncertain parameter is drawn per (regions x groups by default).
-UNCERTAIN_TARGETS = {p: ("regions", "groups") for p in UNCERTAIN} | {
-    "standard_growth": ("regions", "services"),
-    "fte_per_user": ("regions", "services"),
-    "transition_rate": ("regions", "transitions"),
-    "net_migration": ("regions",),
-}
+UNCERTAIN = tuple(name for name, lever in LEVERS.items() if lever.draw)
+#: The target keys each uncertain parameter is drawn per (:data:`DRAW_KINDS`).
+UNCERTAIN_TARGETS = {p: LEVERS[p].drawn_per for p in UNCERTAIN}
 
 
 class Uncertain(Strict):
@@ -638,7 +675,7 @@ class Uncertain(Strict):
 
     @model_validator(mode="after")
     def _check(self):
-        want = "/1 per year" if self.parameter == "standard_growth" else "/1"
+        want = LEVERS[self.parameter].draw_unit
         if self.unit != want:
             raise ValueError(f"unit: {self.unit!r} is not the unit of this draw (allowed: {want!r})")
         allowed = UNCERTAIN_TARGETS[self.parameter]
@@ -646,13 +683,14 @@ class Uncertain(Strict):
             if getattr(self.target, key) is not None and key not in allowed:
                 raise ValueError(f"target.{key}: not drawn per {key} for {self.parameter} "
                                  f"(allowed: {', '.join(allowed)})")
-        if self.parameter == "standard_growth" and self.path is not None:
-            raise ValueError("path: standard_growth applies from the base year (no path)")
+        rate = LEVERS[self.parameter].draw == "growth"  # a yearly rate, not a factor
+        if rate and self.path is not None:
+            raise ValueError(f"path: {self.parameter} applies from the base year (no path)")
         low, high = self.distribution.window()
-        if self.parameter == "standard_growth" and not (GROWTH_RANGE[0] <= low and high <= GROWTH_RANGE[1]):
+        if rate and not (GROWTH_RANGE[0] <= low and high <= GROWTH_RANGE[1]):
             raise ValueError(f"distribution: draws of the standard growth reach {low:.4g} to {high:.4g}, outside "
                              f"{GROWTH_RANGE[0]:g} to {GROWTH_RANGE[1]:g} (/1 per year); narrow or truncate it")
-        if self.parameter != "standard_growth" and low < 0:
+        if not rate and low < 0:
             raise ValueError(f"distribution: draws of the factor on {self.parameter} go down to {low:.4g}; a factor "
                              "must be at least 0 (truncate it, e.g. truncate: [0, 2])")
         return self
