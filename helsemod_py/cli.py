@@ -769,11 +769,15 @@ def data_import(files, out_dir, municipalities, alternatives, force):
 @click.option("--staff", "staff_csv", type=click.Path(dir_okay=False), default=None,
               help="Staff table (staff.csv from `helsemod data import`: FTE by municipality or trust, sector and "
                    "group): measured base-year supply where it has cells.")
+@click.option("--employed", "employed_csv", type=click.Path(dir_okay=False), default=None,
+              help="Employed table (employed.csv from `helsemod data import`, SSB 07940/07944: persons with each "
+                   "health education employed in health and care by municipality): where each group's "
+                   "unmeasured FTE are.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=nonempty_path)
 @click.option("--force", is_flag=True, help="Overwrite an existing folder.")
 @_handle_errors
 def data_build(import_dir, population_csv, municipalities_csv, base_year, first_year, national_csv,
-               trend_first_year, kostra_csv, kostra_year, staff_csv, out_dir, force):
+               trend_first_year, kostra_csv, kostra_year, staff_csv, employed_csv, out_dir, force):
     """Build a dataset for the real municipalities from SSB population files.
 
     Mortality falls and fertility follows its recent damped trend by default (estimated from
@@ -798,11 +802,15 @@ def data_build(import_dir, population_csv, municipalities_csv, base_year, first_
                               national_csv=national_csv, trend_first_year=trend_first_year)
     else:
         raise click.UsageError("give --from-import DIR, or both --population and --municipalities")
-    staff = None
+    staff = employed = None
     if staff_csv:
         from .data.staff import read_staff_table
 
         staff = read_staff_table(staff_csv)
+    if employed_csv:
+        from .data.staff import read_employed_table
+
+        employed = read_employed_table(employed_csv)
     if kostra_csv:
         from .data.kostra import calibrate_from_file
 
@@ -811,12 +819,12 @@ def data_build(import_dir, population_csv, municipalities_csv, base_year, first_
             from .data.ssb import read_population
 
             history = read_population(population_csv, ds.regions)
-        ds = calibrate_from_file(ds, kostra_csv, year=kostra_year, history=history, staff=staff)
-    elif staff is not None:
+        ds = calibrate_from_file(ds, kostra_csv, year=kostra_year, history=history, staff=staff, employed=employed)
+    elif staff is not None or employed is not None:
         from .data.default import with_measured
-        from .data.regional import Measured, with_staff
+        from .data.regional import Measured, with_tables
 
-        ds = with_measured(ds, with_staff(Measured(), staff, kostra_year or ds.base_year))
+        ds = with_measured(ds, with_tables(Measured(), kostra_year or ds.base_year, staff, employed))
     ds.save(out_dir, force=force)
     click.echo(f"wrote {out_dir}: {ds!r}")
     trends = ds.meta.get("population_trends")

@@ -359,7 +359,9 @@ def test_a_results_folder_whose_manifest_is_not_json(runner, tmp_path):
 
 
 def test_an_input_file_over_the_size_limit_is_not_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(J, "MAX_FILE_BYTES", 100)
+    from helsemod_py.data import inputs
+
+    monkeypatch.setattr(inputs, "MAX_FILE_BYTES", 100)  # the importers' one limit
     write(tmp_path / "big.json", "{" + " " * 200 + "}")
     with pytest.raises(ImportDataError, match=r"big.json: file is larger than the limit"):
         J.parse_jsonstat2(tmp_path / "big.json")

@@ -208,3 +208,70 @@ def test_data_build_with_a_staff_table(tmp_path):
     assert res.exit_code == 1 and "Traceback" not in res.output
     lines = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
     assert any("'region'" in ln and "9999" in ln for ln in lines) and any("'fte'" in ln for ln in lines)
+
+
+def _employed(rows):
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=["region", "year", "group", "persons", "table"])
+    frame.attrs["file"] = "employed.csv"
+    return frame
+
+
+def test_an_employed_table_moves_a_groups_unmeasured_fte_to_where_it_is_employed(facts, nat):
+    """Among the municipalities of the table, the group's FTE follow its employed persons; measured
+    cells stay; others keep the estimate; the national total stays the facts'."""
+    rng = np.random.default_rng(7)
+    regions = make_regions(8, 2)
+    pop = _population(rng, 8)
+    user_rate = np.broadcast_to(np.linspace(0.01, 0.5, len(D.AGES)), (8, len(D.SERVICES), 2, len(D.AGES)))
+    cm = catchment(regions)
+    plain = RG.regional_supply(regions, pop, user_rate, nat, facts, cm)
+    c = regions.codes
+    g, q = D.GROUPS.index("health_worker"), D.SECTORS.index("care")
+    import pandas as pd
+
+    staff = pd.DataFrame(  # a measured cell of the same group in municipality 1
+        {"level": ["municipality"], "region": [c[1]], "year": [2024], "sector": ["care"],
+         "group": ["health_worker"], "fte": [50.0], "table": ["11924"]})
+    employed = _employed([(c[0], 2024, "health_worker", 900.0, "07940"), (c[1], 2024, "health_worker", 100.0, "07940"),
+                          (c[2], 2024, "health_worker", 0.0, "07940"), (c[0], 2023, "health_worker", 1.0, "07940")])
+    measured = RG.with_tables(RG.Measured(), 2024, staff, employed)
+    assert "employed table employed.csv 2024" in measured.sources[-1]
+    reg = RG.regional_supply(regions, pop, user_rate, nat, facts, cm, measured=measured)
+    F, F0 = reg.filled_fte[:, :, g], plain.filled_fte[:, :, g]
+    np.testing.assert_allclose(reg.filled_fte.sum(axis=(0, 1)), nat.fte(), rtol=1e-9)
+    assert F[1, q] == pytest.approx(50.0)  # measured
+    assert F[2].sum() == 0.0  # nobody employed there
+    # 0 and 1 share what the three had, 9:1 (before the national rescaling, which scales the free cells alike)
+    assert F[0].sum() > F0[0].sum() and F[0].sum() / F[1].sum() > 4
+    others = [D.GROUPS.index("nurse"), D.GROUPS.index("physician")]
+    np.testing.assert_allclose(reg.filled_fte[:, :, others], plain.filled_fte[:, :, others], rtol=1e-9)
+    assert reg.notes["distributed_by_employed"] == ["health_worker"]
+    with pytest.raises(Exception, match="employed.csv: column 'year': no rows for 2020 or earlier"):
+        RG.with_employed(RG.Measured(), employed, 2020)
+
+
+def test_data_build_with_an_employed_table(tmp_path):
+    """`helsemod data build --employed` moves FTE toward where a group is employed."""
+    if not (SSB_DIR / "population_kommune_age_sex_2015_2024.csv").is_file():
+        pytest.skip(f"SSB data not found at {SSB_DIR.resolve()}")
+    from click.testing import CliRunner
+
+    import helsemod_py as hm
+    from helsemod_py.cli import main
+
+    pop_csv, muni_csv = SSB_DIR / "population_kommune_age_sex_2015_2024.csv", SSB_DIR / "kommuner_2024.csv"
+    _employed([("5601", 2024, "physiotherapist", 5000.0, "07940"), ("0301", 2024, "physiotherapist", 10.0, "07940")]
+              ).to_csv(tmp_path / "employed.csv", index=False)
+    runner = CliRunner()
+    out = {}
+    for name, extra in (("plain", []), ("emp", ["--employed", str(tmp_path / "employed.csv")])):
+        res = runner.invoke(main, ["data", "build", "--population", str(pop_csv), "--municipalities", str(muni_csv),
+                                   *extra, "--out", str(tmp_path / name)])
+        assert res.exit_code == 0, res.output
+        p = hm.project(hm.load_dataset(tmp_path / name), end_year=2025)
+        out[name] = p.supply_fte.sel(year=2024, group="physiotherapist").sum("sector")
+    assert float(out["emp"].sel(region="5601")) > 5 * float(out["plain"].sel(region="5601"))
+    assert float(out["emp"].sel(region="0301")) < 0.1 * float(out["plain"].sel(region="0301"))
+    assert float(out["emp"].sum()) == pytest.approx(float(out["plain"].sum()), rel=1e-6)

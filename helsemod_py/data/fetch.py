@@ -501,8 +501,8 @@ def import_files(files, out_dir, force: bool = False, *, municipalities=None, ye
     checked against it, every municipality must be in the population, and projection CSVs
     with region names need it. ``years``: the years the population must cover.
     """
-    from ..outputs import write_atomic_dir
-    from .ssb import read_municipalities, read_population
+    from .._atomic import write_atomic_dir
+    from .ssb import read_municipalities
 
     paths = [Path(f) for f in files]
     if not paths:
@@ -515,77 +515,102 @@ def import_files(files, out_dir, force: bool = False, *, municipalities=None, ye
     outputs: dict[str, dict] = {}
     notes: list[str] = []
     produced: dict[int, str] = {}
-
-    # population ---------------------------------------------------------------------------
-    pop_inputs = [i for i in inputs if i.kind == "population"]
-    history = None
-    if pop_inputs:
-        csvs = [i for i in pop_inputs if i.fmt == "population-csv"]
-        others = [i for i in pop_inputs if i.fmt != "population-csv"]
-        if csvs and others or len(csvs) > 1:
-            raise ImportDataError(f"{pop_inputs[1].path.name}: a second population source "
-                                  f"(with {pop_inputs[0].path.name}); give one population table")
-        if csvs:
-            history = read_population(csvs[0].path, regions, level="municipality")
-            csvs[0].years = [int(y) for y in history.years]
-            if years is not None:
-                J._check_years(history.years, years, csvs[0].path.name, "year")
-            writers[POPULATION_FILE] = lambda p, src=csvs[0].path: p.write_bytes(src.read_bytes())
-        else:
-            frame = pd.concat([i.frame for i in others], ignore_index=True)
-            frame.attrs = dict(others[0].frame.attrs)
-            label = " + ".join(i.path.name for i in others) if len(others) <= 3 else \
-                f"table 07459 ({len(others)} files)"
-            history = J.population_from_jsonstat(frame, regions, years=years, label=label, notes=notes)
-            writers[POPULATION_FILE] = lambda p, h=history: J.write_population_csv(h, p)
-        for i in pop_inputs:
-            produced[id(i)] = POPULATION_FILE
-        outputs[POPULATION_FILE] = {"content": "population 1 January by municipality, year, sex and age (07459)",
-                                    "years": [int(history.years[0]), int(history.years[-1])],
-                                    "municipalities": len(history.regions),
-                                    "persons_last_year": float(history.at(int(history.years[-1])).sum())}
-
-    # projections ----------------------------------------------------------------------------
-    proj_inputs = [i for i in inputs if i.kind == "projection"]
-    if proj_inputs:
-        base = history
-        if base_population is not None:
-            base = read_population(base_population, regions, level="municipality")
-        by_table: dict[str, list[_Input]] = {}
-        for i in proj_inputs:
-            by_table.setdefault(i.table or "projection", []).append(i)
-        for table, group in by_table.items():
-            frame = pd.concat([i.frame for i in group], ignore_index=True)
-            frame.attrs = dict(group[0].frame.attrs)
-            label = " + ".join(i.path.name for i in group)
-            found = J.alternatives(frame) or {"": ""}
-            wanted = list(found) if alternatives == "all" or alternatives == ("all",) else list(alternatives)
-            if base is not None and history is not None:
-                last = int(history.years[-1]) if base_year is None else base_year
-                have = set(_frame_years(frame))
-                if have and last not in have:
-                    raise ImportDataError(f"{label}: dimension 'Tid': the file is for the wrong years: it has "
-                                          f"{J._span(have)}, which does not include the population's base year "
-                                          f"{last}")
-            for alt in wanted:
-                if alt and found != {"": ""} and alt not in found:
-                    raise ImportDataError(f"{label}: alternative {alt!r} not found "
-                                          f"(alternatives: {', '.join(found)})")
-                long = J.projection_from_jsonstat(frame, alternative=alt or "MMMM", regions=regions, base=base,
-                                                  base_year=base_year, label=label)
-                notes += long.attrs.get("notes", [])
-                name = f"projection_{table}_{alt or 'main'}.csv"
-                writers[name] = lambda p, d=long: J.write_projection(d, p)
-                outputs[name] = {"content": f"population projection {table}, alternative {alt or '(only one)'}, "
-                                            "scenario driver format (region, year, sex, age, value)",
-                                 "years": [int(long["year"].min()), int(long["year"].max())],
-                                 "municipalities": int(long["region"].nunique())}
-            for i in group:
-                produced[id(i)] = ", ".join(f"projection_{table}_{a or 'main'}.csv" for a in wanted)
-
+    history = _import_population(inputs, regions, years, writers, outputs, notes, produced)
+    _import_projections(inputs, regions, history, alternatives, base_population, base_year, writers, outputs, notes,
+                        produced)
     _import_personnel(inputs, regions, history, writers, outputs, notes, produced)
+    _import_kostra(inputs, regions, writers, outputs, produced)
+    if regions is not None:
+        src = Path(municipalities)
+        writers[MUNICIPALITIES_FILE] = lambda p: p.write_bytes(src.read_bytes())
+        outputs[MUNICIPALITIES_FILE] = {"content": "municipality list (checked, copied)",
+                                        "municipalities": len(regions)}
+    manifest = _import_manifest(inputs, municipalities if regions is not None else None, outputs, notes, produced)
+    writers[MANIFEST_FILE] = lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return write_atomic_dir(out_dir, writers, force=force)
 
-    # KOSTRA long tables ------------------------------------------------------------------------------
+
+def _import_population(inputs, regions, years, writers, outputs, notes, produced):
+    """``population.csv`` from the 07459 inputs (JSON-stat2 / SSB CSV parts, or one population CSV);
+    returns the population history (None without population inputs)."""
+    from .ssb import read_population
+
+    pop_inputs = [i for i in inputs if i.kind == "population"]
+    if not pop_inputs:
+        return None
+    csvs = [i for i in pop_inputs if i.fmt == "population-csv"]
+    others = [i for i in pop_inputs if i.fmt != "population-csv"]
+    if csvs and others or len(csvs) > 1:
+        raise ImportDataError(f"{pop_inputs[1].path.name}: a second population source "
+                              f"(with {pop_inputs[0].path.name}); give one population table")
+    if csvs:
+        history = read_population(csvs[0].path, regions, level="municipality")
+        csvs[0].years = [int(y) for y in history.years]
+        if years is not None:
+            J._check_years(history.years, years, csvs[0].path.name, "year")
+        writers[POPULATION_FILE] = lambda p, src=csvs[0].path: p.write_bytes(src.read_bytes())
+    else:
+        frame = pd.concat([i.frame for i in others], ignore_index=True)
+        frame.attrs = dict(others[0].frame.attrs)
+        label = " + ".join(i.path.name for i in others) if len(others) <= 3 else \
+            f"table 07459 ({len(others)} files)"
+        history = J.population_from_jsonstat(frame, regions, years=years, label=label, notes=notes)
+        writers[POPULATION_FILE] = lambda p, h=history: J.write_population_csv(h, p)
+    for i in pop_inputs:
+        produced[id(i)] = POPULATION_FILE
+    outputs[POPULATION_FILE] = {"content": "population 1 January by municipality, year, sex and age (07459)",
+                                "years": [int(history.years[0]), int(history.years[-1])],
+                                "municipalities": len(history.regions),
+                                "persons_last_year": float(history.at(int(history.years[-1])).sum())}
+    return history
+
+
+def _import_projections(inputs, regions, history, alternatives, base_population, base_year, writers, outputs, notes,
+                        produced) -> None:
+    """``projection_<table>_<ALT>.csv`` for each projection table and wanted alternative."""
+    from .ssb import read_population
+
+    proj_inputs = [i for i in inputs if i.kind == "projection"]
+    if not proj_inputs:
+        return
+    base = history
+    if base_population is not None:
+        base = read_population(base_population, regions, level="municipality")
+    by_table: dict[str, list[_Input]] = {}
+    for i in proj_inputs:
+        by_table.setdefault(i.table or "projection", []).append(i)
+    for table, group in by_table.items():
+        frame = pd.concat([i.frame for i in group], ignore_index=True)
+        frame.attrs = dict(group[0].frame.attrs)
+        label = " + ".join(i.path.name for i in group)
+        found = J.alternatives(frame) or {"": ""}
+        wanted = list(found) if alternatives == "all" or alternatives == ("all",) else list(alternatives)
+        if base is not None and history is not None:
+            last = int(history.years[-1]) if base_year is None else base_year
+            have = set(_frame_years(frame))
+            if have and last not in have:
+                raise ImportDataError(f"{label}: dimension 'Tid': the file is for the wrong years: it has "
+                                      f"{J._span(have)}, which does not include the population's base year "
+                                      f"{last}")
+        for alt in wanted:
+            if alt and found != {"": ""} and alt not in found:
+                raise ImportDataError(f"{label}: alternative {alt!r} not found "
+                                      f"(alternatives: {', '.join(found)})")
+            long = J.projection_from_jsonstat(frame, alternative=alt or "MMMM", regions=regions, base=base,
+                                              base_year=base_year, label=label)
+            notes += long.attrs.get("notes", [])
+            name = f"projection_{table}_{alt or 'main'}.csv"
+            writers[name] = lambda p, d=long: J.write_projection(d, p)
+            outputs[name] = {"content": f"population projection {table}, alternative {alt or '(only one)'}, "
+                                        "scenario driver format (region, year, sex, age, value)",
+                             "years": [int(long["year"].min()), int(long["year"].max())],
+                             "municipalities": int(long["region"].nunique())}
+        for i in group:
+            produced[id(i)] = ", ".join(f"projection_{table}_{a or 'main'}.csv" for a in wanted)
+
+
+def _import_kostra(inputs, regions, writers, outputs, produced) -> None:
+    """``kostra_care_panel.csv`` (checked, passed through) and other KOSTRA tables as long tables."""
     panels = [i for i in inputs if i.kind == "kostra-panel"]
     if len(panels) > 1:
         raise ImportDataError(f"{panels[1].path.name}: a second KOSTRA care panel (with {panels[0].path.name}); "
@@ -615,27 +640,20 @@ def import_files(files, out_dir, force: bool = False, *, municipalities=None, ye
                          "years": [yrs[0], yrs[-1]] if yrs else []}
         for i in group:
             produced[id(i)] = name
-    if regions is not None:
-        src = Path(municipalities)
-        writers[MUNICIPALITIES_FILE] = lambda p: p.write_bytes(src.read_bytes())
-        outputs[MUNICIPALITIES_FILE] = {"content": "municipality list (checked, copied)",
-                                        "municipalities": len(regions)}
+
+
+def _import_manifest(inputs, municipalities, outputs, notes, produced) -> dict:
+    """The import folder's manifest: every input (name, sha256, format, table, years), outputs, notes."""
     _, iso = _stamp(None)
-    manifest = {
-        "package": "helsemod_py",
-        "created": iso,
-        "tool": "helsemod data import",
-        "inputs": [{"name": i.path.name, "sha256": i.sha256, "format": i.fmt, "table": i.table, "kind": i.kind,
-                    "years": [min(i.years), max(i.years)] if i.years else [], "output": produced.get(id(i))}
-                   for i in inputs]
-                  + ([{"name": Path(municipalities).name, "sha256": _sha(Path(municipalities).read_bytes()),
+    listed = [{"name": i.path.name, "sha256": i.sha256, "format": i.fmt, "table": i.table, "kind": i.kind,
+               "years": [min(i.years), max(i.years)] if i.years else [], "output": produced.get(id(i))}
+              for i in inputs]
+    if municipalities is not None:
+        listed.append({"name": Path(municipalities).name, "sha256": _sha(Path(municipalities).read_bytes()),
                        "format": "csv", "table": None, "kind": "municipalities", "years": [],
-                       "output": MUNICIPALITIES_FILE}] if regions is not None else []),
-        "outputs": outputs,
-        "notes": notes,
-    }
-    writers[MANIFEST_FILE] = lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    return write_atomic_dir(out_dir, writers, force=force)
+                       "output": MUNICIPALITIES_FILE})
+    return {"package": "helsemod_py", "created": iso, "tool": "helsemod data import", "inputs": listed,
+            "outputs": outputs, "notes": notes}
 
 
 def _import_personnel(inputs, regions, history, writers, outputs, notes, produced) -> None:
@@ -686,19 +704,21 @@ def build_dataset(import_dir, municipalities=None, base_year: int | None = None,
                               "(kommuner_2024.csv) to the import or the build")
     ds = dataset_from_ssb(pop, muni, base_year=base_year, first_year=first_year, name=name, national_csv=national_csv,
                           trend_first_year=trend_first_year)
-    staff_file = folder / S.STAFF_FILE
+    staff_file, employed_file = folder / S.STAFF_FILE, folder / S.EMPLOYED_FILE
     staff = S.read_staff_table(staff_file) if staff_file.is_file() else None
+    employed = S.read_employed_table(employed_file) if employed_file.is_file() else None
     kostra = folder / KOSTRA_PANEL_FILE
     if kostra.is_file():
         from .kostra import calibrate_from_file
         from .ssb import read_population
 
-        ds = calibrate_from_file(ds, kostra, year=kostra_year, history=read_population(pop, ds.regions), staff=staff)
-    elif staff is not None:
+        ds = calibrate_from_file(ds, kostra, year=kostra_year, history=read_population(pop, ds.regions), staff=staff,
+                                 employed=employed)
+    elif staff is not None or employed is not None:
         from .default import with_measured
-        from .regional import Measured, with_staff
+        from .regional import Measured, with_tables
 
-        ds = with_measured(ds, with_staff(Measured(), staff, kostra_year or ds.base_year))
+        ds = with_measured(ds, with_tables(Measured(), kostra_year or ds.base_year, staff, employed))
     manifest = folder / MANIFEST_FILE
     if manifest.is_file():
         try:

@@ -39,7 +39,7 @@ from .. import dims as D
 from ..errors import ImportDataError
 from . import regions as RG
 from .dataset import Dataset
-from .regional import Measured, with_staff
+from .regional import Measured, with_tables
 
 # --- the file -------------------------------------------------------------------------------
 CODE = "kommunenr_2024"
@@ -813,7 +813,8 @@ def one_year_rates(profile: np.ndarray, population: np.ndarray, group_rates: np.
 
 # --- calibration ----------------------------------------------------------------------------------
 def calibrate_dataset(dataset: Dataset, panel: pd.DataFrame, year: int, rate_years=None,
-                      k: float = K_CREDIBILITY, facts: dict | None = None, staff: pd.DataFrame | None = None) -> Dataset:
+                      k: float = K_CREDIBILITY, facts: dict | None = None, staff: pd.DataFrame | None = None,
+                      employed: pd.DataFrame | None = None) -> Dataset:
     """A new dataset whose municipal care demand and nurse supply follow KOSTRA.
 
     * ``user_rate`` of ``home_care`` and ``nursing_home``: the dataset's one-year age/sex shape
@@ -859,8 +860,7 @@ def calibrate_dataset(dataset: Dataset, panel: pd.DataFrame, year: int, rate_yea
     fte, shared_fte = care_nurse_fte(fte_rows, codes, weight)
     source = f"{name}: KOSTRA contracted nurse FTE in municipal care (Y_5, SSB 11924/14534) {year}"
     measured = Measured(care_nurses=fte, sources=[source])
-    if staff is not None:
-        measured = with_staff(measured, staff, year)
+    measured = with_tables(measured, year, staff, employed)
     supply, notes = supply_arrays(dataset.regions, pop, new_rate, facts, measured=measured, source_name=name)
     meta = _calibrated_meta(dataset, name, rates, rate_years, year, k, notes, shared_fte)
     return Dataset(dataset.regions, dataset.base_year, {**dataset.arrays, **supply, "user_rate": new_rate},
@@ -944,7 +944,8 @@ def _calibrated_meta(dataset, name, rates, rate_years, year, k, notes, shared_ft
 
 
 def calibrate_from_file(dataset: Dataset, path, year: int | None = None, rate_years=None,
-                        k: float = K_CREDIBILITY, history=None, staff: pd.DataFrame | None = None) -> Dataset:
+                        k: float = K_CREDIBILITY, history=None, staff: pd.DataFrame | None = None,
+                        employed: pd.DataFrame | None = None) -> Dataset:
     """Read the KOSTRA panel at ``path``, :func:`calibrate_dataset` with it and add its coverage
     trends (:func:`add_coverage_trends`, every panel year up to the base year; ``history``, the
     population by one-year age, standardises them for ageing within the age groups).
@@ -956,7 +957,7 @@ def calibrate_from_file(dataset: Dataset, path, year: int | None = None, rate_ye
     panel = read_kostra(path)
     if year is None:
         year = min(int(dataset.base_year), int(panel["year"].max()))
-    calibrated = calibrate_dataset(dataset, panel, year, rate_years=rate_years, k=k, staff=staff)
+    calibrated = calibrate_dataset(dataset, panel, year, rate_years=rate_years, k=k, staff=staff, employed=employed)
     trend_years = [y for y in sorted(panel["year"].unique()) if y <= calibrated.base_year]
     if len(trend_years) >= MIN_TREND_YEARS:
         if history is not None:

@@ -13,7 +13,10 @@ regional rather than a national total spread by users:
    (measured or the trust's share of specialist users) spread over the trust's catchment in
    proportion to its working-age population (where staff live). Each group's national total
    stays that of the national facts: where measured cells differ from it, the group's
-   unmeasured sectors take the difference.
+   unmeasured sectors take the difference. An *employed* table (SSB 07940/07944: employed
+   persons with each health education in health and care, by municipality) moves a group's
+   unmeasured FTE between the municipalities it covers so that they follow its employed persons
+   (still *estimated*: persons, not FTE, and by residence).
 2. **Stock** (persons by sex and age): the national age profile of the group tilted by the
    municipality's own working-age structure (older places have older staff and more
    retirements), scaled so the stock yields ``F`` summed over sectors.
@@ -32,6 +35,7 @@ Every cell of ``F`` carries a provenance code in ``supply_source``: :data:`SOURC
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,22 +93,47 @@ class Measured:
 
     care_nurses: np.ndarray | None = None
     staff: pd.DataFrame | None = None
+    employed: pd.DataFrame | None = None  # region, group, persons: employed in health and care by municipality
     sources: list[str] = field(default_factory=list)
+
+
+def _latest(table: pd.DataFrame, year: int, what: str) -> tuple[pd.DataFrame, int]:
+    """The rows of the latest year up to ``year`` (one year for every table, so no cell mixes years)."""
+    years = sorted({int(y) for y in table["year"]} if len(table) else set())
+    usable = [y for y in years if y <= year]
+    if not usable:
+        raise ImportDataError(f"{table.attrs.get('file', what)}: column 'year': no rows for {year} or "
+                              f"earlier (the table has {', '.join(map(str, years)) or 'no years'})")
+    return table[table["year"] == usable[-1]], usable[-1]
 
 
 def with_staff(measured: Measured, staff: pd.DataFrame, year: int) -> Measured:
     """``measured`` plus the rows of a staff table (:mod:`helsemod_py.data.staff`) of the latest
-    year up to ``year`` (one year for every table, so no cell mixes years)."""
-    years = sorted({int(y) for y in staff["year"]} if len(staff) else set())
-    usable = [y for y in years if y <= year]
-    if not usable:
-        raise ImportDataError(f"{staff.attrs.get('file', 'staff table')}: column 'year': no rows for {year} or "
-                              f"earlier (the table has {', '.join(map(str, years)) or 'no years'})")
-    chosen = usable[-1]
-    rows = staff[staff["year"] == chosen]
+    year up to ``year``."""
+    rows, chosen = _latest(staff, year, "staff table")
     tables = ", ".join(sorted({str(t) for t in rows["table"]}))
-    return Measured(care_nurses=measured.care_nurses, staff=rows,
-                    sources=[*measured.sources, f"staff table {staff.attrs.get('file', '')} {chosen} (SSB {tables})"])
+    return dataclasses.replace(measured, staff=rows, sources=[
+        *measured.sources, f"staff table {staff.attrs.get('file', '')} {chosen} (SSB {tables})"])
+
+
+def with_employed(measured: Measured, employed: pd.DataFrame, year: int) -> Measured:
+    """``measured`` plus an employed table (:data:`helsemod_py.data.staff.EMPLOYED_COLUMNS`) of the
+    latest year up to ``year``: where each group's unmeasured FTE are, by municipality."""
+    rows, chosen = _latest(employed, year, "employed table")
+    tables = ", ".join(sorted({str(t) for t in rows["table"]}))
+    return dataclasses.replace(measured, employed=rows, sources=[
+        *measured.sources, f"employed table {employed.attrs.get('file', '')} {chosen} (SSB {tables}): where the "
+        "unmeasured FTE of each group it covers are"])
+
+
+def with_tables(measured: Measured, year: int, staff: pd.DataFrame | None = None,
+                employed: pd.DataFrame | None = None) -> Measured:
+    """``measured`` plus whichever of a staff and an employed table is given."""
+    if staff is not None:
+        measured = with_staff(measured, staff, year)
+    if employed is not None:
+        measured = with_employed(measured, employed, year)
+    return measured
 
 
 @dataclass
@@ -217,6 +246,8 @@ def apply_measured(estimate_k: np.ndarray, nat: NationalSupply, measured: Measur
         notes["care_nurses_from_county_ratio"] = [regions.codes[i] for i in np.flatnonzero(~have)]
     if measured.staff is not None and len(measured.staff):
         _apply_staff(F, source, fixed, measured.staff, codes, catchment, work_pop, users, notes)
+    if measured.employed is not None and len(measured.employed):
+        _apply_employed(F, fixed, measured.employed, codes, notes)
     total = nat.fte()
     for g in range(F.shape[2]):
         if not fixed[:, :, g].any():
@@ -268,6 +299,38 @@ def _county_fill(values: np.ndarray, weight: np.ndarray, regions) -> np.ndarray:
         ratio = out[sel].sum() / weight[sel].sum() if weight[sel].sum() > 0 else nat_ratio
         out[i] = ratio * weight[i]
     return out
+
+
+def _apply_employed(F, fixed, employed: pd.DataFrame, codes: dict, notes) -> None:
+    """Move each covered group's FTE between the municipalities of the employed table so that, among
+    them, its FTE in all sectors follow its employed persons; measured cells stay, the unmeasured
+    cells of a municipality take what is left (at least 0) in the sectors' estimated proportions.
+    Municipalities without a row keep the estimate; the national rescaling follows."""
+    table = employed.assign(r=employed["region"].astype(str).map(codes)).dropna(subset=["r"])
+    moved = []
+    for group, rows in table.groupby("group"):
+        g = _G.get(str(group))
+        if g is None:
+            continue
+        r = rows["r"].to_numpy(dtype=np.int64)
+        persons = rows["persons"].to_numpy(dtype=np.float64)
+        cells = F[r, :, g]  # [n, Q]
+        total = cells.sum()
+        if persons.sum() <= 0 or total <= 0:
+            continue
+        target = total * persons / persons.sum()  # [n] FTE in all sectors
+        fix = fixed[r, :, g]
+        free_now = np.where(fix, 0.0, cells)
+        free_sum = free_now.sum(axis=1)
+        want = np.maximum(target - np.where(fix, cells, 0.0).sum(axis=1), 0.0)
+        national = _share(free_now.sum(axis=0))  # sector split where a municipality had no free FTE
+        split = np.where(free_sum[:, None] > 0, free_now / np.where(free_sum > 0, free_sum, 1.0)[:, None],
+                         np.where(fix, 0.0, national[None, :]))
+        split = np.divide(split, split.sum(axis=1, keepdims=True), out=np.zeros_like(split),
+                          where=split.sum(axis=1, keepdims=True) > 0)
+        F[r, :, g] = np.where(fix, cells, want[:, None] * split)
+        moved.append(str(group))
+    notes["distributed_by_employed"] = sorted(moved)
 
 
 def _apply_staff(F, source, fixed, staff: pd.DataFrame, codes: dict, catchment, work_pop, users, notes) -> None:
