@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 import sys
@@ -147,3 +148,58 @@ def check_year(year: int, first: int, last: int, option: str = "--year") -> None
     """Refuse a year outside the projection (the base year to the last projected year)."""
     if not first <= year <= last:
         raise HelsemodError(f"{option} {year}: outside the projected years {first}-{last}")
+
+
+class Alias(click.ParamType):
+    """A group, service or level id given by its id or any name in :mod:`helsemod_py.aliases`
+    (``sykepleiere``, ``fylke``, ``hjemmetjenester``); converted to the id."""
+
+    def __init__(self, kind: str, allowed=None):
+        from .aliases import IDS
+
+        self.kind = kind
+        self.name = kind
+        self.allowed = tuple(IDS[kind] if allowed is None else allowed)
+
+    def get_metavar(self, *args, **kwargs) -> str:
+        return self.kind.upper()
+
+    def convert(self, value, param, ctx):
+        from .aliases import canonical, examples
+
+        code = canonical(self.kind, value)
+        if code is None or code not in self.allowed:
+            self.fail(f"{str(value)!r}: unknown {self.kind} (allowed: {examples(self.kind, self.allowed)})", param,
+                      ctx)
+        return code
+
+
+def show_progress() -> bool:
+    """Progress bars are drawn on a terminal, or anywhere with ``HELSEMOD_PROGRESS=1`` (``0``: never),
+    so that piped output and error messages stay clean."""
+    import os
+
+    flag = os.environ.get("HELSEMOD_PROGRESS")
+    if flag in ("0", "1"):
+        return flag == "1"
+    stream = click.get_text_stream("stderr")
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, length: int, hidden: bool = False):
+    """A progress bar on stderr for a step of ``length`` parts; yields ``tick(n=1)``. Hidden when
+    ``hidden`` or where :func:`show_progress` says no."""
+    hidden = hidden or not show_progress()
+    with click.progressbar(length=max(1, int(length)), label=label, file=sys.stderr, hidden=hidden,
+                           show_pos=length > 1) as bar:
+        yield lambda n=1: bar.update(n)
+
+
+def ticking(write, tick):
+    """``write`` (a function of a path) that calls ``tick()`` when done: one step of a progress bar."""
+    def run(path):
+        write(path)
+        tick()
+
+    return run

@@ -115,17 +115,26 @@ class Attribution:
     def _info(self, m: str, key: str) -> str:
         return "" if m == "total" or self.measures.empty else str(self.measures.loc[m, key])
 
+    def _title(self, m: str) -> str:
+        """The measure's title (its id where the scenario gives none); empty for the total."""
+        if m == "total":
+            return ""
+        if self.measures.empty or "title" not in self.measures:
+            return str(m)
+        return str(self.measures.loc[m, "title"])
+
     def waterfall(self, year: int, level: str = "nation", groups=None) -> pd.DataFrame:
         """Contribution of each measure to the change in the outcome in ``year`` (FTE), with cost.
 
-        Columns: region, measure, status, evidence, the FTE column (:attr:`change_column`),
+        Columns: region, measure, title, status, evidence, the FTE column (:attr:`change_column`),
         cost_programme_nok, cost_total_nok, nok_per_fte_programme, nok_per_fte_total. One row per
         measure plus ``total`` per region; summed over ``groups`` (default all groups). Costs are
         national amounts: below nation level the cost columns are left empty (NaN).
         """
-        groups = list(groups) if groups is not None else list(D.GROUPS)
-        if level not in D.REGION_LEVELS:
-            raise HelsemodError(f"level {level!r}: allowed {', '.join(D.REGION_LEVELS)}")
+        from .aliases import resolve, resolve_all
+
+        groups = resolve_all("group", groups) if groups is not None else list(D.GROUPS)
+        level = resolve("level", level, D.REGION_LEVELS)
         year_index(year, self.years)
         sectors = list(SECTORS_SHOWN[level])
         con = self._level(self.contributions.sel(year=year, group=groups, sector=sectors).sum(["group", "sector"]),
@@ -138,9 +147,9 @@ class Attribution:
             for m in [*con["measure"].values, "total"]:
                 fte = float(tot.sel(region=r) if m == "total" else con.sel(region=r, measure=m))
                 c, ct = (prog[m], total_cost[m]) if national else (np.nan, np.nan)
-                rows.append((r, m, self._info(m, "status"), self._info(m, "evidence"), fte, c, ct, _ratio(c, fte),
-                             _ratio(ct, fte)))
-        return pd.DataFrame(rows, columns=["region", "measure", "status", "evidence", self.change_column,
+                rows.append((r, m, self._title(m), self._info(m, "status"), self._info(m, "evidence"), fte, c, ct,
+                             _ratio(c, fte), _ratio(ct, fte)))
+        return pd.DataFrame(rows, columns=["region", "measure", "title", "status", "evidence", self.change_column,
                                            "cost_programme_nok", "cost_total_nok", "nok_per_fte_programme",
                                            "nok_per_fte_total"])
 
@@ -184,7 +193,7 @@ class Attribution:
             c_p, c_t = float(prog.sel(year=year)), float(allc.sel(year=year))
             cum_p, cum_t = float(prog.sum()), float(allc.sum())
             rows.append({
-                "measure": m, "status": self._info(m, "status"), "evidence": self._info(m, "evidence"),
+                "measure": m, "title": self._title(m), "status": self._info(m, "status"), "evidence": self._info(m, "evidence"),
                 "outcome": self.outcome, "year": year, "fte_gained": fte_y, "local_fte_gained": local,
                 "cost_programme_nok": c_p, "cost_wages_nok": float(wages.sel(year=year)),
                 "cost_other_nok": float(other.sel(year=year)), "cost_total_nok": c_t,
@@ -306,7 +315,8 @@ def _build(dataset, scenario, years, contrib, total, supply, catchment, label, o
 
     paid = [LEVERS[m.parameter].paid for m in scenario.measures]
     wages = E.wage_costs(supply, paid) if ids else np.zeros((0, len(years)))
-    info = pd.DataFrame({"measure": ids, "status": [m.status for m in scenario.measures],
+    info = pd.DataFrame({"measure": ids, "title": [m.title or m.id for m in scenario.measures],
+                         "status": [m.status for m in scenario.measures],
                          "evidence": [m.evidence for m in scenario.measures],
                          "parameter": [m.parameter for m in scenario.measures],
                          "source": [m.source or "" for m in scenario.measures]}).set_index("measure")
@@ -340,8 +350,10 @@ def required_intake(dataset: Dataset, group: str, target_year: int, start_year: 
     ``progress(n)`` is called after each region is solved.
     Solved with :func:`scipy.optimize.brentq` on the projected gap.
     """
-    if group not in D.GROUPS:
-        raise HelsemodError(f"group {group!r}: allowed {', '.join(D.GROUPS)}")
+    from .aliases import resolve
+
+    group = resolve("group", group)
+    level = resolve("level", level, D.REGION_LEVELS)
     if channel not in ("graduates", "recruits"):
         raise HelsemodError(f"channel {channel!r}: allowed graduates, recruits")
     start_year = start_year or dataset.base_year

@@ -14,8 +14,13 @@ import click
 from . import __version__
 from . import dims as D
 from ._atomic import check_target
-from ._clikit import (DRAWS, SEED, OneLineGroup, check_year, listed, nonempty_path, report_unexpected, scheduler_address,
-                      skip_dask_probe)
+from ._clikit import (DRAWS, SEED, Alias, OneLineGroup, check_year, listed, nonempty_path, progress_bar,
+                      report_unexpected, scheduler_address, skip_dask_probe, ticking)
+from .cli_text import Localized, LocalizedCommand, current_lang, tr
+from .cli_summary import band_table as _band_table
+from .cli_summary import gap_table as _gap_table
+from .cli_summary import json_summary as _json_summary
+from .cli_summary import region_view as _region_view
 from .errors import HelsemodError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -51,6 +56,13 @@ def _handle_errors(fn):
     return wrapper
 
 
+class LocalizedGroup(Localized, OneLineGroup):
+    """The ``helsemod`` group: one-line usage errors, help in the CLI's language."""
+
+    command_class = LocalizedCommand
+    group_class = type
+
+
 def _outside_option(fn):
     def remember(ctx, param, value):
         State.allow_outside = bool(value)
@@ -59,11 +71,16 @@ def _outside_option(fn):
                         help="Let extends: and population driver files lie outside the scenario file's folder.")(fn)
 
 
-@click.group(cls=OneLineGroup, context_settings=CONTEXT)
+@click.group(cls=LocalizedGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="helsemod")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
-def main(debug: bool) -> None:
+@click.option("--lang", type=click.Choice(["en", "nb"]), default=None, envvar="HELSEMOD_LANG", is_eager=True,
+              help="Language of the command line's tables, messages and help (en or nb; also HELSEMOD_LANG). "
+                   "plot and report have their own --lang for the documents.")
+def main(debug: bool, lang: str | None) -> None:
     """Project supply of and demand for health and care personnel per municipality.
+
+    Norwegian: helsemod --lang nb COMMAND, or HELSEMOD_LANG=nb.
 
     \b
     Example:
@@ -115,7 +132,8 @@ def _scenario(path):
                    "with their counties and the nation. The whole country is always projected.")
 @click.option("--all-regions", is_flag=True, help="Write every municipality and county even with --region/--regions.")
 @click.option("--groups", default=None, metavar="GROUPS", callback=listed,
-              help="Only these personnel groups in the outputs (comma-separated).")
+              help="Only these personnel groups in the outputs (comma-separated ids or Norwegian names, "
+                   "e.g. nurse,helsefagarbeidere).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
 @click.option("--draws", type=DRAWS, default=0, show_default=True,
               help="Monte Carlo draws of the scenario's uncertainty (0: deterministic only).")
@@ -151,7 +169,12 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
     selection = _selection(ds, region, regions)
     group_list = _select_groups(groups)
     scn = _scenario(scenario_file)
-    res = hm.project(ds, scn, end_year=end_year)
+    lang = current_lang()
+    from .report.labels import scenario_name
+
+    with progress_bar(tr("projecting", lang, name=scenario_name(scn.name, lang)), 1, quiet or as_json) as tick:
+        res = hm.project(ds, scn, end_year=end_year)
+        tick()
     if group_list:
         res = type(res)(res.data.sel(group=group_list), res.scenario, res.level, res.dataset_name, res.dataset_hash,
                         res.catchment)
@@ -169,19 +192,21 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
     written = None if all_regions else selection
     if out_dir:
         extra = {"quantiles.csv": _keep_quantiles(quantile_table(ens), res, written)} if ens is not None else None
-        write_results(res, out_dir, force=force, fmt=fmt, scenario_hash=scn.hash, seed=seed if draws else None,
-                      manifest_extra={"scenario_file": scenario_file, "draws": draws, "noise": noise},
-                      extra_tables=extra, municipalities=written)
-    view, label = _region_view(res, ds, regions or region, selection)
+        with progress_bar(tr("writing", lang, out=out_dir), 1, quiet or as_json) as tick:
+            write_results(res, out_dir, force=force, fmt=fmt, scenario_hash=scn.hash, seed=seed if draws else None,
+                          manifest_extra={"scenario_file": scenario_file, "draws": draws, "noise": noise},
+                          extra_tables=extra, municipalities=written)
+            tick()
+    view, label = _region_view(res, ds, regions or region, selection, lang)
     if as_json:
         click.echo(_json_summary(view, label, ens))
     elif not quiet:
-        click.echo(_gap_table(view, label))
+        click.echo(_gap_table(view, label, lang))
         if ens is not None:
-            click.echo(_band_table(ens))
+            click.echo(_band_table(ens, lang))
         if out_dir:
-            click.echo(f"\nwrote {out_dir}/results.{fmt}{' and quantiles.csv' if ens is not None else ''} "
-                       "and manifest.json")
+            extra = tr("and_quantiles", lang) if ens is not None else ""
+            click.echo(tr("wrote_run", lang, out=out_dir, fmt=fmt, extra=extra))
 
 
 def _selection(ds, region: str | None, regions: str | None) -> list[str] | None:
@@ -227,62 +252,9 @@ def _keep_quantiles(table, res, municipalities):
 def _select_groups(spec: str | None) -> list[str] | None:
     if not spec:
         return None
-    groups = [g.strip() for g in spec.split(",") if g.strip()]
-    bad = [g for g in groups if g not in D.GROUPS]
-    if bad:
-        raise HelsemodError([f"--groups {g!r}: unknown group (allowed: {', '.join(D.GROUPS)})" for g in bad])
-    return groups
+    from .aliases import resolve_all
 
-
-def _json_summary(view, label, ens) -> str:
-    """Supply, demand and gap (FTE) by group and year of the shown region(s) (the nation unless
-    --region/--regions), summed over its regions, in the sectors its level reports, plus the
-    draws' national quantiles, as JSON."""
-    import json
-
-    sectors = list(view.sectors_shown)
-    out = {"scenario": view.scenario, "dataset": view.dataset_name, "dataset_hash": view.dataset_hash,
-           "region": label, "level": view.level, "regions": [str(r) for r in view.data["region"].values],
-           "unit": "FTE", "years": [int(y) for y in view.years], "sectors": sectors, "groups": {}}
-    dem = view.data["demand_fte"].groupby("service_sector").sum("service").rename(service_sector="sector")
-    dem = dem.sel(sector=sectors).sum("region")
-    supply, gaps = view.supply_fte.sel(sector=sectors).sum("region"), view.gap.sel(sector=sectors).sum("region")
-
-    def series(da):
-        return [round(float(v), 3) for v in da.values]
-
-    for g in view.data["group"].values:
-        sup, d, gap = supply.sel(group=g), dem.sel(group=g), gaps.sel(group=g)
-        out["groups"][str(g)] = {
-            "supply_fte": series(sup.sum("sector")), "demand_fte": series(d.sum("sector")), "gap": series(gap.sum("sector")),
-            "by_sector": {q: {"supply_fte": series(sup.sel(sector=q)), "demand_fte": series(d.sel(sector=q)),
-                              "gap": series(gap.sel(sector=q))} for q in sectors},
-        }
-    out["care_nurse_fte"] = series(view.care_nurse_fte.sum("region"))
-    if ens is not None:
-        last = ens.nation.isel(year=-1).sel(variable="gap")
-        out["draws"] = {"n": ens.draws, "seed": ens.seed, "year": int(ens.nation["year"].values[-1]),
-                        "gap_quantiles": {str(g): {f"{q:g}": round(float(last.sel(group=g, quantile=q)), 3)
-                                                   for q in last["quantile"].values}
-                                          for g in last["group"].values}}
-    try:
-        return json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False)
-    except ValueError:  # NaN or infinity: project() refuses them, so this is a last guard
-        raise HelsemodError("the summary holds values that are not finite numbers; not printed as JSON") from None
-
-
-def _band_table(ens) -> str:
-    """National gap quantiles in the last year, per group, as text."""
-    year = int(ens.nation["year"].values[-1])
-    q = [float(x) for x in ens.nation["quantile"].values]
-    lo, mid, hi = min(q), 0.5 if 0.5 in q else q[len(q) // 2], max(q)
-    gap = ens.nation.sel(year=year, variable="gap")
-    lines = [f"\nNorge: gap {year} over {ens.draws} draws (seed {ens.seed}): median [{lo:.0%}, {hi:.0%}] FTE"]
-    for g in D.GROUPS:
-        v = gap.sel(group=g)
-        lines.append(f"  {g:<24}{float(v.sel(quantile=mid)):>10,.0f}  [{float(v.sel(quantile=lo)):>10,.0f}, "
-                     f"{float(v.sel(quantile=hi)):>10,.0f}]")
-    return "\n".join(lines)
+    return resolve_all("group", [g.strip() for g in spec.split(",") if g.strip()], what="--groups")
 
 
 @main.command(context_settings=CONTEXT)
@@ -294,7 +266,7 @@ def _band_table(ens) -> str:
 @click.option("--samples", type=click.IntRange(2, None), default=64, show_default=True,
               help="Base samples (Sobol) or trajectories (Morris).")
 @click.option("--year", type=int, default=None, help="Year of the national gap analysed (default: last).")
-@click.option("--group", type=click.Choice(D.GROUPS), default=None, help="One group's gap (default: all groups).")
+@click.option("--group", type=Alias("group"), default=None, help="One group's gap (default: all groups).")
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, callback=nonempty_path,
               help="Write sensitivity.csv, a tornado plot and manifest.json here.")
@@ -370,9 +342,11 @@ def plot(results_dir, out_dir, lang, region):
     from .report import plots_from_folder
     from .report.plots import load_folder, map_note
 
-    paths = plots_from_folder(results_dir, out_dir, lang=lang, region=region)
+    with progress_bar(tr("drawing"), 1) as tick:
+        paths = plots_from_folder(results_dir, out_dir, lang=lang, region=region)
+        tick()
     for p in paths:
-        click.echo(f"wrote {p}")
+        click.echo(tr("wrote", what=p))
     note = map_note(load_folder(results_dir).main, lang)
     if note:
         click.echo(note)
@@ -397,10 +371,14 @@ def report(results_dir, out_file, excel_file, lang, region):
     """
     from .report import excel_from_folder, report_from_folder
 
-    path = report_from_folder(results_dir, out_file, lang=lang, region=region)
-    click.echo(f"wrote {path}")
-    if excel_file:
-        click.echo(f"wrote {excel_from_folder(results_dir, excel_file, lang=lang)}")
+    with progress_bar(tr("writing_report"), 2 if excel_file else 1) as tick:
+        path = report_from_folder(results_dir, out_file, lang=lang, region=region)
+        tick()
+        excel = excel_from_folder(results_dir, excel_file, lang=lang, region=region) if excel_file else None
+        tick()
+    click.echo(tr("wrote", what=path))
+    if excel:
+        click.echo(tr("wrote", what=excel))
 
 
 @main.command(context_settings=CONTEXT)
@@ -494,25 +472,35 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, regi
     scenarios = [_scenario(f) for f in files]
     end_year = end_year or scenarios[0].end_year or hm.DEFAULT_END_YEAR
     year = year or end_year
-    projections = [hm.project(ds, s, end_year=end_year) for s in scenarios]
-    check_year(year, ds.base_year, int(projections[0].years[-1]))
+    check_year(year, ds.base_year, end_year)
+    projections = []
+    lang = current_lang()
+    with progress_bar(tr("projecting_n", lang, n=len(scenarios)), len(scenarios), quiet) as tick:
+        for s in scenarios:
+            projections.append(hm.project(ds, s, end_year=end_year))
+            tick()
     with contextlib.ExitStack() as stack:
-        def progress(scn, n):
-            bar = stack.enter_context(click.progressbar(length=n, label=f"attributing {scn.name}", file=sys.stderr,
-                                                        show_pos=True))
-            return lambda: bar.update(1)
+        def progress(label, n):
+            return stack.enter_context(progress_bar(label, n, quiet))
 
-        result = run_compare(ds, scenarios, projections, year, end_year, attribution, samples, outcome, progress)
+        if not quiet and projections[0].data.attrs.get("synthetic"):
+            click.echo(tr("synthetic_line", lang, dataset=ds.name))
+
+        result = run_compare(ds, scenarios, projections, year, end_year, attribution, samples, outcome, progress,
+                             lang)
     if not quiet:
         click.echo("\n".join(result.lines).lstrip("\n"))
         if selection is not None:
-            views = [_region_view(p, ds, regions or region, selection) for p in projections]
-            click.echo("\n".join(region_change_lines([v for v, _ in views], views[0][1], year)))
+            views = [_region_view(p, ds, regions or region, selection, lang) for p in projections]
+            click.echo("\n".join(region_change_lines([v for v, _ in views], views[0][1], year, lang)))
     written = None if all_regions else selection
     if out_dir:
-        comp = pd.concat([long_table(p, municipalities=written) for p in projections], ignore_index=True)
+        def comparison(p):
+            comp = pd.concat([long_table(x, municipalities=written) for x in projections], ignore_index=True)
+            to_csv(comp, p)
+
         prov = provenance_table(projections[-1], municipalities=written)
-        files_out = {"comparison.csv": lambda p: to_csv(comp, p), "provenance.csv": lambda p: to_csv(prov, p)}
+        files_out = {"comparison.csv": comparison, "provenance.csv": lambda p: to_csv(prov, p)}
         if result.attribution:
             at = pd.concat(result.attribution, ignore_index=True)
             ce = pd.concat(result.cost_effectiveness, ignore_index=True)
@@ -523,17 +511,19 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, regi
             extra["selection"] = sorted(written)
         man = manifest(projections[-1], scenario_hash=",".join(s.hash for s in scenarios), extra=extra)
         files_out["manifest.json"] = lambda p: p.write_text(json.dumps(man, indent=2, ensure_ascii=False))
-        write_atomic_dir(out_dir, files_out, force=force)
+        with progress_bar(tr("writing", lang, out=out_dir), len(files_out), quiet) as tick:
+            write_atomic_dir(out_dir, {k: ticking(f, tick) for k, f in files_out.items()}, force=force)
         if not quiet:
-            click.echo(f"\nwrote {out_dir}")
+            click.echo("\n" + tr("wrote", lang, what=out_dir))
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("group", type=click.Choice(D.GROUPS))
+@click.argument("group", type=Alias("group"))  # an id or a Norwegian name (sykepleiere)
 @_data_option
 @click.option("--target-year", type=int, default=2035, show_default=True, help="Year the gap should be closed.")
 @click.option("--start-year", type=int, default=None, help="First year of extra intake (default: base year).")
-@click.option("--level", type=click.Choice(D.REGION_LEVELS), default="nation", show_default=True)
+@click.option("--level", type=Alias("level", D.REGION_LEVELS), default="nation", show_default=True,
+              help="nation (nasjon, land), county (fylke) or municipality (kommune).")
 @click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False), default=None,
               help="Solve on top of this scenario (default: baseline).")
 @click.option("--channel", type=click.Choice(["graduates", "recruits"]), default="graduates", show_default=True)
@@ -541,6 +531,8 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, regi
 @_handle_errors
 def intake(group, data_dir, target_year, start_year, level, scenario_file, channel):
     """Extra graduates (or recruits) a year needed to close a group's gap by a target year.
+
+    GROUP: a personnel group's id or Norwegian name (nurse, sykepleiere; `helsemod list groups`).
 
     \b
     Example:
@@ -655,72 +647,6 @@ def list_(what, data_dir, county, scenario_dir):
         for f in files:
             scn = Scenario.from_yaml(f)
             click.echo(f"{str(f):<44}{len(scn.measures):>3} measure(s)  {scn.name}")
-
-
-def _region_view(res, ds, spec, selection=None):
-    """The projection shown: the nation (``spec`` None), one municipality or county (code or
-    name), or several (``selection``: their municipality codes, shown as one sum)."""
-    if spec is None:
-        return res.aggregate("nation"), "Norge"
-    hits = [ds.regions.lookup(x.strip()) for x in spec.split(",") if x.strip()] if "," in spec else \
-        [ds.regions.lookup(spec)]
-    if len(hits) == 1 and hits[0] is not None:
-        level, code = hits[0]
-        proj = res if level == "municipality" else res.aggregate("county")
-        view = type(proj)(proj.data.sel(region=[code]), proj.scenario, level, proj.dataset_name, proj.dataset_hash,
-                          proj.catchment)
-        return view, f"{ds.regions.name_of(code)} ({code})"
-    view = type(res)(res.data.sel(region=selection), res.scenario, res.level, res.dataset_name, res.dataset_hash,
-                     res.catchment)
-    return view, f"{len(selection)} selected municipalities ({spec})"
-
-
-#: Headings of the sector blocks of the summary table.
-_BLOCKS = {
-    D.MUNICIPAL_SECTORS: "municipal health and care (care services and other municipal services)",
-    ("specialist",): "specialist health services (hospital trusts; demand by residence)",
-}
-
-
-def _gap_table(proj, label) -> str:
-    """Supply, demand and gap (FTE) by group in the first and last year, one block per sector
-    group the level reports, then nurses in municipal care and where the base-year supply comes from."""
-    years = proj.years
-    y0, y1 = int(years[0]), int(years[-1])
-    lines = [f"{label}: FTE by personnel group (negative gap = shortage), scenario {proj.scenario}"]
-    demand = proj.data["demand_fte"].groupby("service_sector").sum("service").rename(service_sector="sector")
-    for sectors, heading in _BLOCKS.items():
-        if not set(sectors) <= set(proj.sectors_shown):
-            continue
-        sup = proj.supply_fte.sel(sector=list(sectors)).sum(["region", "sector"])
-        dem = demand.sel(sector=list(sectors)).sum(["region", "sector"])
-        lines += [heading,
-                  f"{'group':<24}{'supply ' + str(y0):>14}{'demand ' + str(y0):>14}{'supply ' + str(y1):>14}"
-                  f"{'demand ' + str(y1):>14}{'gap ' + str(y1):>12}"]
-        for g in [str(x) for x in sup["group"].values]:
-            s0, d0 = float(sup.sel(year=y0, group=g)), float(dem.sel(year=y0, group=g))
-            s1, d1 = float(sup.sel(year=y1, group=g)), float(dem.sel(year=y1, group=g))
-            lines.append(f"{g:<24}{s0:>14,.0f}{d0:>14,.0f}{s1:>14,.0f}{d1:>14,.0f}{s1 - d1:>12,.0f}")
-        s0, d0 = float(sup.sel(year=y0).sum()), float(dem.sel(year=y0).sum())
-        s1, d1 = float(sup.sel(year=y1).sum()), float(dem.sel(year=y1).sum())
-        lines.append(f"{'all groups':<24}{s0:>14,.0f}{d0:>14,.0f}{s1:>14,.0f}{d1:>14,.0f}{s1 - d1:>12,.0f}")
-    nurses = proj.care_nurse_fte.sum("region")
-    lines.append(f"nurses in municipal care (care_nurse_fte, KOSTRA's scope): {float(nurses.sel(year=y0)):,.0f} FTE "
-                 f"in {y0}, {float(nurses.sel(year=y1)):,.0f} in {y1}")
-    lines.append(_provenance_line(proj))
-    return "\n".join(lines)
-
-
-def _provenance_line(proj) -> str:
-    """Which share of the base-year supply shown is measured, estimated or synthetic."""
-    src = proj.base_fte_by_source.sel(sector=list(proj.sectors_shown)).sum(["region", "sector"])
-    total = float(src.sum())
-    parts = [f"{name} {float(src.sel(source=name).sum()) / total:.0%}" for name in src["source"].values
-             if total > 0 and float(src.sel(source=name).sum()) > 0]
-    measured = src.sel(source="measured").sum("region") if "region" in src.dims else src.sel(source="measured")
-    groups = [str(g) for g in measured["group"].values if float(measured.sel(group=g)) > 0]
-    what = f" (measured: {', '.join(groups)})" if groups else ""
-    return f"base-year supply: {', '.join(parts) or 'none'}{what}"
 
 
 @main.command(context_settings=CONTEXT)

@@ -43,8 +43,14 @@ def outcome_path(dataset, scenario, end_year: int, outcome: str = "gap") -> np.n
     return gap.sum(axis=(1, 2, 3))
 
 
+def bounds_runs(scenario) -> int:
+    """Projections :func:`effect_bounds` runs (with the attribution given): the baseline, and each
+    measure with a range alone at its value and at each end."""
+    return 1 + sum(1 + len(m.change.range) for m in scenario.measures if m.change.range is not None)
+
+
 def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str | None = None,
-                  end_year: int | None = None) -> pd.DataFrame:
+                  end_year: int | None = None, progress=None) -> pd.DataFrame:
     """FTE gained nationally in ``year`` by each measure with a range, at its low and high end.
 
     The measure's Shapley value (``attribution``, computed if not given) is scaled by its effect
@@ -53,9 +59,14 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
     their share. An end of "no effect" (multiply 1, add or shift 0) gains exactly 0. Where the measure
     alone moves the nation by less than 1 FTE (e.g. recruits drawn from other regions), the difference
     is added instead: ``φ + s(end) − s(value)``. Columns: measure, value, low, high, fte_gained, fte_low,
-    fte_high (the gain at the low and the high end of the range, whichever is larger).
+    fte_high (the gain at the low and the high end of the range, whichever is larger). ``progress()``
+    is called after each projection (:func:`bounds_runs` in all).
     """
     from .analysis import attribute
+
+    def tick():
+        if progress:
+            progress()
 
     end_year = end_year or scenario.end_year or DEFAULT_END_YEAR
     if attribution is None:
@@ -63,6 +74,7 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
     outcome = attribution.outcome
     t = year_index(year, range(dataset.base_year, end_year + 1))
     base = outcome_path(dataset, scenario.without_measures(), end_year, outcome)[t]
+    tick()
     gained = attribution.contributions.sel(year=year).sum(["region", "sector", "group"])
     rows = []
     for m in scenario.measures:
@@ -72,6 +84,7 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
         alone = scenario.only([m.id])
 
         def solo(x):
+            tick()
             return outcome_path(dataset, alone.with_values({m.id: x}), end_year, outcome)[t] - base
 
         at_value = solo(m.change.value)
@@ -79,6 +92,8 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
         ends = []
         for x in m.change.range:
             s_end = at_value if x == m.change.value else solo(x)
+            if x == m.change.value:
+                tick()  # counted in bounds_runs all the same
             if x == neutral:  # a measure that does nothing gains nothing, whatever the others do
                 ends.append(0.0)
             else:

@@ -21,6 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from . import dims as D
+from .errors import HelsemodError
 from .core import POP_FLOWS, SUPPLY_FLOWS, by_sector
 from .core.supply import EMPLOYED, FTE, HEADCOUNT, PERSONS
 
@@ -190,10 +191,13 @@ class Projection:
         return D.Regions(tuple(map(str, d["region"].values)), tuple(map(str, d["region_name"].values)),
                          tuple(map(str, d["county"].values)), dict(d.attrs.get("county_names", {})))
 
-    def select(self, *names) -> "Projection":
+    def select(self, *names, groups=None) -> "Projection":
         """The municipalities or counties given by code or name (any official form, any case);
-        counties come as a county-level projection. Raises ValueError for an unknown name, with
-        suggestions."""
+        counties come as a county-level projection. ``groups``: only these personnel groups (ids or
+        Norwegian names: ``["sykepleiere", "helsefagarbeider"]``). Raises ValueError for an unknown
+        name, with suggestions."""
+        if not names:
+            return self._groups(groups)
         regions = self.regions
         hits = []
         for name in names:
@@ -206,7 +210,21 @@ class Projection:
             raise ValueError("select municipalities or counties, not both at once")
         source = self if levels == {"municipality"} else self.aggregate("county")
         data = source.data.sel(region=[c for _, c in hits])
-        return Projection(data, self.scenario, source.level, self.dataset_name, self.dataset_hash, self.catchment)
+        out = Projection(data, self.scenario, source.level, self.dataset_name, self.dataset_hash, self.catchment)
+        return out._groups(groups)
+
+    def _groups(self, groups) -> "Projection":
+        """This projection with only ``groups`` (ids or Norwegian names; None: all)."""
+        if groups is None:
+            return self
+        from .aliases import resolve_all
+
+        try:
+            codes = resolve_all("group", [groups] if isinstance(groups, str) else groups)
+        except HelsemodError as exc:
+            raise ValueError(str(exc)) from None
+        return Projection(self.data.sel(group=codes), self.scenario, self.level, self.dataset_name,
+                          self.dataset_hash, self.catchment)
 
     def shortage(self, level: str = "municipality") -> xr.DataArray:
         """The shortage (FTE, positive): the negative gaps summed over the regions of ``level``, per
@@ -229,7 +247,11 @@ class Projection:
 
     # --- aggregation ------------------------------------------------------------------
     def aggregate(self, level: str = "county") -> "Projection":
-        """Sum municipalities to ``trust``, ``county`` or ``nation`` (flows and stocks alike)."""
+        """Sum municipalities to ``trust``, ``county`` or ``nation`` (flows and stocks alike; Norwegian
+        names too: ``helseforetak``, ``fylke``, ``nasjon``)."""
+        from .aliases import canonical
+
+        level = canonical("level", level) or level
         if level not in D.RESULT_LEVELS:
             raise ValueError(f"level {level!r}: allowed {', '.join(D.RESULT_LEVELS)}")
         if level == self.level:

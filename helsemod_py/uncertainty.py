@@ -419,8 +419,10 @@ def sensitivity(dataset: Dataset, scenario: Scenario, params=None, method: str =
         raise HelsemodError(f"unknown uncertain parameter(s) {', '.join(unknown)} (allowed: {', '.join(entries)})")
     if method not in ("sobol", "morris"):
         raise HelsemodError(f"method {method!r}: allowed sobol, morris")
-    if group is not None and group not in D.GROUPS:
-        raise HelsemodError(f"group {group!r}: allowed {', '.join(D.GROUPS)}")
+    if group is not None:
+        from .aliases import resolve
+
+        group = resolve("group", group)
     _check_seed(seed)
     problem = {"num_vars": len(params), "names": params, "bounds": [[0.0, 1.0]] * len(params)}
     if method == "sobol":

@@ -234,7 +234,9 @@ def test_html_report_from_projection_both_languages(tmp_path, ds, runs):
         assert L.group_name(g, "en", short=False) in sen
     for county in ("Oslo", "Innlandet", "Finnmark"):
         assert f"<td>{county}</td>" in snb and f"<td>{county}</td>" in sen
-    assert f"Etterspørsel {END} (årsverk)" in snb and f"Demand {END} (FTE)" in sen
+    # with a baseline, every scenario side by side: the column names its scenario
+    assert f"Etterspørsel {END}: {SCN.name} (årsverk)" in snb and f"Demand {END}: {SCN.name} (FTE)" in sen
+    assert f"Etterspørsel {END}: Referansebane (årsverk)" in snb and f"Demand {END}: baseline (FTE)" in sen
     assert f"Demand {END}" not in snb and f"Etterspørsel {END}" not in sen
     assert "Hva er syntetisk" in snb and "What is synthetic" in sen and "Kilder" in snb and "Sources" in sen
     assert "Kompetanseløft 2025" in snb and "HELSEMOD" in sen
@@ -258,7 +260,7 @@ def test_html_report_from_folders(tmp_path, folders, runs):
     out = report_from_folder(compare_dir, lang="nb")  # default: <folder>/report_nb.html
     assert out == compare_dir / "report_nb.html"
     text = _strip_images(out.read_text(encoding="utf-8"))
-    for needle in ("Endring i gap mot «baseline»", "Bidrag fra tiltak", "Kostnadseffektivitet", "torn_health_workers",
+    for needle in ("Endring i differansen mot «Referansebane»", "Bidrag fra tiltak", "Kostnadseffektivitet", "torn_health_workers",
                    "Sykepleiere", "Innlandet", L.fmt_num(nation_gap(res, END) - nation_gap(base, END), "nb")):
         assert needle in text, needle
     assert text.count("IMG") == 5
@@ -290,19 +292,21 @@ def test_excel_report_one_sheet_per_table(tmp_path, runs, folders, lang, unit):
     tables = report_tables(res, lang, baseline=base, attribution=att)
     path = write_excel_report(res, tmp_path / "r.xlsx", lang=lang, baseline=base, attribution=att)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [t.key for t in tables] and len(tables) == 7
-    for ws, tab in zip(wb.worksheets, tables):
+    assert wb.sheetnames == [L.t("sheet_about", lang)] + [t.key for t in tables] and len(tables) == 7
+    about = [c.value for c in wb.worksheets[0]["A"]]  # synthetic data said first
+    assert about[0] == L.t("col_note", lang) and about[1] == L.t("synthetic_note", lang, dataset=res.dataset_name)
+    for ws, tab in zip(wb.worksheets[1:], tables):
         assert ws.freeze_panes == "A2"
         header = [c.value for c in ws[1]]
         want = "(%)" if tab.key == L.t("sheet_provenance", lang) else unit
         assert any(want in str(h) for h in header), header
         assert ws.max_row == len(tab.frame) + 1
-    nation = wb.worksheets[0]
+    nation = wb.worksheets[1]
     row = [c.value for c in nation[4]]  # nurses: the third group
     assert row[0] == L.group_name("nurse", lang, short=False)
     assert row[-1] == pytest.approx(nation_gap(res, END, "nurse"))
     path = excel_from_folder(folders[1], tmp_path / "f.xlsx", lang=lang)
-    assert len(openpyxl.load_workbook(path).sheetnames) == 7
+    assert len(openpyxl.load_workbook(path).sheetnames) == 8
     prov = tables[[t.key for t in tables].index(L.t("sheet_provenance", lang))].frame
     assert prov.iloc[-1, 1] == L.t("nation", lang) and prov.iloc[:, 4].max() == pytest.approx(100.0)  # synthetic
 

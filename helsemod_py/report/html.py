@@ -44,7 +44,7 @@ class ReportTable:
     total_rows: int = 0  # last rows that are totals (shown bold)
 
 
-def _attribution_frames(attribution, year: int | None):
+def _attribution_frames(attribution, year: int | None, cost_effectiveness: pd.DataFrame | None = None):
     """(nation waterfall with totals, cost-effectiveness) frames, both with a scenario column and the
     FTE column as ``change_fte`` (``attrs["outcome"]``: gap or shortage), from an Attribution or
     from ``attribution.csv`` rows."""
@@ -64,7 +64,7 @@ def _attribution_frames(attribution, year: int | None):
     rows = []
     for scn in pd.unique(df["scenario"]) if "scenario" in df else [""]:
         sub = df[df["scenario"] == scn] if "scenario" in df else df
-        g, _, _ = P.waterfall_frame(sub, year)
+        g, _, _ = P.waterfall_frame(sub, year, cost_effectiveness=cost_effectiveness)
         g.insert(0, "scenario", scn)
         rows.append(g)
     wf = pd.concat(rows, ignore_index=True)
@@ -108,7 +108,8 @@ def _cell_values(df: pd.DataFrame, key: str, lang: str):
     """A column for display: ``total`` and the evidence words translated, numbers as floats."""
     col = df[key]
     if key == "measure":
-        return col.map(lambda m: L.t("total", lang) if m == "total" else m).values
+        titles = [P.measure_label(r, readable=False) for r in df.to_dict("records")] if "title" in df else col
+        return [L.t("total", lang) if m == "total" else t for m, t in zip(col, titles)]
     if key == "evidence":
         return col.fillna("").map(lambda e: L.t(f"evidence_{e}", lang) if e in ("assumption", "published")
                                   else "").values
@@ -143,107 +144,35 @@ def _ce_table(ce: pd.DataFrame, lang: str, year: int) -> ReportTable:
 
 
 def report_tables(result, lang: str = "nb", baseline=None, attribution=None, year: int | None = None,
-                  others=None, cost_effectiveness: pd.DataFrame | None = None) -> list[ReportTable]:
+                  others=None, cost_effectiveness: pd.DataFrame | None = None,
+                  region: str | None = None) -> list[ReportTable]:
     """The report's tables for a projection (or :class:`~helsemod_py.report.plots.ResultSet`).
 
-    Always: supply, demand and gap by group for the nation in the base and horizon year; gap
-    by county (with population and per 1000 inhabitants where known); gap by county and
-    group. With ``baseline``: change in the gap by group (``others``: several scenarios).
-    With ``attribution`` (an Attribution or ``attribution.csv`` rows): each measure's
-    contribution and cost, and cost-effectiveness (from the Attribution or the
-    ``cost_effectiveness`` frame).
+    Always: supply, demand and gap by group for ``region`` (default: the nation) in the base and
+    horizon year; gap by county (with population and per 1000 inhabitants where known); gap by
+    county and group. With ``baseline``: change in the gap by group in ``region``, and the group
+    and county tables for every scenario side by side (``others``: the scenarios compared). With
+    ``attribution`` (an Attribution or ``attribution.csv`` rows): each measure's contribution and
+    cost (national), and cost-effectiveness (from the Attribution or the ``cost_effectiveness``
+    frame, the one source of the costs).
     """
     L.check_lang(lang)
     rs = P._as_rs(result)
     year = rs.check_year(year)
-    y0 = rs.base_year
-    fte = L.t("fte", lang)
+    code = rs.resolve_region(region)
+    base = P._as_rs(baseline) if baseline is not None else None
+    comps = [P._as_rs(o) for o in others] if others else [rs]
+    every = [base, *comps] if base is not None else [rs]
     out: list[ReportTable] = []
-
-    # --- nation by group -------------------------------------------------------------------
-    if D.NATION_CODE in set(rs.long["region"]):
-        sup = rs.region_series("supply_fte", D.NATION_CODE)
-        dem = rs.region_series("demand_fte", D.NATION_CODE)
-        gap = rs.region_series("gap", D.NATION_CODE)
-        rows = []
-        for g in [*gap.columns, None]:  # None: all groups
-            name = L.t("all_groups", lang) if g is None else L.group_name(g, lang, short=False)
-            rows.append([name] + [float(f.loc[y].sum()) if g is None else float(f.loc[y, g])
-                                  for y in (y0, year) for f in (sup, dem, gap)])
-        cols = [L.t("col_group", lang)] + [L.t(k, lang, year=y) for y in (y0, year)
-                                           for k in ("col_supply", "col_demand", "col_gap")]
-        frame = pd.DataFrame(rows, columns=cols)
-        out.append(ReportTable(L.t("sheet_nation", lang), L.t("tab_nation", lang), frame,
-                               {c: fte for c in cols[1:]}, total_rows=1))
-
-    # --- counties ---------------------------------------------------------------------------
+    if code in set(rs.long["region"]):
+        out.append(_group_table(every, code, lang, year))
     if "county" in rs.levels:
-        names = rs.county_names()
-        g0 = rs.pivot("gap", "county", y0)
-        g1 = rs.pivot("gap", "county", year)
-        pop = rs.population("county", year)
-        nat_pop = rs.population("nation", year)
-        c_code, c_name = L.t("col_code", lang), L.t("col_county", lang)
-        c_pop = L.t("col_population", lang, year=year)
-        c_g0, c_g1 = L.t("col_gap", lang, year=y0), L.t("col_gap", lang, year=year)
-        c_short = L.t("col_shortage", lang, year=year)
-        c_per = L.t("col_gap_per_1000", lang, year=year)
-        rows = []
-        for code in g1.index:
-            r = {c_code: code, c_name: names.get(code, code)}
-            if pop is not None:
-                r[c_pop] = float(pop.get(code, np.nan))
-            r[c_g0] = float(g0.loc[code].sum())
-            r[c_g1] = float(g1.loc[code].sum())
-            r[c_short] = float(g1.loc[code].clip(upper=0).sum())
-            if pop is not None:
-                r[c_per] = 1000 * r[c_g1] / r[c_pop] if r[c_pop] > 0 else np.nan
-            rows.append(r)
-        tot = {c_code: D.NATION_CODE, c_name: L.t("nation", lang)}
-        if pop is not None:
-            tot[c_pop] = float(nat_pop.sum()) if nat_pop is not None else float(pop.sum())
-        tot[c_g0] = float(g0.values.sum())
-        tot[c_g1] = float(g1.values.sum())
-        tot[c_short] = float(sum(r[c_short] for r in rows))
-        if pop is not None:
-            tot[c_per] = 1000 * tot[c_g1] / tot[c_pop] if tot[c_pop] > 0 else np.nan
-        rows.append(tot)
-        frame = pd.DataFrame(rows)
-        units = {c_g0: fte, c_g1: fte, c_short: fte, c_per: fte, c_pop: L.t("persons", lang)}
-        out.append(ReportTable(L.t("sheet_county", lang), L.t("tab_county", lang), frame,
-                               {k: v for k, v in units.items() if k in frame.columns}, {c_per: 2}, total_rows=1))
-        # county x group
-        cg = g1.copy()
-        cg.columns = [L.group_name(g, lang) for g in cg.columns]
-        cg[L.t("all_groups", lang)] = g1.sum(axis=1)
-        cg.loc[D.NATION_CODE] = cg.sum(axis=0)
-        cg.insert(0, c_name, [names.get(c, L.t("nation", lang) if c == D.NATION_CODE else c) for c in cg.index])
-        cg.index.name = c_code
-        frame = cg.reset_index()
-        out.append(ReportTable(L.t("sheet_county_group", lang), L.t("tab_county_group", lang, year=year), frame,
-                               {c: fte for c in frame.columns[2:]}, total_rows=1))
-
-    # --- provenance of the base-year supply ---------------------------------------------------------
+        out += _county_tables(rs, every, lang, year)
     if rs.provenance is not None and len(rs.provenance):
         out.append(_provenance_table(rs, lang))
-
-    # --- scenario comparison ------------------------------------------------------------------
-    if baseline is not None:
-        base = P._as_rs(baseline)
-        comps = [P._as_rs(o) for o in others] if others else [rs]
-        ref = base.region_series("gap", D.NATION_CODE).loc[year]
-        c_grp = L.t("col_group", lang)
-        data = {c_grp: [L.group_name(g, lang, short=False) for g in ref.index] + [L.t("all_groups", lang)]}
-        for s in comps:
-            ch = s.region_series("gap", D.NATION_CODE).loc[year] - ref
-            data[s.scenario] = list(ch.values) + [float(ch.sum())]
-        frame = pd.DataFrame(data)
-        out.append(ReportTable(L.t("sheet_comparison", lang),
-                               L.t("tab_comparison", lang, baseline=base.scenario, year=year), frame,
-                               {s.scenario: fte for s in comps}, total_rows=1))
-
-    # --- attribution and cost-effectiveness ---------------------------------------------------
-    wf, ce = _attribution_frames(attribution, year)
+    if base is not None:
+        out.append(_comparison_table(base, comps, code, lang, year))
+    wf, ce = _attribution_frames(attribution, year, cost_effectiveness)
     if cost_effectiveness is not None:
         ce = cost_effectiveness
     if wf is not None and len(wf):
@@ -251,6 +180,113 @@ def report_tables(result, lang: str = "nb", baseline=None, attribution=None, yea
     if ce is not None and len(ce):
         out.append(_ce_table(ce, lang, year))
     return out
+
+
+def _in(column: str, rs, several: bool, lang: str) -> str:
+    """A column header, with the scenario's name where several scenarios stand side by side."""
+    return L.t("col_in_scenario", lang, column=column, scenario=L.scenario_name(rs.scenario, lang)) if several \
+        else column
+
+
+def _group_table(every, code: str, lang: str, year: int) -> ReportTable:
+    """Supply, demand and gap by group in the base year and ``year`` for one region, for each
+    scenario of ``every`` side by side (the base year once: it is the same in all)."""
+    rs = every[0]
+    y0 = rs.base_year
+    several = len(every) > 1
+    series = [(s, s.region_series("supply_fte", code), s.region_series("demand_fte", code),
+               s.region_series("gap", code)) for s in every]
+    cols = [L.t(k, lang, year=y0) for k in ("col_supply", "col_demand", "col_gap")]
+    for s, *_ in series:
+        cols += [_in(L.t(k, lang, year=year), s, several, lang) for k in ("col_supply", "col_demand", "col_gap")]
+    rows = []
+    for g in [*series[0][3].columns, None]:  # None: all groups
+        name = L.t("all_groups", lang) if g is None else L.group_name(g, lang, short=False)
+        vals = [_value(f, y0, g) for f in series[0][1:]]
+        for _, *frames in series:
+            vals += [_value(f, year, g) for f in frames]
+        rows.append([name, *vals])
+    frame = pd.DataFrame(rows, columns=[L.t("col_group", lang), *cols])
+    fte = L.t("fte", lang)
+    where = rs.region_name(code, lang)
+    key = L.t("sheet_nation", lang) if code == D.NATION_CODE else where
+    return ReportTable(key, L.t("tab_nation", lang, region=where), frame, {c: fte for c in cols}, total_rows=1)
+
+
+def _value(frame: pd.DataFrame, year: int, group) -> float:
+    return float(frame.loc[year].sum()) if group is None else float(frame.loc[year, group])
+
+
+def _county_tables(rs, every, lang: str, year: int) -> list[ReportTable]:
+    """Gap by county (population, base year, ``year`` for each scenario, shortage, per 1000) and gap
+    by county and group (of ``rs``)."""
+    y0, fte = rs.base_year, L.t("fte", lang)
+    several = len(every) > 1
+    names = rs.county_names()
+    g0 = rs.pivot("gap", "county", y0)
+    g1s = [(s, s.pivot("gap", "county", year)) for s in every]
+    g1 = g1s[-1][1] if rs is every[-1] else rs.pivot("gap", "county", year)
+    pop = rs.population("county", year)
+    nat_pop = rs.population("nation", year)
+    c_code, c_name = L.t("col_code", lang), L.t("col_county", lang)
+    c_pop = L.t("col_population", lang, year=year)
+    c_g0 = L.t("col_gap", lang, year=y0)
+    c_g1 = [_in(L.t("col_gap", lang, year=year), s, several, lang) for s, _ in g1s]
+    c_short = _in(L.t("col_shortage", lang, year=year), every[-1], several, lang)
+    c_per = _in(L.t("col_gap_per_1000", lang, year=year), every[-1], several, lang)
+    rows = []
+    for code in g1.index:
+        r = {c_code: code, c_name: names.get(code, code)}
+        if pop is not None:
+            r[c_pop] = float(pop.get(code, np.nan))
+        r[c_g0] = float(g0.loc[code].sum())
+        for c, (_, g) in zip(c_g1, g1s):
+            r[c] = float(g.loc[code].sum()) if code in g.index else np.nan
+        r[c_short] = float(g1s[-1][1].loc[code].clip(upper=0).sum())
+        if pop is not None:
+            r[c_per] = 1000 * r[c_g1[-1]] / r[c_pop] if r[c_pop] > 0 else np.nan
+        rows.append(r)
+    tot = {c_code: D.NATION_CODE, c_name: L.t("nation", lang)}
+    if pop is not None:
+        tot[c_pop] = float(nat_pop.sum()) if nat_pop is not None else float(pop.sum())
+    tot[c_g0] = float(g0.values.sum())
+    for c, (_, g) in zip(c_g1, g1s):
+        tot[c] = float(g.values.sum())
+    tot[c_short] = float(sum(r[c_short] for r in rows))
+    if pop is not None:
+        tot[c_per] = 1000 * tot[c_g1[-1]] / tot[c_pop] if tot[c_pop] > 0 else np.nan
+    rows.append(tot)
+    frame = pd.DataFrame(rows)
+    units = {c_g0: fte, c_short: fte, c_per: fte, c_pop: L.t("persons", lang), **{c: fte for c in c_g1}}
+    out = [ReportTable(L.t("sheet_county", lang), L.t("tab_county", lang), frame,
+                       {k: v for k, v in units.items() if k in frame.columns}, {c_per: 2}, total_rows=1)]
+    cg = g1.copy()
+    cg.columns = [L.group_name(g, lang) for g in cg.columns]
+    cg[L.t("all_groups", lang)] = g1.sum(axis=1)
+    cg.loc[D.NATION_CODE] = cg.sum(axis=0)
+    cg.insert(0, c_name, [names.get(c, L.t("nation", lang) if c == D.NATION_CODE else c) for c in cg.index])
+    cg.index.name = c_code
+    frame = cg.reset_index()
+    title = L.t("tab_county_group", lang, year=year)
+    if several:
+        title += f" ({L.scenario_name(rs.scenario, lang)})"
+    out.append(ReportTable(L.t("sheet_county_group", lang), title, frame, {c: fte for c in frame.columns[2:]},
+                           total_rows=1))
+    return out
+
+
+def _comparison_table(base, comps, code: str, lang: str, year: int) -> ReportTable:
+    """Change in the gap in ``year`` against ``base`` by group for each scenario, in one region."""
+    ref = base.region_series("gap", code).loc[year]
+    c_grp = L.t("col_group", lang)
+    data = {c_grp: [L.group_name(g, lang, short=False) for g in ref.index] + [L.t("all_groups", lang)]}
+    for s in comps:
+        ch = s.region_series("gap", code).loc[year] - ref
+        data[L.scenario_name(s.scenario, lang)] = list(ch.values) + [float(ch.sum())]
+    title = L.t("tab_comparison", lang, baseline=L.scenario_name(base.scenario, lang), year=year,
+                region=base.region_name(code, lang))
+    return ReportTable(L.t("sheet_comparison", lang), title, pd.DataFrame(data),
+                       {L.scenario_name(s.scenario, lang): L.t("fte", lang) for s in comps}, total_rows=1)
 
 
 def _provenance_table(rs, lang: str) -> ReportTable:
@@ -332,6 +368,7 @@ main{max-width:1180px;margin:0 auto;padding:24px 32px 48px;background:#fff}
 h1{font-size:1.7em;margin:0.2em 0 0.1em}h2{font-size:1.3em;border-bottom:2px solid #1f5fa8;padding-bottom:3px;
 margin-top:1.8em}h3{font-size:1.05em;margin:1.4em 0 0.4em}
 .sub{color:#555;margin:0 0 1em}.banner{background:#fff4d6;border-left:4px solid #e0a800;padding:8px 12px}
+.headline{font-size:1.1em;font-weight:bold;margin:0.6em 0}
 nav ul{columns:2;padding-left:1.2em}table{border-collapse:collapse;font-size:0.86em;margin:0.3em 0 0.8em}
 th,td{padding:3px 8px;border-bottom:1px solid #e3e3e3;vertical-align:top}
 th{background:#eef2f7;text-align:left;position:sticky;top:0}td.num,th.num{text-align:right;white-space:nowrap}
@@ -378,7 +415,7 @@ def _png_uri(fig) -> str:
 
 def build_html(main: P.ResultSet, lang: str = "nb", tables: list[ReportTable] | None = None, figs=None,
                manifest: dict | None = None, dataset_meta: dict | None = None, scenarios: list[str] | None = None,
-               note: str | None = None) -> str:
+               note: str | None = None, headline: str | None = None) -> str:
     """The report as one HTML string (see :func:`write_html_report`)."""
     L.check_lang(lang)
     manifest = dict(manifest or main.manifest or {})
@@ -386,17 +423,21 @@ def build_html(main: P.ResultSet, lang: str = "nb", tables: list[ReportTable] | 
     figs = figs or []
     y0, y1 = main.base_year, main.horizon
     title = L.t("report_title", lang)
-    synthetic = bool(dataset_meta and (dataset_meta.get("synthetic")
-                                       or any(isinstance(p, dict) and p.get("synthetic")
-                                              for p in (dataset_meta.get("parameters") or {}).values())))
+    synthetic = main.synthetic or bool(dataset_meta and (dataset_meta.get("synthetic")
+                                                         or any(isinstance(p, dict) and p.get("synthetic")
+                                                                for p in (dataset_meta.get("parameters") or {}).values())))
     parts = [(f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
               '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
               f'<meta name="generator" content="helsemod_py {_e(__version__)}">\n'
               f"<title>{_e(title)} – {_e(main.scenario)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n")]
-    parts.append(f"<header><h1>{_e(title)}</h1>"
-                 f'<p class="sub">{_e(L.t("report_sub", lang, y0=y0, y1=y1, scenario=main.scenario))}</p>')
+    sub = L.t("report_sub", lang, y0=y0, y1=y1, scenario=L.scenario_name(main.scenario, lang))
+    parts.append(f'<header><h1>{_e(title)}</h1><p class="sub">{_e(sub)}</p>')
     if synthetic:
-        parts.append(f'<p class="banner">{_e(L.t("synthetic_banner", lang))}</p>')
+        text = (L.t("synthetic_note", lang, dataset=main.dataset) + " " if main.synthetic else "") + \
+            L.t("synthetic_banner", lang)
+        parts.append(f'<p class="banner" id="synthetic-banner"><strong>{_e(text)}</strong></p>')
+    if headline:
+        parts.append(f'<p class="headline">{_e(headline)}</p>')
     parts.append("</header>\n")
     # table of contents
     toc = [("info", L.t("sec_info", lang)), ("synthetic", L.t("sec_synthetic", lang)),
@@ -409,7 +450,7 @@ def build_html(main: P.ResultSet, lang: str = "nb", tables: list[ReportTable] | 
           (L.t("info_dataset", lang), main.dataset or manifest.get("dataset", "")),
           (L.t("info_dataset_hash", lang), str(manifest.get("dataset_hash", ""))[:16])]
     if scenarios and len(scenarios) > 1:
-        kv.append((L.t("info_scenarios", lang), "; ".join(scenarios)))
+        kv.append((L.t("info_scenarios", lang), "; ".join(L.scenario_name(s, lang) for s in scenarios)))
     else:
         kv.append((L.t("info_scenario", lang), main.scenario))
     kv += [(L.t("info_scenario_hash", lang), ", ".join(h[:16] for h in str(manifest.get("scenario_hash", "")).split(",")
@@ -487,6 +528,19 @@ def build_html(main: P.ResultSet, lang: str = "nb", tables: list[ReportTable] | 
     return "".join(parts)
 
 
+def headline(rs, region: str | None, lang: str, year: int | None = None) -> str | None:
+    """The report's first numbers: supply, demand and gap (all groups) of ``region`` (default: the
+    nation) in ``year`` for the scenario shown."""
+    code = rs.resolve_region(region)
+    if code not in set(rs.long["region"]):
+        return None
+    year = rs.check_year(year)
+    sup, dem, gap = (float(rs.region_series(v, code).loc[year].sum()) for v in ("supply_fte", "demand_fte", "gap"))
+    return L.t("headline", lang, region=rs.region_name(code, lang), year=year, supply=L.fmt_num(sup, lang),
+               demand=L.fmt_num(dem, lang), gap=L.fmt_num(gap, lang, sign=True),
+               scenario=L.scenario_name(rs.scenario, lang))
+
+
 def _write_text_atomic(path: Path, text: str) -> Path:
     return P.write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
@@ -508,12 +562,13 @@ def write_html_report(result, out_file, lang: str = "nb", baseline=None, attribu
         manifest = _manifest(result, command=[])
     rs.manifest = dict(manifest or {})
     year = rs.check_year(year)
-    tables = report_tables(rs, lang, baseline=baseline, attribution=attribution, year=year)
+    tables = report_tables(rs, lang, baseline=baseline, attribution=attribution, year=year, region=region)
     figs = P.figures(rs, lang, baseline=baseline, attribution=attribution, region=region, year=year)
     ds_hash = getattr(result, "dataset_hash", "") or rs.manifest.get("dataset_hash", "")
     meta = _dataset_meta(rs.dataset, ds_hash, rs.manifest, dataset)
     scenarios = [P._as_rs(baseline).scenario, rs.scenario] if baseline is not None else None
-    text = build_html(rs, lang, tables, figs, rs.manifest, meta, scenarios, note=P.map_note(rs, lang))
+    text = build_html(rs, lang, tables, figs, rs.manifest, meta, scenarios, note=P.map_note(rs, lang),
+                      headline=headline(rs, region, lang, year))
     return _write_text_atomic(Path(out_file), text)
 
 
@@ -529,10 +584,11 @@ def report_from_folder(results_dir, out_file=None, lang: str = "nb", region: str
     out_file = Path(out_file) if out_file is not None else folder.path / f"report_{lang}.html"
     main = folder.main
     tables = report_tables(main, lang, baseline=folder.baseline, attribution=folder.attribution, year=folder.year,
-                           others=folder.others, cost_effectiveness=folder.cost_effectiveness)
+                           others=folder.others, cost_effectiveness=folder.cost_effectiveness, region=region)
     figs = P.folder_figures(folder, lang, region=region)
     meta = _dataset_meta(main.dataset, str(folder.manifest.get("dataset_hash", "")), folder.manifest)
     notes = (None if main.has_population else L.t("no_population", lang), P.map_note(main, lang))
     note = " ".join(n for n in notes if n) or None
-    text = build_html(main, lang, tables, figs, folder.manifest, meta, [r.scenario for r in folder.results], note)
+    text = build_html(main, lang, tables, figs, folder.manifest, meta, [r.scenario for r in folder.results], note,
+                      headline(main, region, lang, folder.year))
     return _write_text_atomic(out_file, text)

@@ -45,33 +45,34 @@ TEXT: dict[str, dict[str, str]] = {
     "shortage": {"nb": "Mangel", "en": "Shortage"},
     "surplus": {"nb": "Overskudd", "en": "Surplus"},
     "sd_ylabel": {"nb": "Årsverk", "en": "FTE"},
+    "sd_gap": {"nb": "differanse {year}: {value}", "en": "gap {year}: {value}"},
     # plot 2: gap by county
-    "county_title": {"nb": "Gap mellom tilbud og etterspørsel etter fylke, {year}",
+    "county_title": {"nb": "Differanse mellom tilbud og etterspørsel etter fylke, {year}",
                      "en": "Gap between supply and demand by county, {year}"},
-    "county_title_group": {"nb": "Gap mellom tilbud og etterspørsel etter fylke, {year}: {group}",
+    "county_title_group": {"nb": "Differanse mellom tilbud og etterspørsel etter fylke, {year}: {group}",
                            "en": "Gap between supply and demand by county, {year}: {group}"},
     "county_xlabel": {"nb": "Årsverk (tilbud minus etterspørsel; negativt = mangel)",
                       "en": "FTE (supply minus demand; negative = shortage)"},
     "shortage_groups": {"nb": "Sum for grupper med mangel", "en": "Sum of groups with a shortage"},
     "surplus_groups": {"nb": "Sum for grupper med overskudd", "en": "Sum of groups with a surplus"},
-    "net_gap": {"nb": "Netto gap (tall: årsverk; per 1000 innbyggere)",
+    "net_gap": {"nb": "Netto differanse (tall: årsverk; per 1000 innbyggere)",
                 "en": "Net gap (figures: FTE; per 1,000 inhabitants)"},
-    "net_gap_nopop": {"nb": "Netto gap (årsverk)", "en": "Net gap (FTE)"},
+    "net_gap_nopop": {"nb": "Netto differanse (årsverk)", "en": "Net gap (FTE)"},
     "per_1000_short": {"nb": "per 1000", "en": "per 1,000"},
     # plot 3: heat map
-    "heat_title": {"nb": "Gap per 1000 innbyggere etter kommune og gruppe, {year}",
+    "heat_title": {"nb": "Differanse per 1000 innbyggere etter kommune og gruppe, {year}",
                    "en": "Gap per 1,000 inhabitants by municipality and group, {year}"},
-    "heat_title_pct": {"nb": "Gap i prosent av etterspørselen etter kommune og gruppe, {year}",
+    "heat_title_pct": {"nb": "Differanse i prosent av etterspørselen etter kommune og gruppe, {year}",
                        "en": "Gap as a percentage of demand by municipality and group, {year}"},
     "heat_cbar": {"nb": "Årsverk per 1000 innbyggere (negativt = mangel)",
                   "en": "FTE per 1,000 inhabitants (negative = shortage)"},
-    "heat_cbar_pct": {"nb": "Gap i % av etterspørselen (negativt = mangel)",
+    "heat_cbar_pct": {"nb": "Differanse i % av etterspørselen (negativt = mangel)",
                       "en": "Gap in % of demand (negative = shortage)"},
-    "heat_note": {"nb": "Kommuner gruppert etter fylke, innen fylket sortert etter samlet gap per innbygger. "
+    "heat_note": {"nb": "Kommuner gruppert etter fylke, innen fylket sortert etter samlet differanse per innbygger. "
                         "Fargeskalaen er kvadratrot-skalert og avkortet ved ±{lim}.",
                   "en": "Municipalities grouped by county, sorted within the county by total gap per "
                         "inhabitant. Square-root colour scale, clipped at ±{lim}."},
-    "heat_note_pct": {"nb": "Kommuner gruppert etter fylke, innen fylket sortert etter samlet gap i prosent av "
+    "heat_note_pct": {"nb": "Kommuner gruppert etter fylke, innen fylket sortert etter samlet differanse i prosent av "
                             "etterspørselen. Fargeskalaen er kvadratrot-skalert og avkortet ved ±{lim}.",
                       "en": "Municipalities grouped by county, sorted within the county by the total gap as a "
                             "percentage of demand. Square-root colour scale, clipped at ±{lim}."},
@@ -84,15 +85,15 @@ TEXT: dict[str, dict[str, str]] = {
     "men": {"nb": "Menn", "en": "Men"},
     "women": {"nb": "Kvinner", "en": "Women"},
     # plot 5: scenario comparison
-    "cmp_title": {"nb": "Endring i gap mot {baseline}, {year}, {region}",
+    "cmp_title": {"nb": "Endring i differansen mot {baseline}, {year}, {region}",
                   "en": "Change in the gap versus {baseline}, {year}, {region}"},
-    "cmp_xlabel": {"nb": "Endring i gap (årsverk; positivt = mindre mangel)",
+    "cmp_xlabel": {"nb": "Endring i differansen (årsverk; positivt = mindre mangel)",
                    "en": "Change in gap (FTE; positive = smaller shortage)"},
-    "no_change": {"nb": "Ingen endring i gapet", "en": "No change in the gap"},
+    "no_change": {"nb": "Ingen endring i differansen", "en": "No change in the gap"},
     # plot 6: waterfall
-    "wf_title": {"nb": "Bidrag fra hvert tiltak til endringen i gap, {year}, {region}",
+    "wf_title": {"nb": "Bidrag fra hvert tiltak til endringen i differansen, {year}, {region}",
                  "en": "Contribution of each measure to the change in the gap, {year}, {region}"},
-    "wf_xlabel": {"nb": "Endring i gap (årsverk; positivt = mindre mangel)",
+    "wf_xlabel": {"nb": "Endring i differansen (årsverk; positivt = mindre mangel)",
                   "en": "Change in gap (FTE; positive = smaller shortage)"},
     "wf_note": {"nb": "Shapley-fordeling: delene summerer seg til totalen. Samlet kostnad per årsverk i parentes; "
                       "* = antatt virkning.",
@@ -100,7 +101,7 @@ TEXT: dict[str, dict[str, str]] = {
                       "* = effect assumed."},
     "wf_title_shortage": {"nb": "Bidrag fra hvert tiltak til mindre mangel, {year}, {region}",
                           "en": "Contribution of each measure to the shortage reduction, {year}, {region}"},
-    "wf_xlabel_shortage": {"nb": "Mindre mangel (årsverk; sum av negative gap)",
+    "wf_xlabel_shortage": {"nb": "Mindre mangel (årsverk; sum av negative differanser)",
                            "en": "Shortage reduction (FTE; sum of negative gaps)"},
     "wf_none": {"nb": "Scenarioet har ingen tiltak", "en": "The scenario has no measures"},
     "kr_per_fte_short": {"nb": "kr/årsverk", "en": "NOK/FTE"},
@@ -115,8 +116,8 @@ TEXT: dict[str, dict[str, str]] = {
     "sec_plots": {"nb": "Figurer", "en": "Figures"},
     "sec_sources": {"nb": "Kilder", "en": "Sources"},
     "sec_reading": {"nb": "Slik leser du tallene", "en": "How to read the figures"},
-    "reading": {"nb": "Gap = tilbud av årsverk minus etterspurte årsverk. Negativt gap betyr mangel, positivt "
-                      "betyr overskudd. Ett årsverk er 37,5 timer i uken. Fylker og landet er summen av "
+    "reading": {"nb": "Differanse = tilbud av årsverk minus etterspurte årsverk. Negativ differanse betyr "
+                      "mangel, positiv betyr overskudd. Ett årsverk er 37,5 timer i uken. Fylker og landet er summen av "
                       "kommunene.",
                 "en": "Gap = FTE supplied minus FTE demanded. A negative gap is a shortage, a positive gap a "
                       "surplus. One FTE is 37.5 hours a week. Counties and the nation are sums of their "
@@ -165,14 +166,15 @@ TEXT: dict[str, dict[str, str]] = {
                             "municipality heat map shows the gap as a percentage of demand."},
     "general_sources": {"nb": "Metode og tiltak", "en": "Method and measures"},
     # table titles and columns
-    "tab_nation": {"nb": "Tilbud, etterspørsel og gap etter personellgruppe, Norge",
-                   "en": "Supply, demand and gap by personnel group, Norway"},
-    "tab_county": {"nb": "Gap etter fylke (alle grupper)", "en": "Gap by county (all groups)"},
-    "tab_county_group": {"nb": "Gap etter fylke og personellgruppe, {year}",
+    "tab_nation": {"nb": "Tilbud, etterspørsel og differanse etter personellgruppe, {region}",
+                   "en": "Supply, demand and gap by personnel group, {region}"},
+    "col_in_scenario": {"nb": "{column}: {scenario}", "en": "{column}: {scenario}"},
+    "tab_county": {"nb": "Differanse etter fylke (alle grupper)", "en": "Gap by county (all groups)"},
+    "tab_county_group": {"nb": "Differanse etter fylke og personellgruppe, {year}",
                          "en": "Gap by county and personnel group, {year}"},
-    "tab_comparison": {"nb": "Endring i gap mot «{baseline}», {year}, Norge",
-                       "en": "Change in the gap versus “{baseline}”, {year}, Norway"},
-    "tab_attribution": {"nb": "Bidrag fra tiltak til endringen i gap, {year}, Norge",
+    "tab_comparison": {"nb": "Endring i differansen mot «{baseline}», {year}, {region}",
+                       "en": "Change in the gap versus “{baseline}”, {year}, {region}"},
+    "tab_attribution": {"nb": "Bidrag fra tiltak til endringen i differansen, {year}, Norge",
                         "en": "Contribution of measures to the change in the gap, {year}, Norway"},
     "tab_attribution_shortage": {"nb": "Bidrag fra tiltak til mindre mangel, {year}, Norge",
                                  "en": "Contribution of measures to the shortage reduction, {year}, Norway"},
@@ -195,11 +197,11 @@ TEXT: dict[str, dict[str, str]] = {
     "col_measure": {"nb": "Tiltak", "en": "Measure"},
     "col_supply": {"nb": "Tilbud {year}", "en": "Supply {year}"},
     "col_demand": {"nb": "Etterspørsel {year}", "en": "Demand {year}"},
-    "col_gap": {"nb": "Gap {year}", "en": "Gap {year}"},
-    "col_gap_per_1000": {"nb": "Gap {year} per 1000 innb.", "en": "Gap {year} per 1,000 inh."},
+    "col_gap": {"nb": "Differanse {year}", "en": "Gap {year}"},
+    "col_gap_per_1000": {"nb": "Differanse {year} per 1000 innb.", "en": "Gap {year} per 1,000 inh."},
     "col_population": {"nb": "Befolkning {year}", "en": "Population {year}"},
     "col_shortage": {"nb": "Sum mangel {year}", "en": "Sum of shortages {year}"},
-    "col_change": {"nb": "Endring i gap", "en": "Change in gap"},
+    "col_change": {"nb": "Endring i differansen", "en": "Change in gap"},
     "col_cost": {"nb": "Kostnad {year}", "en": "Cost {year}"},
     "col_nok_per_fte": {"nb": "Kostnad per årsverk", "en": "Cost per FTE"},
     "col_fte_gained": {"nb": "Vunnet {year}", "en": "Gained {year}"},
@@ -231,12 +233,23 @@ TEXT: dict[str, dict[str, str]] = {
     "sheet_attribution": {"nb": "Tiltak", "en": "Measures"},
     "sheet_ce": {"nb": "Kostnadseffektivitet", "en": "Cost-effectiveness"},
     "toc": {"nb": "Innhold", "en": "Contents"},
+    "sheet_about": {"nb": "Om tallene", "en": "About"},
+    "col_note": {"nb": "Merknad", "en": "Note"},
+    "synthetic_note": {"nb": "SYNTETISKE DATA: kommunene i datasettet «{dataset}» er oppdiktede (størrelser, navn og "
+                             "aldersprofiler); bare nasjonale tall er publiserte fakta. Kommunetall må ikke leses som "
+                             "tall for ekte kommuner.",
+                       "en": "SYNTHETIC DATA: the municipalities of the dataset “{dataset}” are made up (sizes, names "
+                             "and age profiles); only national figures are published facts. Do not read municipal "
+                             "figures as figures for real municipalities."},
+    "headline": {"nb": "{region}, {year}: tilbud {supply}, etterspørsel {demand}, differanse {gap} årsverk "
+                       "(scenario «{scenario}»).",
+                 "en": "{region}, {year}: supply {supply}, demand {demand}, gap {gap} FTE (scenario “{scenario}”)."},
     "synthetic_banner": {"nb": "Merk: datasettet har syntetiske deler (se «Hva er syntetisk»).",
                          "en": "Note: the dataset has synthetic parts (see “What is synthetic”)."},
     "data_sources": {"nb": "Datakilder i datasettet", "en": "Data sources in the dataset"},
     "fig_supply_demand": {"nb": "Tilbud og etterspørsel over tid", "en": "Supply and demand over time"},
-    "fig_county": {"nb": "Gap etter fylke", "en": "Gap by county"},
-    "fig_heat": {"nb": "Gap etter kommune og gruppe", "en": "Gap by municipality and group"},
+    "fig_county": {"nb": "Differanse etter fylke", "en": "Gap by county"},
+    "fig_heat": {"nb": "Differanse etter kommune og gruppe", "en": "Gap by municipality and group"},
     "no_map_none": {"nb": "Ingen kart: resultatene har ingen kommuner.", "en": "No map: the results have no municipalities."},
     "no_map_synthetic": {"nb": "Ingen kart: kommunekodene i datasettet (f.eks. {example}) finnes ikke i kommunegrensene "
                                "for 2024; standarddatasettets kommuner er syntetiske. Bygg et datasett fra SSB "
@@ -246,15 +259,16 @@ TEXT: dict[str, dict[str, str]] = {
                                "dataset from SSB (helsemod data build) for maps of the real municipalities."},
     "no_map_missing": {"nb": "Ingen kart: {n} kommunekoder (f.eks. {example}) finnes ikke i kommunegrensene for 2024.",
                        "en": "No map: {n} municipality codes (e.g. {example}) are not in the 2024 boundaries."},
-    "fig_map_gap": {"nb": "Kart: gap i prosent av etterspørselen", "en": "Map: the gap as a percentage of demand"},
+    "fig_map_gap": {"nb": "Kart: differansen i prosent av etterspørselen",
+                    "en": "Map: the gap as a percentage of demand"},
     "fig_map_supply": {"nb": "Kart: endring i tilbud", "en": "Map: change in supply"},
     "fig_map_demand": {"nb": "Kart: endring i etterspørsel", "en": "Map: change in demand"},
     "map_municipality": {"nb": "Kommuner (kommunale helse- og omsorgstjenester)",
                          "en": "Municipalities (municipal health and care)"},
     "map_county": {"nb": "Fylker (alle sektorer, også sykehus)", "en": "Counties (all sectors, hospitals too)"},
-    "map_gap_title": {"nb": "Gap mellom tilbud og etterspørsel i {year}, i prosent av etterspørselen",
+    "map_gap_title": {"nb": "Differanse mellom tilbud og etterspørsel i {year}, i prosent av etterspørselen",
                       "en": "Gap between supply and demand in {year}, as a percentage of demand"},
-    "map_gap_label": {"nb": "Gap {year} i % av etterspørselen (negativt = mangel)",
+    "map_gap_label": {"nb": "Differanse {year} i % av etterspørselen (negativt = mangel)",
                       "en": "Gap {year} as % of demand (negative = shortage)"},
     "map_supply_change_title": {"nb": "Endring i tilbud av årsverk {y0}–{year}",
                                 "en": "Change in the supply of FTE {y0}–{year}"},
@@ -266,7 +280,7 @@ TEXT: dict[str, dict[str, str]] = {
     "fig_pyramid": {"nb": "Befolkningspyramider", "en": "Population pyramids"},
     "fig_comparison": {"nb": "Sammenligning av scenarioer", "en": "Scenario comparison"},
     "fig_waterfall": {"nb": "Bidrag fra tiltak (fossefall)", "en": "Attribution waterfall"},
-    "fig_fan": {"nb": "Usikkerhet: gap med kvantilbånd (viftediagram)", "en": "Uncertainty: gap with quantile bands (fan chart)"},
+    "fig_fan": {"nb": "Usikkerhet: differanse med kvantilbånd (viftediagram)", "en": "Uncertainty: gap with quantile bands (fan chart)"},
     "generated": {"nb": "Laget med helsemod_py {version}.", "en": "Generated by helsemod_py {version}."},
 }
 
@@ -334,6 +348,16 @@ def service_name(code: str, lang: str) -> str:
     """Name of a service from :data:`dims.SERVICE_LABELS` (the code itself if unknown)."""
     lbl = D.LABELS[D.SERVICE].get(code)
     return getattr(lbl, check_lang(lang)) if lbl is not None else code
+
+
+#: Scenario names shown translated (the baseline file's name is an English word).
+SCENARIO_NAMES = {"baseline": ("Referansebane", "baseline")}
+
+
+def scenario_name(name: str, lang: str) -> str:
+    """A scenario's name for display: ``baseline`` is ``Referansebane`` in Norwegian."""
+    known = SCENARIO_NAMES.get(str(name))
+    return known[0 if check_lang(lang) == "nb" else 1] if known else str(name)
 
 
 def measure_name(measure_id: str) -> str:

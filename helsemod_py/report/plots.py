@@ -129,7 +129,7 @@ class ResultSet:
 
     def caption(self, lang: str, scenario: str | None = None) -> str:
         text = L.t("caption", lang, version=self.version, dataset=self.dataset or "?",
-                   scenario=scenario if scenario is not None else self.scenario)
+                   scenario=scenario if scenario is not None else L.scenario_name(self.scenario, lang))
         return text + (L.t("caption_synthetic", lang) if self.synthetic else "")
 
     def check_year(self, year) -> int:
@@ -184,12 +184,14 @@ class ResultSet:
         """Code of a region given by code or name (any level); None is the nation."""
         if region is None:
             return D.NATION_CODE
-        key = str(region).strip().lower()
+        key = D.normalise_name(str(region).strip())
         regs = self.long[["region", "region_name", "region_level"]].drop_duplicates("region")
         for level in ("municipality", "county", "nation"):  # as the CLI: municipality first
             sub = regs[regs["region_level"] == level]
             for c, n in zip(sub["region"], sub["region_name"]):
-                if key in (str(c).lower(), str(n).lower()):
+                forms = {D.normalise_name(str(c)), D.normalise_name(str(n))}
+                forms |= {D.normalise_name(p) for p in str(n).split("-") if len(p) >= 3}  # SSB's bilingual names
+                if key in forms:
                     return str(c)
         if key in ("norge", "norway", "nation"):
             return D.NATION_CODE
@@ -416,14 +418,21 @@ def _save_png(fig: Figure, path: Path, dpi: int = DPI) -> Path:
 # ======================================================================================
 # (1) supply and demand over time, small multiples
 # ======================================================================================
-def plot_supply_demand(result, region: str | None = None, lang: str = "nb", groups=None) -> Figure:
+#: Colours of the scenarios compared side by side (after the reference, drawn as supply/demand).
+PALETTE = ["#2a7f62", "#7b4ea3", "#c77c0e", "#2b6cb0", "#b03a2e", "#555555"]
+
+
+def plot_supply_demand(result, region: str | None = None, lang: str = "nb", groups=None, others=None) -> Figure:
     """Supply and demand (FTE) per personnel group over time, one panel per group.
 
     ``region``: a municipality or county code or name (default: the nation). The area
     between the lines is red where demand exceeds supply (shortage), blue where not.
+    ``others``: scenarios drawn beside ``result`` (the reference): their supply (solid) and demand
+    (dashed) in their own colour, each scenario's gap in the panel's subtitle.
     """
     L.check_lang(lang)
     rs = _as_rs(result)
+    others = [_as_rs(o) for o in others or []]
     code = rs.resolve_region(region)
     sup = rs.region_series("supply_fte", code)
     dem = rs.region_series("demand_fte", code)
@@ -433,9 +442,12 @@ def plot_supply_demand(result, region: str | None = None, lang: str = "nb", grou
     n = len(groups)
     ncols = 5 if n > 12 else 4 if n > 6 else max(1, min(n, 3))
     nrows = math.ceil(n / ncols)
-    fig = _figure(max(6.5, 2.75 * ncols + 0.6), max(4.0, 2.15 * nrows + 1.3), rs.caption(lang))
+    names = ", ".join(L.scenario_name(s.scenario, lang) for s in [rs, *others])
+    fig = _figure(max(6.5, 2.75 * ncols + 0.6), max(4.0, 2.15 * nrows + 1.3) + 0.25 * len(others),
+                  rs.caption(lang, scenario=names if others else None))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     years = sup.index.values
+    other_series = [(o.region_series("supply_fte", code), o.region_series("demand_fte", code)) for o in others]
     y1 = int(years[-1])
     for i, ax in enumerate(axes.flat):
         if i >= n:
@@ -448,11 +460,20 @@ def plot_supply_demand(result, region: str | None = None, lang: str = "nb", grou
         ax.plot(years, s, color=C_SUPPLY, linewidth=1.8)
         ax.plot(years, d, color=C_DEMAND, linewidth=1.8, linestyle="--")
         gap = s[-1] - d[-1]
-        ax.set_title(L.group_name(g, lang), fontsize=10, loc="left", fontweight="bold", pad=13)
-        ax.text(0.0, 1.02, f"gap {y1}: {L.fmt_num(gap, lang, sign=True)} {L.t('fte', lang)}",
-                transform=ax.transAxes, fontsize=8, color=C_SHORT if gap < -0.5 else C_SURPLUS, ha="left",
-                va="bottom")
         lo, hi = min(s.min(), d.min()), max(s.max(), d.max())
+        gaps = [gap]
+        for j, (os_, od) in enumerate(other_series):
+            s2, d2 = os_[g].reindex(years).values, od[g].reindex(years).values
+            ax.plot(years, s2, color=PALETTE[j % len(PALETTE)], linewidth=1.4)
+            if not np.allclose(d2, d, rtol=1e-6):  # demand drawn where a scenario changes it
+                ax.plot(years, d2, color=PALETTE[j % len(PALETTE)], linewidth=1.2, linestyle="--")
+            gaps.append(s2[-1] - d2[-1])
+            lo, hi = min(lo, s2.min(), d2.min()), max(hi, s2.max(), d2.max())
+        ax.set_title(L.group_name(g, lang), fontsize=10, loc="left", fontweight="bold", pad=13)
+        value = " / ".join(L.fmt_num(x, lang, sign=True) for x in gaps) + f" {L.t('fte', lang)}"
+        ax.text(0.0, 1.02, L.t("sd_gap", lang, year=y1, value=value),
+                transform=ax.transAxes, fontsize=8 if not others else 7,
+                color=C_SHORT if gap < -0.5 else C_SURPLUS, ha="left", va="bottom")
         pad = max(hi - lo, 0.05 * max(abs(hi), 1.0)) * 0.12
         ax.set_ylim(max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad)
         ax.yaxis.set_major_formatter(_num_formatter(lang))
@@ -469,6 +490,11 @@ def plot_supply_demand(result, region: str | None = None, lang: str = "nb", grou
                Line2D([], [], color=C_DEMAND, linewidth=2, linestyle="--", label=L.t("demand", lang)),
                Patch(color=C_SHORT, alpha=0.3, label=L.t("shortage", lang)),
                Patch(color=C_SURPLUS, alpha=0.25, label=L.t("surplus", lang))]
+    if others:  # the reference first, then each scenario's colour
+        handles[0].set_label(f"{L.t('supply', lang)}: {L.scenario_name(rs.scenario, lang)}")
+        handles[1].set_label(f"{L.t('demand', lang)}: {L.scenario_name(rs.scenario, lang)}")
+        handles[2:2] = [Line2D([], [], color=PALETTE[j % len(PALETTE)], linewidth=2,
+                               label=L.scenario_name(o.scenario, lang)) for j, o in enumerate(others)]
     if n < nrows * ncols:  # an empty panel holds the legend
         lax = axes.flat[n]
         lax.set_visible(True)
@@ -485,16 +511,20 @@ def plot_supply_demand(result, region: str | None = None, lang: str = "nb", grou
 # ======================================================================================
 # (2) gap by county
 # ======================================================================================
-def plot_gap_by_county(result, year: int | None = None, lang: str = "nb", group: str | None = None) -> Figure:
+def plot_gap_by_county(result, year: int | None = None, lang: str = "nb", group: str | None = None,
+                       others=None) -> Figure:
     """Gap (FTE) by county in ``year`` (default: last year), sorted, largest shortage on top.
 
     All groups: red = sum over groups with a shortage, blue = sum over groups with a
     surplus, black marker and label = net gap (with FTE per 1000 inhabitants where the
-    population is known). ``group``: one personnel group instead.
+    population is known). ``group``: one personnel group instead. ``others``: scenarios shown
+    beside ``result`` (the reference): the net gap of each, side by side.
     """
     L.check_lang(lang)
     rs = _as_rs(result)
     year = rs.check_year(year)
+    if others:
+        return _county_side_by_side([rs, *[_as_rs(o) for o in others]], year, lang)
     gap = rs.pivot("gap", "county", year)
     names = rs.county_names()
     pop = rs.population("county", year)
@@ -539,6 +569,36 @@ def plot_gap_by_county(result, year: int | None = None, lang: str = "nb", group:
     ax.set_xlabel(L.t("county_xlabel", lang), fontsize=9.5)
     _style(ax, "x")
     ax.set_title(title, fontsize=12.5, fontweight="bold", loc="left", pad=24 if group is None else 6)
+    return fig
+
+
+def _county_side_by_side(every, year: int, lang: str) -> Figure:
+    """Net gap (FTE, all groups) by county in ``year`` for each scenario of ``every``, grouped bars,
+    counties sorted by the first scenario's gap (largest shortage on top)."""
+    ref = every[0]
+    names = ref.county_names()
+    nets = pd.DataFrame({i: s.pivot("gap", "county", year).sum(axis=1) for i, s in enumerate(every)})
+    order = nets[0].sort_values().index
+    n, k = len(order), len(every)
+    fig = _figure(10.5, max(4.0, (0.25 + 0.17 * k) * n + 2.0),
+                  ref.caption(lang, scenario=", ".join(L.scenario_name(s.scenario, lang) for s in every)))
+    ax = fig.subplots()
+    y = np.arange(n, dtype=float)
+    h = 0.8 / k
+    colors = ["#333333", *PALETTE]
+    for j, s in enumerate(every):
+        ax.barh(y - 0.4 + h * (j + 0.5), nets.loc[order, j].values, height=h * 0.92, color=colors[j % len(colors)],
+                alpha=0.85, label=L.scenario_name(s.scenario, lang))
+    ax.set_yticks(y, [names.get(r, r) for r in order], fontsize=9.5)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.xaxis.set_major_formatter(_num_formatter(lang))
+    ax.set_xlabel(L.t("county_xlabel", lang), fontsize=9.5)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=min(k, 3), fontsize=8.5, frameon=False,
+              borderaxespad=0.2)
+    _style(ax, "x")
+    ax.set_title(L.t("county_title", lang, year=year), fontsize=12.5, fontweight="bold", loc="left",
+                 pad=18 + 12 * math.ceil(k / 3))
     return fig
 
 
@@ -710,198 +770,6 @@ def plot_population_pyramids(result, years=None, lang: str = "nb", region: str |
 
 
 # ======================================================================================
-# (5) scenario comparison
-# ======================================================================================
-def plot_scenario_comparison(result, baseline, year: int | None = None, lang: str = "nb",
-                             region: str | None = None, min_change: float = 0.5) -> Figure:
-    """Change in the gap (FTE) against ``baseline`` by personnel group in ``year``.
-
-    ``result``: one projection or a list of them (grouped bars). Groups whose change is
-    below ``min_change`` FTE in every scenario are left out; the last bar is the total.
-    """
-    L.check_lang(lang)
-    scenarios = [_as_rs(r) for r in (result if isinstance(result, (list, tuple)) else [result])]
-    base = _as_rs(baseline)
-    year = base.check_year(year)
-    code = base.resolve_region(region)
-    ref = base.region_series("gap", code).loc[year]
-    changes = pd.DataFrame({s.scenario: s.region_series("gap", code).loc[year] - ref for s in scenarios})
-    changes = changes.reindex([g for g in D.GROUPS if g in changes.index])
-    keep = changes.index[(changes.abs() >= min_change).any(axis=1)]
-    data = changes.loc[keep]
-    total = changes.sum(axis=0)
-    rows = [L.group_name(g, lang) for g in data.index] + [L.t("all_groups", lang)]
-    values = np.vstack([data.values, total.values[None, :]]) if len(data) else total.values[None, :]
-    nrow, nsc = values.shape
-    bar_h = 0.8 / nsc
-    fig = _figure(10.5, max(4.0, nrow * (0.32 + 0.2 * nsc) + 2.2),
-                  base.caption(lang, scenario=", ".join([base.scenario] + [s.scenario for s in scenarios])))
-    ax = fig.subplots()
-    y = np.arange(nrow, dtype=float)
-    y[-1] += 0.4  # set the total apart
-    palette = ["#2a7f62", "#7b4ea3", "#c77c0e", "#2b6cb0", "#b03a2e", "#555555"]
-    span = max(float(np.abs(values).max()), 1.0)
-    for j in range(nsc):
-        yj = y - 0.4 + bar_h * (j + 0.5)
-        v = values[:, j]
-        col = palette[j % len(palette)] if nsc > 1 else None
-        colors = [col] * nrow if col else [C_SURPLUS if x >= 0 else C_SHORT for x in v[:-1]] + [C_TOTAL]
-        ax.barh(yj, v, height=bar_h * 0.92, color=colors, alpha=0.85,
-                label=scenarios[j].scenario if nsc > 1 else None)
-        for yi, x in zip(yj, v):
-            if abs(x) < min_change:
-                continue
-            ax.text(x + (0.01 * span if x >= 0 else -0.01 * span), yi, L.fmt_num(x, lang, sign=True),
-                    va="center", ha="left" if x >= 0 else "right", fontsize=8.5 if nsc < 3 else 7.5)
-    ax.axhline(y[-1] - 0.7, color="#999999", linewidth=0.8, linestyle=":")
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(y, rows, fontsize=9.5)
-    ax.get_yticklabels()[-1].set_fontweight("bold")
-    ax.invert_yaxis()
-    lo, hi = min(0.0, float(values.min())), max(0.0, float(values.max()))
-    ax.set_xlim(lo - 0.2 * span if lo < 0 else -0.03 * span, hi + 0.2 * span)
-    ax.xaxis.set_major_formatter(_num_formatter(lang))
-    ax.set_xlabel(L.t("cmp_xlabel", lang), fontsize=9.5)
-    if nsc > 1:
-        ax.legend(loc="lower right", fontsize=8.5, framealpha=0.9)
-    if not len(data) and abs(total).max() < min_change:
-        ax.text(0.5, 0.5, L.t("no_change", lang), transform=ax.transAxes, ha="center", fontsize=11, color="#555555")
-    _style(ax, "x")
-    title = L.t("cmp_title", lang, baseline=base.scenario, year=year, region=base.region_name(code, lang))
-    if nsc == 1:
-        title += f"\n{L.t('info_scenario', lang)}: {scenarios[0].scenario}"
-    ax.set_title(title, fontsize=12, fontweight="bold", loc="left")
-    return fig
-
-
-# ======================================================================================
-# (6) attribution waterfall
-# ======================================================================================
-#: The FTE column of attribution tables for each outcome.
-CHANGE_COLUMNS = {"gap": "gap_change_fte", "shortage": "shortage_reduction_fte"}
-
-
-def _outcome_of(df: pd.DataFrame) -> str:
-    return next((o for o, c in CHANGE_COLUMNS.items() if c in df), "gap")
-
-
-def waterfall_frame(attribution, year: int | None = None, region: str | None = None,
-                    scenario: str | None = None) -> tuple[pd.DataFrame, int | None, str]:
-    """Measures' contributions (FTE) and cost as a frame ``measure, evidence, change_fte,
-    cost_programme_nok, cost_total_nok, nok_per_fte_programme, nok_per_fte_total`` without the
-    total row, plus the year and scenario; ``attrs["outcome"]`` is ``gap`` or ``shortage``.
-
-    ``attribution``: an :class:`~helsemod_py.analysis.Attribution` or rows of
-    ``attribution.csv`` (county rows are summed to the nation unless ``region`` is given).
-    """
-    if hasattr(attribution, "waterfall") and hasattr(attribution, "contributions"):
-        years = attribution.contributions["year"].values
-        year = int(years[-1]) if year is None else int(year)
-        if region is None:
-            wf = attribution.waterfall(year, level="nation")
-        else:
-            level = "municipality" if region in set(map(str, attribution.contributions["region"].values)) \
-                else "county"
-            wf = attribution.waterfall(year, level=level)
-            wf = wf[wf["region"].astype(str) == str(region)]
-        outcome = attribution.outcome
-        wf = wf[wf["measure"] != "total"].rename(columns={CHANGE_COLUMNS[outcome]: "change_fte"})
-        wf = wf.reset_index(drop=True)
-        wf.attrs["outcome"] = outcome
-        return wf, year, attribution.scenario
-    df = pd.DataFrame(attribution)
-    if scenario is not None and "scenario" in df:
-        df = df[df["scenario"] == scenario]
-    scn = str(df["scenario"].iloc[0]) if "scenario" in df and len(df) else (scenario or "")
-    if region is not None and "region" in df:
-        df = df[df["region"].astype(str) == str(region)]
-    df = df[df["measure"] != "total"]
-    outcome = _outcome_of(df)
-    agg = {"change_fte": (CHANGE_COLUMNS[outcome], "sum")}
-    for col in ("evidence", "cost_programme_nok", "cost_total_nok"):
-        if col in df:
-            agg[col] = (col, "first")
-    grouped = df.groupby("measure", sort=False).agg(**agg).reset_index()
-    for cost, ratio in (("cost_programme_nok", "nok_per_fte_programme"), ("cost_total_nok", "nok_per_fte_total")):
-        if cost in grouped:
-            ok = (grouped["change_fte"] > 0) & (grouped[cost] > 0)
-            grouped[ratio] = np.where(ok, grouped[cost] / grouped["change_fte"].where(ok), np.nan)
-    grouped.attrs["outcome"] = outcome
-    return grouped, year, scn
-
-
-def plot_attribution_waterfall(attribution, year: int | None = None, lang: str = "nb", region: str | None = None,
-                               scenario: str | None = None, dataset: str = "", version: str = __version__,
-                               synthetic: bool = False,
-                               region_name: str | None = None) -> Figure:
-    """Waterfall of each measure's contribution to the change in the gap (FTE) in ``year``.
-
-    Horizontal bars float from the running total; the bottom bar is the total, which the
-    contributions add up to (Shapley attribution). Labels give the FTE and, where the
-    measure has a cost, NOK per FTE. ``attribution``: an Attribution or ``attribution.csv``
-    rows (one scenario, chosen with ``scenario`` when the file has several).
-    """
-    L.check_lang(lang)
-    wf, year, scn = waterfall_frame(attribution, year, region, scenario)
-    shortage = wf.attrs.get("outcome") == "shortage"
-    wf = wf.sort_values("change_fte", ascending=False, kind="stable").reset_index(drop=True)
-    n = len(wf)
-    where = region_name or (L.t("nation", lang) if region is None else str(region))
-    caption = L.t("caption", lang, version=version, dataset=dataset or "?", scenario=scn)
-    caption += L.t("caption_synthetic", lang) if synthetic else ""
-    fig = _figure(11.0, max(4.0, 0.42 * (n + 1) + 2.3), caption)
-    ax = fig.subplots()
-    if n == 0:
-        ax.text(0.5, 0.5, L.t("wf_none", lang), transform=ax.transAxes, ha="center", fontsize=12)
-        ax.set_axis_off()
-        ax.set_title(L.t("wf_title", lang, year=year, region=where), fontsize=12, fontweight="bold", loc="left")
-        return fig
-    v = wf["change_fte"].values.astype(float)
-    ends = np.cumsum(v)
-    starts = ends - v
-    total = float(ends[-1])
-    y = np.arange(n + 1, dtype=float)
-    y[-1] += 0.3
-    colors = [C_SURPLUS if x >= 0 else C_SHORT for x in v]
-    ax.barh(y[:-1], v, left=starts, height=0.62, color=colors, alpha=0.85)
-    ax.barh(y[-1], total, height=0.7, color=C_TOTAL)
-    for i in range(n):
-        ax.plot([ends[i], ends[i]], [y[i] + 0.31, y[i + 1] - (0.35 if i == n - 1 else 0.31)], color="#888888",
-                linewidth=0.8, linestyle=":")
-    lo = min(0.0, float(np.min(np.minimum(starts, ends))), total)
-    hi = max(0.0, float(np.max(np.maximum(starts, ends))), total)
-    span = max(hi - lo, 1.0)
-    unit = L.t("fte", lang)
-    per = L.t("kr_per_fte_short", lang)
-    for i in range(n):
-        x_end = max(starts[i], ends[i])
-        label = f"{L.fmt_num(v[i], lang, sign=True)} {unit}"
-        npf = wf["nok_per_fte_total"].iloc[i] if "nok_per_fte_total" in wf else np.nan
-        if npf is not None and not pd.isna(npf):
-            label += f"  ({L.fmt_num(npf, lang)} {per})"
-        ax.text(x_end + 0.01 * span, y[i], label, va="center", ha="left", fontsize=8.5)
-    tl = f"{L.fmt_num(total, lang, sign=True)} {unit}"
-    cost = float(wf["cost_total_nok"].fillna(0).sum()) if "cost_total_nok" in wf else 0.0
-    if cost > 0 and total > 0:
-        tl += f"  ({L.fmt_num(cost / total, lang)} {per})"
-    ax.text(max(0.0, total) + 0.01 * span, y[-1], tl, va="center", ha="left", fontsize=9, fontweight="bold")
-    ax.set_xlim(lo - 0.03 * span, hi + 0.42 * span)
-    ax.axvline(0, color="black", linewidth=0.8)
-    marks = ["*" if e == "assumption" else "" for e in wf.get("evidence", pd.Series([""] * n))]
-    ax.set_yticks(y, [L.measure_name(m) + k for m, k in zip(wf["measure"], marks)] + [L.t("total", lang)],
-                  fontsize=9)
-    ax.get_yticklabels()[-1].set_fontweight("bold")
-    ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(_num_formatter(lang))
-    sfx = "_shortage" if shortage else ""
-    ax.set_xlabel(L.t("wf_xlabel" + sfx, lang), fontsize=9.5)
-    _style(ax, "x")
-    _title_with_note(ax, L.t("wf_title" + sfx, lang, year=year, region=where), f"{scn}. {L.t('wf_note', lang)}",
-                     fontsize=12)
-    return fig
-
-
-# ======================================================================================
 # (8) maps
 # ======================================================================================
 def _level_values(rs: ResultSet, level: str, year: int, what: str) -> dict[str, float]:
@@ -984,7 +852,8 @@ def _slug(text: str) -> str:
 
 
 def figures(result, lang: str = "nb", baseline=None, attribution=None, region: str | None = None,
-            year: int | None = None, others=None) -> list[tuple[str, str, Figure]]:
+            year: int | None = None, others=None, cost_effectiveness: pd.DataFrame | None = None
+            ) -> list[tuple[str, str, Figure]]:
     """All figures that the inputs allow, as ``(name, caption key, Figure)``.
 
     ``result``: the scenario shown in figures 1-4; ``baseline``: reference for figure 5
@@ -994,9 +863,12 @@ def figures(result, lang: str = "nb", baseline=None, attribution=None, region: s
     L.check_lang(lang)
     rs = _as_rs(result)
     year = rs.check_year(year)
-    out = [("supply_demand", "fig_supply_demand", plot_supply_demand(rs, region=region, lang=lang))]
+    every = [_as_rs(baseline), *([_as_rs(o) for o in others] if others else [rs])] if baseline is not None else [rs]
+    out = [("supply_demand", "fig_supply_demand",
+            plot_supply_demand(every[0], region=region, lang=lang, others=every[1:]))]
     if "county" in rs.levels:
-        out.append(("gap_by_county", "fig_county", plot_gap_by_county(rs, year=year, lang=lang)))
+        out.append(("gap_by_county", "fig_county", plot_gap_by_county(every[0], year=year, lang=lang,
+                                                                      others=every[1:])))
     if "municipality" in rs.levels:
         out.append(("gap_heatmap", "fig_heat", plot_gap_heatmap(rs, year=year, lang=lang)))
         if map_note(rs) is None:
@@ -1021,7 +893,8 @@ def figures(result, lang: str = "nb", baseline=None, attribution=None, region: s
                 out.append((name, "fig_waterfall",
                             plot_attribution_waterfall(attribution, year=year, lang=lang, scenario=s,
                                                        dataset=rs.dataset, version=rs.version,
-                                                       synthetic=rs.synthetic)))
+                                                       synthetic=rs.synthetic,
+                                                       cost_effectiveness=cost_effectiveness)))
         else:
             out.append(("attribution_waterfall", "fig_waterfall",
                         plot_attribution_waterfall(attribution, year=year, lang=lang, dataset=rs.dataset,
@@ -1048,7 +921,7 @@ def save_plots(result, out_dir, lang: str = "nb", baseline=None, attribution=Non
 def folder_figures(folder: FolderResults, lang: str = "nb", region: str | None = None):
     """The figures of a results folder (see :func:`figures`), with a fan chart when the run had draws."""
     out = figures(folder.main, lang, baseline=folder.baseline, attribution=folder.attribution, region=region,
-                  year=folder.year, others=folder.others)
+                  year=folder.year, others=folder.others, cost_effectiveness=folder.cost_effectiveness)
     if folder.quantiles is not None:
         out.append(("fan_chart", "fig_fan", plot_fan(_ensemble_from_table(folder.quantiles, folder.manifest),
                                                      lang=lang)))
@@ -1157,3 +1030,20 @@ def plot_fan(ensemble, group: str | None = None, region: str | None = None, lang
     title = "Gap (FTE) with uncertainty bands" if lang == "en" else "Gap (årsverk) med usikkerhetsbånd"
     fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
     return fig
+
+
+# The scenario comparison and the attribution waterfall live in their own module (imported last:
+# it uses the helpers above).
+from .plots_compare import (  # noqa: E402
+    CE_COST_COLUMNS,
+    CHANGE_COLUMNS,
+    _outcome_of,
+    measure_label,
+    plot_attribution_waterfall,
+    plot_scenario_comparison,
+    waterfall_frame,
+)
+
+__all__ = ["CE_COST_COLUMNS", "CHANGE_COLUMNS", "_outcome_of", "measure_label", "plot_attribution_waterfall",
+           "plot_scenario_comparison", "waterfall_frame"]
+

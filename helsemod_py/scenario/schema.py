@@ -163,6 +163,9 @@ class ShiftValue(Value):
     @field_validator("to_group")
     @classmethod
     def _known_group(cls, v):
+        from ..aliases import canonical
+
+        v = canonical("group", v) or v
         if v not in D.GROUPS:
             raise ValueError(f"unknown group {v!r} (allowed: {', '.join(D.GROUPS)})")
         return v
@@ -239,8 +242,13 @@ class Target(Strict):
 
 
 def _known(values, allowed, what):
+    """``values`` as ids (Norwegian names of groups and services accepted, see :mod:`..aliases`)."""
     if values is None:
         return None
+    if what in ("group", "service"):
+        from ..aliases import canonical
+
+        values = [canonical(what, x) or x for x in values]
     bad = [x for x in values if x not in allowed]
     if bad:
         raise ValueError(f"unknown {what} {bad[0]!r} (allowed: {', '.join(allowed)})")
