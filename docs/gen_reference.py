@@ -750,7 +750,8 @@ def figures() -> dict[str, bytes]:
     matplotlib.use("Agg")
     import helsemod_py as hm
     from helsemod_py.analysis import attribute
-    from helsemod_py.report.plots import figure_png, plot_attribution_waterfall, plot_gap_by_county
+    from helsemod_py.report.plots import figure_png, plot_gap_by_county
+    from helsemod_py.report.plots_compare import plot_attribution_waterfall
 
     ds = _default()
     torn = hm.Scenario.from_yaml(ROOT / "scenarios" / "torn_full_time.yaml")

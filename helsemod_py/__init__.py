@@ -9,7 +9,7 @@ True
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: F401
 
 from .errors import DatasetError, HelsemodError, ImportDataError, ScenarioError
 

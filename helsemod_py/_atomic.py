@@ -52,6 +52,26 @@ MANIFEST_MAX_BYTES = 1_000_000
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
 
 
+def write_atomic(path, write) -> Path:
+    """Create ``path`` atomically: ``write(tmp_path)`` fills a temporary file in the same
+    folder, which then gets the usual permissions (0666 less the umask) and is renamed into
+    place. A failure leaves any previous file untouched and no temporary file behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
 def write_atomic_dir(out_dir, files: dict[str, callable], force: bool = False) -> Path:
     """Create ``out_dir`` with ``files`` (name -> writer(path)) all at once (see the module).
 

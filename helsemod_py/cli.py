@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from . import __version__
+from ._version import __version__
 from . import dims as D
 from ._atomic import check_target
 from ._clikit import (DRAWS, SEED, Alias, OneLineGroup, check_year, listed, nonempty_path, progress_bar,
@@ -170,7 +170,7 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
     group_list = _select_groups(groups)
     scn = _scenario(scenario_file)
     lang = current_lang()
-    from .report.labels import scenario_name
+    from .labels import scenario_name
 
     with progress_bar(tr("projecting", lang, name=scenario_name(scn.name, lang)), 1, quiet or as_json) as tick:
         res = hm.project(ds, scn, end_year=end_year)

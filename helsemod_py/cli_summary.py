@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import dims as D
 from .cli_text import tr
 from .errors import HelsemodError
-from .report import labels as L
+from . import labels as L
 
 
 def region_view(res, ds, spec, selection=None, lang: str = "en"):

@@ -14,7 +14,7 @@ import pandas as pd
 from . import dims as D
 from ._years import year_index
 from .cli_text import tr
-from .report import labels as L
+from . import labels as L
 
 #: Shown in the waterfall table for measures whose effect has no published source and range.
 ASSUMPTION_MARK = "*assumption"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
+from ._version import __version__
 from . import dims as D
 from .errors import HelsemodError
 from ._csv import to_csv
@@ -123,7 +123,7 @@ def write_results(projection: Projection, out_dir, force: bool = False, fmt: str
     elif fmt == "parquet":
         writers["results.parquet"] = lambda p: table.to_parquet(p, index=False)
     elif fmt == "xlsx":
-        from .report import write_excel
+        from ._xlsx import write_excel
 
         sheets = {level: table[table.region_level == level] for level in _levels(projection)}
         writers["results.xlsx"] = lambda p: write_excel(sheets, p)

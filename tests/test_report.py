@@ -39,8 +39,9 @@ from helsemod_py.report import (
     write_excel_report,
     write_html_report,
 )
-from helsemod_py.report import labels as L
-from helsemod_py.report.plots import ResultSet, figure_png, waterfall_frame
+from helsemod_py import labels as L
+from helsemod_py.report.plots import ResultSet, figure_png
+from helsemod_py.report.plots_compare import waterfall_frame
 
 openpyxl = pytest.importorskip("openpyxl")
 

@@ -14,8 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from helsemod_py.cli import main
-from helsemod_py.report import labels as L
-from helsemod_py.report.plots import folder_figures, load_folder, waterfall_frame
+from helsemod_py import labels as L
+from helsemod_py.report.figures import folder_figures
+from helsemod_py.report.plots import load_folder
+from helsemod_py.report.plots_compare import waterfall_frame
 
 openpyxl = pytest.importorskip("openpyxl")
 SCEN = Path(__file__).resolve().parents[1] / "scenarios"

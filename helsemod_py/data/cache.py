@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from .schema import PARAMETERS
 
 #: Bumped when the layout of an entry changes.

@@ -258,7 +258,7 @@ def _encode(params: dict[str, str]) -> str:
 
 def _http_get(url: str, opener, timeout: float) -> bytes:
     """The one real HTTP call: GET ``url`` and return the body."""
-    from .. import __version__
+    from .._version import __version__
 
     req = urllib.request.Request(url, headers={"Accept": "application/json",
                                                "User-Agent": f"helsemod/{__version__}"})

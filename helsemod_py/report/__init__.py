@@ -19,22 +19,20 @@ from __future__ import annotations
 
 from .excel import excel_from_folder, write_excel, write_excel_report
 from .html import ReportTable, report_from_folder, report_tables, write_html_report
-from .labels import LANGS
+from ..labels import LANGS
+from .figures import plots_from_folder, save_plots
 from .plots import (
     FolderResults,
     ResultSet,
     load_folder,
-    plot_attribution_waterfall,
     plot_fan,
     plot_gap_by_county,
     plot_gap_heatmap,
     plot_population_pyramids,
-    plot_scenario_comparison,
     plot_sensitivity,
     plot_supply_demand,
-    plots_from_folder,
-    save_plots,
 )
+from .plots_compare import plot_attribution_waterfall, plot_scenario_comparison
 
 __all__ = [
     "LANGS", "ResultSet", "FolderResults", "ReportTable", "load_folder",

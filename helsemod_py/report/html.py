@@ -22,10 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from .. import dims as D
-from . import labels as L
+from .. import labels as L
+from .._atomic import write_atomic
+from . import figures as F
 from . import plots as P
+from . import plots_compare as PC
 
 
 # ======================================================================================
@@ -64,11 +67,11 @@ def _attribution_frames(attribution, year: int | None, cost_effectiveness: pd.Da
     rows = []
     for scn in pd.unique(df["scenario"]) if "scenario" in df else [""]:
         sub = df[df["scenario"] == scn] if "scenario" in df else df
-        g, _, _ = P.waterfall_frame(sub, year, cost_effectiveness=cost_effectiveness)
+        g, _, _ = PC.waterfall_frame(sub, year, cost_effectiveness=cost_effectiveness)
         g.insert(0, "scenario", scn)
         rows.append(g)
     wf = pd.concat(rows, ignore_index=True)
-    wf.attrs["outcome"] = P._outcome_of(df)
+    wf.attrs["outcome"] = PC._outcome_of(df)
     return wf, None
 
 
@@ -108,7 +111,7 @@ def _cell_values(df: pd.DataFrame, key: str, lang: str):
     """A column for display: ``total`` and the evidence words translated, numbers as floats."""
     col = df[key]
     if key == "measure":
-        titles = [P.measure_label(r, readable=False) for r in df.to_dict("records")] if "title" in df else col
+        titles = [PC.measure_label(r, readable=False) for r in df.to_dict("records")] if "title" in df else col
         return [L.t("total", lang) if m == "total" else t for m, t in zip(col, titles)]
     if key == "evidence":
         return col.fillna("").map(lambda e: L.t(f"evidence_{e}", lang) if e in ("assumption", "published")
@@ -385,7 +388,7 @@ def _e(x) -> str:
 
 
 def _table_html(tab: ReportTable, lang: str) -> str:
-    from .excel import header_with_unit
+    from .._xlsx import header_with_unit
 
     df = tab.frame
     numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
@@ -542,7 +545,7 @@ def headline(rs, region: str | None, lang: str, year: int | None = None) -> str 
 
 
 def _write_text_atomic(path: Path, text: str) -> Path:
-    return P.write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def write_html_report(result, out_file, lang: str = "nb", baseline=None, attribution=None, dataset=None,
@@ -563,7 +566,7 @@ def write_html_report(result, out_file, lang: str = "nb", baseline=None, attribu
     rs.manifest = dict(manifest or {})
     year = rs.check_year(year)
     tables = report_tables(rs, lang, baseline=baseline, attribution=attribution, year=year, region=region)
-    figs = P.figures(rs, lang, baseline=baseline, attribution=attribution, region=region, year=year)
+    figs = F.figures(rs, lang, baseline=baseline, attribution=attribution, region=region, year=year)
     ds_hash = getattr(result, "dataset_hash", "") or rs.manifest.get("dataset_hash", "")
     meta = _dataset_meta(rs.dataset, ds_hash, rs.manifest, dataset)
     scenarios = [P._as_rs(baseline).scenario, rs.scenario] if baseline is not None else None
@@ -585,7 +588,7 @@ def report_from_folder(results_dir, out_file=None, lang: str = "nb", region: str
     main = folder.main
     tables = report_tables(main, lang, baseline=folder.baseline, attribution=folder.attribution, year=folder.year,
                            others=folder.others, cost_effectiveness=folder.cost_effectiveness, region=region)
-    figs = P.folder_figures(folder, lang, region=region)
+    figs = F.folder_figures(folder, lang, region=region)
     meta = _dataset_meta(main.dataset, str(folder.manifest.get("dataset_hash", "")), folder.manifest)
     notes = (None if main.has_population else L.t("no_population", lang), P.map_note(main, lang))
     note = " ".join(n for n in notes if n) or None

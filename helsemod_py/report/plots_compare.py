@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import __version__
+from .._version import __version__
 from .. import dims as D
-from . import labels as L
+from .. import labels as L
 from .plots import C_SHORT, C_SURPLUS, C_TOTAL, _as_rs, _figure, _num_formatter, _style, _title_with_note
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 
-from .. import dims as D
-from ..errors import HelsemodError
+from . import dims as D
+from .errors import HelsemodError
 
 LANGS = ("nb", "en")
 
