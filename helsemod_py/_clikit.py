@@ -182,8 +182,9 @@ def show_progress() -> bool:
     flag = os.environ.get("HELSEMOD_PROGRESS")
     if flag in ("0", "1"):
         return flag == "1"
-    stream = click.get_text_stream("stderr")
-    return bool(getattr(stream, "isatty", lambda: False)())
+    import sys
+
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
 @contextlib.contextmanager

@@ -264,9 +264,17 @@ class Localized:
             if cmds:
                 with formatter.section("Kommandoer"):
                     width = formatter.width - 6 - max(len(n) for n, _ in cmds)
-                    formatter.write_dl([(n, click.utils.make_default_short_help(HELP_NB[n], width) if n in HELP_NB
+                    formatter.write_dl([(n, _short_help(HELP_NB[n], width) if n in HELP_NB
                                          else c.get_short_help_str(width)) for n, c in cmds])
 
 
 class LocalizedCommand(Localized, click.Command):
     """A command whose help follows the CLI's language."""
+
+
+def _short_help(text: str, width: int) -> str:
+    """The first sentence of ``text``, cut to ``width`` characters with "..." (as click's own)."""
+    first = " ".join(text.split("\n\n")[0].split())
+    end = first.find(". ")
+    first = first if end < 0 else first[:end + 1]
+    return first if len(first) <= width else first[:max(width - 3, 1)].rstrip() + "..."
