@@ -7,6 +7,7 @@ wrong calls are usage errors (exit 2).
 from __future__ import annotations
 
 import functools
+import os
 import sys
 
 import click
@@ -47,6 +48,12 @@ def _handle_errors(fn):
             sys.exit(1)
         except click.ClickException:
             raise
+        except BrokenPipeError:  # the reader went away (`helsemod list groups | head`): stop quietly
+            try:
+                sys.stdout = open(os.devnull, "w")  # no second error when Python flushes stdout at exit
+            except OSError:
+                pass
+            sys.exit(0)
         except Exception as exc:  # noqa: BLE001 - the last resort: never a traceback without --debug
             if State.debug:
                 raise

@@ -80,7 +80,8 @@ def provenance_line(proj, lang: str = "en") -> str:
              if total > 0 and float(src.sel(source=name).sum()) > 0]
     measured = src.sel(source="measured").sum("region") if "region" in src.dims else src.sel(source="measured")
     groups = [str(g) for g in measured["group"].values if float(measured.sel(group=g)) > 0]
-    what = tr("measured_groups", lang, groups=", ".join(groups)) if groups else ""
+    names = groups if lang == "en" else [L.group_name(g, lang).lower() for g in groups]
+    what = tr("measured_groups", lang, groups=", ".join(names)) if groups else ""
     return tr("base_supply", lang, parts=", ".join(parts) or tr("none", lang), what=what)
 
 

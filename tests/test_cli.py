@@ -147,6 +147,15 @@ def test_installed_console_script_runs(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
 
 
+def test_a_reader_that_stops_early_is_no_error():
+    """`helsemod list groups | head -1`: the closed pipe ends the command quietly, exit code 0."""
+    exe = shutil.which("helsemod", path=str(Path(sys.executable).parent))
+    proc = subprocess.Popen([exe, "list", "groups"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # before the command writes anything
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and err == b"", err
+
+
 SCEN = Path(__file__).parents[1] / "scenarios"
 
 
