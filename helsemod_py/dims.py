@@ -31,6 +31,7 @@ LONG_COLUMNS = (
     "region",
     "region_name",
     "region_level",
+    "county",  # the county a municipality (or a trust's main catchment) lies in; a county its own code
     "sector",
     "group",
     "service",

@@ -89,8 +89,11 @@ class ResultSet:
         if scenario is None:
             scenario = str(long["scenario"].iloc[0]) if len(long) else str(manifest.get("scenario", ""))
         counties = set(long.loc[long["region_level"] == "county", "region"])
-        munis = long.loc[long["region_level"] == "municipality", "region"].unique()
-        county_of = {m: _guess_county(m, counties) for m in munis}
+        munis = long.loc[long["region_level"] == "municipality"]
+        if "county" in long:  # written with the results (one source: the dataset's regions)
+            county_of = dict(zip(munis["region"], munis["county"]))
+        else:  # a folder written before results had a county column
+            county_of = {m: _guess_county(m, counties) for m in munis["region"].unique()}
         return cls(scenario, long, str(manifest.get("dataset", "")),
                    str(manifest.get("package_version", __version__)), manifest, None, county_of)
 
@@ -200,7 +203,8 @@ class ResultSet:
 
 def _clean_long(long: pd.DataFrame) -> pd.DataFrame:
     long = long.copy()
-    for col in ("scenario", "region", "region_name", "region_level", "sector", "group", "service", "variable", "unit"):
+    for col in ("scenario", "region", "region_name", "region_level", "county", "sector", "group", "service", "variable",
+                "unit"):
         if col in long:
             long[col] = long[col].astype(str)
     long["year"] = long["year"].astype(int)
@@ -253,8 +257,8 @@ class FolderResults:
         return self.main.check_year(y) if y is not None else self.main.horizon
 
 
-_READ_DTYPES = {"scenario": str, "region": str, "region_name": str, "region_level": str, "sector": str, "group": str,
-                "service": str, "variable": str, "unit": str}
+_READ_DTYPES = {"scenario": str, "region": str, "region_name": str, "region_level": str, "county": str, "sector": str,
+                "group": str, "service": str, "variable": str, "unit": str}
 
 
 def load_folder(results_dir) -> FolderResults:
@@ -288,7 +292,7 @@ def load_folder(results_dir) -> FolderResults:
     else:
         raise HelsemodError(f"{path}: no results.csv, results.parquet or comparison.csv (give a folder written "
                             "by helsemod run or helsemod compare)")
-    missing = [c for c in D.LONG_COLUMNS if c not in long.columns]
+    missing = [c for c in D.LONG_COLUMNS if c not in long.columns and c != "county"]  # older folders: no county
     if missing:
         raise HelsemodError(f"{f}: missing column(s) {', '.join(missing)}")
     results = []
