@@ -415,9 +415,9 @@ def validate(files, data_dir):
             for line in exc.problems:
                 click.echo(f"error: {line}", err=True)
             continue
-        click.echo(f"ok: {f}: {scn.name!r}, {len(scn.measures)} measure(s)")
+        click.echo(tr("valid_ok", file=f, name=scn.name, n=len(scn.measures)))
     if failed:
-        raise HelsemodError(f"{failed} of {len(files)} file(s) invalid")
+        raise HelsemodError(tr("invalid_files", bad=failed, n=len(files)))
 
 
 @main.command(context_settings=CONTEXT)
@@ -554,14 +554,21 @@ def intake(group, data_dir, target_year, start_year, level, scenario_file, chann
     if start_year is not None:
         check_year(start_year, ds.base_year, target_year - 1, "--start-year")
     units = {"nation": 1, "county": len(ds.regions.counties), "municipality": len(ds.regions)}[level]
-    with click.progressbar(length=units, label=f"solving {units} region(s)", file=sys.stderr) as bar:
+    with click.progressbar(length=units, label=tr("solving", n=units), file=sys.stderr) as bar:
         res = required_intake(ds, group, target_year, start_year=start_year, level=level,
                               scenario=_scenario(scenario_file) if scenario_file else None, channel=channel,
                               progress=bar.update)
-    click.echo(f"extra {channel} of {group} per year from {res.start_year} to close the gap in {target_year}:")
+    nb = current_lang() == "nb"
+    from .labels import group_name
+
+    name = group_name(group, "nb").lower() if nb else group
+    click.echo(tr("intake_head", channel=tr(channel) if channel in ("graduates", "recruits") else channel, group=name,
+                  start=res.start_year, year=target_year))
     for _, row in res.table.iterrows():
-        click.echo(f"  {row.region_name:<36}{row.gap_before_fte:>10,.0f} FTE gap -> {row.extra_per_year:>9,.0f} "
-                   "per year")
+        numbers = tr("intake_row", gap=row.gap_before_fte, extra=row.extra_per_year)
+        if nb:  # Norwegian number style: thin space for thousands, a real minus sign
+            numbers = numbers.replace(",", "\u00a0").replace("-", "\u2212")
+        click.echo(f"  {row.region_name:<36}{numbers}")
 
 
 BENCHMARKS = {
@@ -625,10 +632,12 @@ def list_(what, data_dir, county, scenario_dir):
 
     if what == "groups":
         for lbl in D.GROUP_LABELS:
-            click.echo(f"{lbl.code:<24}{lbl.en} / {lbl.nb}")
+            click.echo(f"{lbl.code:<24}{lbl.nb} / {lbl.en}" if current_lang() == "nb" else
+                       f"{lbl.code:<24}{lbl.en} / {lbl.nb}")
     elif what == "services":
         for lbl in D.SERVICE_LABELS:
-            click.echo(f"{lbl.code:<18}{lbl.en} / {lbl.nb}")
+            click.echo(f"{lbl.code:<18}{lbl.nb} / {lbl.en}" if current_lang() == "nb" else
+                       f"{lbl.code:<18}{lbl.en} / {lbl.nb}")
     elif what == "measures":
         for name, lever in MEASURE_LEVERS.items():
             click.echo(f"{name:<22}{'/'.join(lever.operations):<20}{lever.description}")
@@ -653,7 +662,7 @@ def list_(what, data_dir, county, scenario_dir):
             raise HelsemodError(f"{scenario_dir}: no scenario files (*.yaml)")
         for f in files:
             scn = Scenario.from_yaml(f)
-            click.echo(f"{str(f):<44}{len(scn.measures):>3} measure(s)  {scn.name}")
+            click.echo(f"{str(f):<44}{tr('n_measures', n=len(scn.measures))}  {scn.name}")
 
 
 @main.command(context_settings=CONTEXT)
@@ -672,11 +681,11 @@ def info(data_dir):
     click.echo(repr(ds))
     if ds.meta.get("description"):
         click.echo(ds.meta["description"])
-    click.echo(f"dataset hash: {ds.hash[:16]}")
+    click.echo(tr("dataset_hash", h=ds.hash[:16]))
     params = ds.meta.get("parameters", {})
     for name, spec in PARAMETERS.items():
         pm = params.get(name, {})
-        flag = " [synthetic]" if pm.get("synthetic") else ""
+        flag = tr("synthetic_flag") if pm.get("synthetic") else ""
         click.echo(f"  {name:<24} {spec.unit:<26}{flag} {pm.get('source', '')}")
 
 

@@ -35,6 +35,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "measured_groups": (" (measured: {groups})", " (målt: {groups})"),
     "none": ("none", "ingen"),
     "measured": ("measured", "målt"),
+    "solving": ("solving {n} region(s)", "løser for {n} region(er)"),
+    "intake_head": ("extra {channel} of {group} per year from {start} to close the gap in {year}:",
+                    "ekstra {channel} ({group}) per år fra {start} for å lukke differansen i {year}:"),
+    "intake_row": ("{gap:>10,.0f} FTE gap -> {extra:>9,.0f} per year",
+                   "{gap:>10,.0f} årsverk differanse → {extra:>9,.0f} per år"),
+    "graduates": ("graduates", "uteksaminerte"),
+    "recruits": ("recruits", "rekrutterte"),
+    "valid_ok": ("ok: {file}: {name!r}, {n} measure(s)", "ok: {file}: {name!r}, {n} tiltak"),
+    "invalid_files": ("{bad} of {n} file(s) invalid", "{bad} av {n} fil(er) er ugyldige"),
+    "n_measures": ("{n:>3} measure(s)", "{n:>3} tiltak"),
+    "dataset_hash": ("dataset hash: {h}", "datasettets hash: {h}"),
+    "synthetic_flag": (" [synthetic]", " [syntetisk]"),
     "estimated": ("estimated", "anslått"),
     "synthetic": ("synthetic", "syntetisk"),
     "synthetic_line": ("NOTE: SYNTHETIC data: the municipalities of dataset {dataset!r} are made up (sizes, names, "
@@ -188,6 +200,21 @@ HELP_NB: dict[str, str] = {
     "list": """List personellgrupper, tjenester, regioner, scenariofiler eller tiltakstyper.""",
     "info": """Oppsummer et datasett: årgang, størrelse, kilder og hva som er syntetisk.""",
     "validate": """Kontroller scenariofiler (skjema, enheter, koder, extends) uten å kjøre dem.""",
+    "list --county": "Bare kommunene i dette fylket (kode eller navn).",
+    "list --dir": "Mappe med scenariofiler.",
+    "sensitivity": """Global følsomhet (SALib Sobol eller Morris) i den nasjonale differansen for usikre
+    parametere.""",
+    "bench": """Kjør ytelses- og valideringstestene (hastighet, trekninger, tilbaketester) og skriv ut
+    tabellene deres (hver skrives også til benchmarks/<navn>.md).""",
+    "data": """Datasettverktøy: hent og importer SSB-tabeller, bygg, skriv og kontroller datasettmapper.""",
+    "data default": """Skriv det innebygde standarddatasettet til en mappe (for å se på eller endre det).""",
+    "data fetch": """Last ned SSB-tabeller gjennom PxWebApi (JSON-stat2) til en hurtigbuffermappe; deretter
+    `helsemod data import` og `helsemod data build`.""",
+    "data import": """Gjør SSB-filer (JSON-stat2 eller SSB-CSV, lastet ned for hånd eller med `fetch`) om til en
+    importmappe.""",
+    "data build": """Bygg et datasett for de virkelige kommunene fra SSBs befolkningsfiler (og KOSTRA,
+    personelltabeller og sysselsatte der de gis).""",
+    "data check": """Kontroller en datasettmappe; skriv ut hvert problem på én linje.""",
 }
 
 
@@ -264,7 +291,8 @@ class Localized:
             if cmds:
                 with formatter.section("Kommandoer"):
                     width = formatter.width - 6 - max(len(n) for n, _ in cmds)
-                    formatter.write_dl([(n, _short_help(HELP_NB[n], width) if n in HELP_NB
+                    prefix = f"{_help_key(ctx)} ".lstrip()  # "data " for the data group's commands
+                    formatter.write_dl([(n, _short_help(HELP_NB[prefix + n], width) if prefix + n in HELP_NB
                                          else c.get_short_help_str(width)) for n, c in cmds])
 
 

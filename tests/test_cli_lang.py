@@ -58,3 +58,24 @@ def test_compare_has_progress_on_every_long_step_and_norwegian_tables(tmp_path):
     quiet = CliRunner().invoke(main, ["run", "--end-year", "2099"])  # not a terminal: no bar before an error
     assert quiet.output.strip().splitlines() == ["error: end year 2099: must be after the base year 2024 and at "
                                                  "most 2050"]
+
+
+def test_the_other_commands_in_norwegian_too():
+    """validate, list, info, intake and the data group's help speak Norwegian with --lang nb."""
+    run = CliRunner().invoke
+    val = run(main, ["--lang", "nb", "validate", str(SCEN / "k2025_all.yaml")])
+    assert val.exit_code == 0 and val.stdout.rstrip().endswith("17 tiltak"), val.output
+    lst = run(main, ["--lang", "nb", "list", "scenarios", "--dir", str(SCEN)])
+    assert "tiltak" in lst.stdout and "measure(s)" not in lst.stdout
+    assert run(main, ["--lang", "nb", "list", "groups"]).stdout.splitlines()[2].startswith("nurse")
+    assert "Sykepleiere / Nurses" in run(main, ["--lang", "nb", "list", "groups"]).stdout
+    info = run(main, ["--lang", "nb", "info"]).stdout
+    assert "datasettets hash" in info and "[syntetisk]" in info and "[synthetic]" not in info
+    helps = run(main, ["--lang", "nb", "data", "--help"]).stdout
+    assert "Kommandoer:" in helps and "Bygg et datasett" in helps and "Build a dataset" not in helps
+    intake = run(main, ["--lang", "nb", "intake", "sykepleiere", "--target-year", "2030"])
+    assert intake.exit_code == 0, intake.output
+    assert "ekstra uteksaminerte (sykepleiere) per år fra 2024" in intake.stdout
+    assert "årsverk differanse →" in intake.stdout and "per år" in intake.stdout
+    en = run(main, ["intake", "nurse", "--target-year", "2030"]).stdout
+    assert "extra graduates of nurse per year" in en and "FTE gap ->" in en
