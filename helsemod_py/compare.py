@@ -40,7 +40,7 @@ def change_table(base, other, year: int) -> pd.DataFrame:
 
 
 def _name(group: str, lang: str) -> str:
-    return group if lang == "en" else L.group_name(group, "nb")[:23]
+    return group if lang == "en" else L.group_name(group, "nb")
 
 
 def _scn(name: str, lang: str) -> str:
@@ -59,9 +59,9 @@ def region_change_lines(views, label: str, year: int, lang: str = "en") -> list[
         change = gap(view) - base
         out += [tr("vs_region", lang, scn=_scn(view.scenario, lang), base=_scn(views[0].scenario, lang), label=label,
                    year=year)]
-        out += [f"  {_name(g, lang):<24}{_fmt(float(change.sel(group=g)), 12, lang)}"
+        out += [f"  {_name(g, lang):<32}{_fmt(float(change.sel(group=g)), 12, lang)}"
                 for g in map(str, change["group"].values) if abs(float(change.sel(group=g))) > 0.5]
-        out.append(f"  {tr('all_groups', lang):<24}{_fmt(float(change.sum()), 12, lang)}")
+        out.append(f"  {tr('all_groups', lang):<32}{_fmt(float(change.sum()), 12, lang)}")
     return out
 
 
@@ -115,13 +115,15 @@ def compare(ds, scenarios, projections, year: int, end_year: int, attribution: b
         tab = change_table(first, proj, year)
         out.lines.append(tr("vs", lang, scn=_scn(scn.name, lang), base=_scn(scenarios[0].name, lang), year=year))
         wg = 22 if lang == "nb" else 12
-        out.lines.append(f"  {tr('group', lang):<24}{tr('gap_change', lang):>{wg}}{tr('shortage_reduction', lang):>20}")
+        gw = 32 if lang == "nb" else 24  # the longest Norwegian group name fits
+        out.lines.append(f"  {tr('group', lang):<{gw}}{tr('gap_change', lang):>{wg}}"
+                         f"{tr('shortage_reduction', lang):>20}")
         for _, r in tab.iterrows():
             if abs(r.gap_change_fte) > 0.5 or abs(r.shortage_reduction_fte) > 0.5:
-                out.lines.append(f"  {_name(r.group, lang):<24}{_fmt(r.gap_change_fte, wg, lang)}"
+                out.lines.append(f"  {_name(r.group, lang):<{gw}}{_fmt(r.gap_change_fte, wg, lang)}"
                                  f"{_fmt(r.shortage_reduction_fte, 20, lang)}")
         gap, short = tab.gap_change_fte.sum(), tab.shortage_reduction_fte.sum()
-        out.lines.append(f"  {tr('all_groups', lang):<24}{_fmt(gap, wg, lang)}{_fmt(short, 20, lang)}")
+        out.lines.append(f"  {tr('all_groups', lang):<{gw}}{_fmt(gap, wg, lang)}{_fmt(short, 20, lang)}")
         short1 = float(proj.shortage().sel(year=year).sum())
         out.lines.append("  " + tr("shortage_line", lang, year=year, a=_fmt(short0, 0, lang), b=_fmt(short1, 0, lang)))
         county = (proj.aggregate("county").gap.sel(year=year) - first.aggregate("county").gap.sel(year=year)).sum(
