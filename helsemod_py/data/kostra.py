@@ -573,6 +573,28 @@ def standardised_exposure(history, dataset: Dataset, years=None) -> dict[str, pd
     return out
 
 
+def _shrunk_trends(o, e, x, unit_county, counties, credibility) -> dict:
+    """Trends of one trend group fitted for the nation, each county (sums over the units known in
+    each year) and each unit, then shrunk: a county toward the nation and a unit toward its county
+    by ``λ = τ² / (τ² + var)`` (DerSimonian-Laird ``τ²``) scaled by ``credibility``."""
+    oc = np.array([np.nansum(o[unit_county == c], axis=0) for c in counties])
+    ec = np.array([e[unit_county == c].sum(axis=0) for c in counties])
+    b_n, _, k_n = _fit(np.nansum(o, axis=0)[None], e.sum(axis=0)[None], x)
+    b_c, v_c, k_c = _fit(oc, ec, x)
+    b_r, v_r, k_r = _fit(o, e, x)
+    t2_c = _between_variance(b_c, v_c, np.zeros(len(counties)))
+    t2_r = _between_variance(b_r, v_r, unit_county)
+    lam_c = credibility[0] * np.where(np.isfinite(v_c), t2_c / (t2_c + v_c), 0.0)
+    bc_star = b_n[0] + lam_c * (b_c - b_n[0])
+    county_star = dict(zip(counties, bc_star))
+    lam_r = credibility[1] * np.where(np.isfinite(v_r), np.divide(t2_r, t2_r + v_r, out=np.zeros(len(b_r)),
+                                                                     where=(t2_r + v_r) > 0), 0.0)
+    base = np.array([county_star[c] for c in unit_county])
+    return {"b_n": b_n, "b_c": b_c, "bc_star": bc_star, "b_r": b_r, "v_r": v_r, "lam_r": lam_r,
+            "br_star": base + lam_r * (b_r - base), "kappa": {"nation": k_n, "county": k_c, "municipality": k_r},
+            "tau2": {"county": t2_c, "municipality": t2_r}}
+
+
 def estimate_coverage_trends(panel: pd.DataFrame, years, regions=None,
                              exposure: dict[str, pd.DataFrame] | None = None,
                              credibility: tuple[float, float] = TREND_CREDIBILITY) -> dict[str, pd.DataFrame]:
@@ -646,22 +668,10 @@ def estimate_coverage_trends(panel: pd.DataFrame, years, regions=None,
             o = obs[:, :, g].sum(axis=2)  # NaN if any member group unknown
             e = (exp_pop[:, :, g] * nat_rate[g]).sum(axis=2)
             e = np.where(np.isfinite(o), e, 0.0)
-            # nation and counties: sums over the units known in each year
-            oc = np.array([np.nansum(o[unit_county == c], axis=0) for c in counties])
-            ec = np.array([e[unit_county == c].sum(axis=0) for c in counties])
-            b_n, v_n, k_n = _fit(np.nansum(o, axis=0)[None], e.sum(axis=0)[None], x)
-            b_c, v_c, k_c = _fit(oc, ec, x)
-            b_r, v_r, k_r = _fit(o, e, x)
-            t2_c = _between_variance(b_c, v_c, np.zeros(len(counties)))
-            t2_r = _between_variance(b_r, v_r, unit_county)
-            lam_c = credibility[0] * np.where(np.isfinite(v_c), t2_c / (t2_c + v_c), 0.0)
-            bc_star = b_n[0] + lam_c * (b_c - b_n[0])
+            fit = _shrunk_trends(o, e, x, unit_county, counties, credibility)
+            b_n, b_c, bc_star, b_r, v_r, lam_r = (fit[k] for k in ("b_n", "b_c", "bc_star", "b_r", "v_r", "lam_r"))
             county_star = dict(zip(counties, bc_star))
-            lam_r = credibility[1] * np.where(np.isfinite(v_r), np.divide(t2_r, t2_r + v_r, out=np.zeros(len(units)),
-                                                                             where=(t2_r + v_r) > 0), 0.0)
-            base = np.array([county_star[c] for c in unit_county])
-            br_star = base + lam_r * (b_r - base)
-            unit_value = dict(zip(units, br_star))
+            unit_value = dict(zip(units, fit["br_star"]))
             for j, code in enumerate(codes):
                 unit = unit_of.get(code)
                 if unit is None:
@@ -676,8 +686,8 @@ def estimate_coverage_trends(panel: pd.DataFrame, years, regions=None,
                 c_shrunk[c][g], c_raw[c][g] = bs, br
             national[g] = b_n[0]
             label = ", ".join(AGE_GROUPS[i] for i in g)
-            kappa[label] = {"nation": k_n, "county": k_c, "municipality": k_r}
-            tau2[label] = {"county": t2_c, "municipality": t2_r}
+            kappa[label] = fit["kappa"]
+            tau2[label] = fit["tau2"]
         out = pd.DataFrame(np.clip(frame, -0.2, 0.2), index=pd.Index(codes, name="region"), columns=list(AGE_GROUPS))
         cols = list(AGE_GROUPS)
         out.attrs.update(
