@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numba import njit
 
+from helsemod_py import dims as D
 from helsemod_py.core import FLOW_SIGNS, SUPPLY_FLOWS
 from helsemod_py.core import reference as ref
 from helsemod_py.core.supply import FACTORS, LANES, _supply_block, _supply_run
 from test_ensemble_kernel import _inputs
-from test_kernels import G, NT, S, SRC, W, assert_close, supply_case
+from test_kernels import DST, G, NT, S, SRC, W, assert_close, supply_case
 
 F = {name: i for i, name in enumerate(SUPPLY_FLOWS)}
 NF = len(FACTORS)
@@ -124,15 +125,18 @@ def test_lanes_equal_one_draw_runs_when_transitions_sum_past_one(trans, lanes, e
 def test_a_group_whose_transitions_sum_to_two_empties_into_its_destinations_once():
     """Hand-checked: a source group with rates summing to 2 sends each destination its share of
     the stayers (rate / 2), and keeps none of them."""
-    nurse = int(SRC[0])
+    nurse = D.GROUPS.index("nurse")  # four transitions out: further education
     out = np.flatnonzero(SRC == nurse)
     trans = np.zeros(NT)
     trans[out] = 2.0 / len(out)
     c = _case(trans, 0.0, n_t=1)
     for k in ("mortality", "net_migration", "graduates", "immigrants"):
         c[k] = np.zeros_like(c[k])
+    assert len(out) >= 2 and len(set(DST[out])) == len(out)  # rates of 2/n each are valid, their sum is not
     stock, flows, _ = _run(c, np.ones(NT), n_t=1)
-    stayers = c["stock0"][0, nurse, :, :-1].sum()  # the oldest age ages out
-    np.testing.assert_allclose(flows[0, 0, nurse, F["transfers_out"]], c["stock0"][0, nurse].sum(), rtol=1e-12)
+    held = c["stock0"][0, nurse].sum()
+    assert held > 0
+    np.testing.assert_allclose(flows[0, 0, nurse, F["transfers_out"]], held, rtol=1e-12)
+    for k in out:  # each destination gets its share, rate / sum of rates = 1 / n
+        np.testing.assert_allclose(flows[0, 0, DST[k], F["transfers_in"]], held / len(out), rtol=1e-12)
     assert stock[1, 0, nurse].sum() == 0.0
-    assert stayers > 0
