@@ -77,6 +77,8 @@ METHODS = {
        for mode in TR.COVERAGE_TRENDS if mode != TR.DEFAULT_COVERAGE_TREND},
     "no change": "2019 value",
     "population-proportional": "2019 value x total population 2023 / 2019",
+    "trend 2015-2019": "2019 value x its own growth 2015 -> 2019 (what the calibration years say, "
+                       "extrapolated); a reference, not scored in the verdict",
 }
 NAIVE = ("no change", "population-proportional")
 LEVELS = ("municipality", "county", "nation")
@@ -147,6 +149,16 @@ def observed(panel: pd.DataFrame, year: int, unit_of: dict[str, int], members: n
 
 
 # --- the backtest --------------------------------------------------------------------------
+def trend_extrapolation(base: np.ndarray, first: np.ndarray, years_seen: int, horizon: int) -> np.ndarray:
+    """``base`` times its own yearly growth since ``first`` over ``horizon`` years; no change where
+    the first value is missing or zero (or no year was seen)."""
+    if years_seen <= 0:
+        return base.copy()
+    ok = np.isfinite(first) & (first > 0) & np.isfinite(base)
+    growth = np.divide(base, first, out=np.ones_like(base), where=ok) ** (horizon / years_seen)
+    return base * growth
+
+
 def backtest(history: ssb.PopulationHistory, panel: pd.DataFrame, first_year: int = 2015, base_year: int = 2019,
              target_year: int = 2023, k: float = KO.K_CREDIBILITY) -> pd.DataFrame:
     """Per-unit predictions and APE (%) of every method; one row per level, unit, measure, method."""
@@ -162,6 +174,7 @@ def backtest(history: ssb.PopulationHistory, panel: pd.DataFrame, first_year: in
     members = np.bincount(unit_index, minlength=n_units)
     obs0 = observed(panel, base_year, unit_of, members)
     obs1 = observed(panel, target_year, unit_of, members)
+    obs_first = observed(panel, first_year, unit_of, members)
     pop = combined.population.sum(axis=(2, 3))
     years = combined.years.tolist()
     pop0, pop1 = pop[years.index(base_year)], pop[years.index(target_year)]
@@ -182,6 +195,8 @@ def backtest(history: ssb.PopulationHistory, panel: pd.DataFrame, first_year: in
             preds[method] = base * np.divide(m1, m0, out=np.ones_like(m1), where=m0 > 0)
         preds["no change"] = base.copy()
         preds["population-proportional"] = base * pop1 / pop0
+        preds["trend 2015-2019"] = trend_extrapolation(base, obs_first[measure], base_year - first_year,
+                                                       target_year - base_year)
         levels = {
             "municipality": (list(units.codes), list(units.names), lambda v: v[keep]),
         }

@@ -45,15 +45,19 @@ from helsemod_py.data import kostra as KO  # noqa: E402
 from helsemod_py.data import ssb  # noqa: E402
 from helsemod_py.data.default import _metadata, dataset_from_population, load_facts  # noqa: E402
 from helsemod_py.model import build_inputs, run_kernels  # noqa: E402
-from backtest_demand import load, observed  # noqa: E402
+from backtest_demand import load, observed, trend_extrapolation  # noqa: E402
 
 DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "ssb"
 DEFAULT_OUT = HERE / "backtest_regional.md"
+#: Reference method: each unit's own growth of the calibration years, extrapolated (not in the verdict).
+TREND = "trend 2015-2019"
 METHODS = {
     "model (supply)": "projected supply of the nurse groups to municipal care (care_nurse_fte)",
     "model (filled)": "min(projected supply, projected demand) of the nurse groups in municipal care",
     "no change": "2019 value (persistence)",
     "population-proportional": "2019 value x real population 2023 / 2019",
+    TREND: "2019 value x its own growth 2015 -> 2019 (what the calibration years say, extrapolated); "
+           "a reference, not scored in the verdict",
 }
 SIZE_CLASSES = ((0, 5_000, "under 5 000"), (5_000, 20_000, "5 000-20 000"), (20_000, 50_000, "20 000-50 000"),
                 (50_000, 10**9, "50 000 and more"))
@@ -116,6 +120,8 @@ def backtest(history, panel: pd.DataFrame, first_year: int = 2015, base_year: in
         preds[method] = base * np.divide(m1, m0, out=np.ones_like(m1), where=m0 > 0)
     preds["no change"] = base.copy()
     preds["population-proportional"] = base * pop1 / pop0
+    preds[TREND] = trend_extrapolation(base, observed(panel, first_year, unit_of, members)["nurse FTEs"],
+                                       base_year - first_year, target_year - base_year)
     county_of = np.array(units.county_codes)
     size = np.array([next(lbl for lo, hi, lbl in SIZE_CLASSES if lo <= p < hi) for p in pop0])
     counties = sorted(set(county_of[keep]))
