@@ -229,4 +229,6 @@ def project(dataset: Dataset, scenario=None, end_year: int | None = None, *,
                                   dataset_name=dataset.name, dataset_hash=dataset.hash,
                                   catchment=dataset.catchment(), supply_source=dataset["supply_source"])
     proj.data.attrs["synthetic"] = bool(dataset.meta.get("synthetic", False))
+    # what is synthetic and where each fact comes from, so that a results folder describes its data
+    proj.data.attrs["dataset_meta"] = dict(dataset.meta, name=dataset.name)
     return proj

@@ -107,6 +107,9 @@ def manifest(projection: Projection, scenario_hash: str | None = None, seed: int
         "numba": numba.__version__,
     }
     out.update(extra or {})
+    meta = projection.data.attrs.get("dataset_meta")
+    if meta:  # last: the long part (synthetic flags and sources), so a folder describes its data
+        out["dataset_meta"] = json.loads(json.dumps(meta, default=str))
     return out
 
 

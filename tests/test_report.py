@@ -390,3 +390,20 @@ def test_compact_boundaries_of_a_geojson():
     assert len(out["regions"]["9998"]) == 1  # a ring of under four points is dropped
     with pytest.raises(HelsemodError, match="fylkesnummer"):
         compact_boundaries(gj, "county")
+
+
+def test_results_folder_carries_its_datasets_metadata(tmp_path):
+    """A projection of a dataset made in memory (no dataset folder to find) still tells the report
+    what is synthetic and where its facts come from: the manifest carries the dataset's metadata."""
+    import dataclasses
+
+    ds = hm.load_dataset().subset(["K3401", "K3403", "K3405"])
+    ds = dataclasses.replace(ds, name="my-notebook-data",
+                             meta=dict(ds.meta, description="Three municipalities from a notebook, checked by hand."))
+    out = write_results(hm.project(ds, end_year=2027), tmp_path / "run")
+    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert man["dataset_meta"]["name"] == "my-notebook-data"
+    assert man["dataset_meta"]["synthetic"] == ds.meta["synthetic"]
+    text = _strip_images(report_from_folder(out, lang="en").read_text(encoding="utf-8"))
+    assert "Three municipalities from a notebook, checked by hand." in text
+    assert L.t("syn_unknown", "en")[:40] not in text

@@ -325,9 +325,9 @@ def tables_for_excel(tables: list[ReportTable]) -> tuple[dict[str, pd.DataFrame]
 # ======================================================================================
 def _dataset_meta(name: str, dataset_hash: str, manifest: dict | None = None, dataset=None) -> dict | None:
     """The dataset's metadata (``synthetic`` flags and sources) where it can be found:
-    the Dataset given, the ``--data`` folder of the manifest's command, or the embedded
+    the Dataset given, the ``--data`` folder of the manifest's command, the embedded
     default (by name; ``hash_differs`` is set when the hash is not the default's, as for a
-    subset or an edited copy)."""
+    subset or an edited copy), or the metadata the manifest carries (a dataset made in memory)."""
     if dataset is not None:
         return dict(dataset.meta, name=dataset.name)
     manifest = manifest or {}
@@ -359,6 +359,9 @@ def _dataset_meta(name: str, dataset_hash: str, manifest: dict | None = None, da
         if dataset_hash and ds.hash != dataset_hash:
             meta["hash_differs"] = True  # a subset or an edited copy of the default
         return meta
+    written = manifest.get("dataset_meta")  # written with the results (outputs.manifest)
+    if isinstance(written, dict) and str(written.get("name", "")) == name:
+        return written
     return None
 
 
