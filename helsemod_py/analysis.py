@@ -61,8 +61,16 @@ def _sectors(level: str) -> list[int]:
     return [D.SECTORS.index(q) for q in SECTORS_SHOWN[level]]
 
 
+#: A cost per FTE is given only where a measure gains at least this much (FTE, or FTE-years for
+#: the cumulative ratios): below it the gain is within rounding and the sampling noise of the
+#: Shapley orders, and the ratio would be a meaningless huge number (e.g. a district recruitment
+#: that moves staff between municipalities and gains ~0 nationally).
+MIN_FTE_FOR_RATIO = 1.0
+
+
 def _ratio(cost: float, fte: float) -> float:
-    return cost / fte if fte > 0 and cost > 0 else np.nan
+    """NOK per FTE gained; ``nan`` without a cost or with a gain under :data:`MIN_FTE_FOR_RATIO`."""
+    return cost / fte if fte >= MIN_FTE_FOR_RATIO and cost > 0 else np.nan
 
 
 @dataclass

@@ -235,3 +235,12 @@ def test_required_intake_per_region_and_no_shortage():
     assert res.table.extra_per_year.iloc[0] == 0.0
     with pytest.raises(hm.HelsemodError, match="start year"):
         required_intake(ds, "nurse", target_year=2030, start_year=2031)
+
+
+def test_no_cost_per_fte_for_a_gain_within_noise():
+    """A measure that gains (almost) nothing nationally gets no NOK per FTE, not a huge number."""
+    from helsemod_py.analysis import MIN_FTE_FOR_RATIO, _ratio
+
+    assert np.isnan(_ratio(15e6, 0.05))  # 300 million NOK per FTE would mislead
+    assert np.isnan(_ratio(15e6, -3.0)) and np.isnan(_ratio(0.0, 10.0))
+    assert _ratio(15e6, MIN_FTE_FOR_RATIO) == 15e6 and _ratio(15e6, 30.0) == pytest.approx(5e5)
