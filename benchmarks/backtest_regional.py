@@ -44,6 +44,7 @@ from helsemod_py import dims as D  # noqa: E402
 from helsemod_py.data import kostra as KO  # noqa: E402
 from helsemod_py.data import ssb  # noqa: E402
 from helsemod_py.data.default import _metadata, dataset_from_population, load_facts  # noqa: E402
+from helsemod_py.core.supply import FTE  # noqa: E402
 from helsemod_py.model import build_inputs, run_kernels  # noqa: E402
 from backtest_demand import load, observed, trend_extrapolation  # noqa: E402
 
@@ -51,11 +52,15 @@ DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "ssb"
 DEFAULT_OUT = HERE / "backtest_regional.md"
 #: Reference method: each unit's own growth of the calibration years, extrapolated (not in the verdict).
 TREND = "trend 2015-2019"
+#: Reference method: population-proportional with the population as projected from 2019 (not in the verdict).
+PROJECTED = "population-proportional, projected"
 METHODS = {
     "model (supply)": "projected supply of the nurse groups to municipal care (care_nurse_fte)",
     "model (filled)": "min(projected supply, projected demand) of the nurse groups in municipal care",
     "no change": "2019 value (persistence)",
     "population-proportional": "2019 value x real population 2023 / 2019",
+    PROJECTED: "2019 value x the model's projected population 2023 / 2019 (what a forecaster knew in 2019); "
+               "a reference, not scored in the verdict",
     TREND: "2019 value x its own growth 2015 -> 2019 (what the calibration years say, extrapolated); "
            "a reference, not scored in the verdict",
 }
@@ -66,14 +71,15 @@ SIZE_CLASSES = ((0, 5_000, "under 5 000"), (5_000, 20_000, "5 000-20 000"), (20_
 def model_care_nurses(dataset, target_year: int) -> dict[str, np.ndarray]:
     """Supply and filled FTE [2, R] (base, target year) of the nurse groups in municipal care."""
     arrays = run_kernels(build_inputs(dataset, target_year))
-    fte = arrays["supply_totals"][..., 3]  # [T+1, R, G]
+    fte = arrays["supply_totals"][..., FTE]  # [T+1, R, G]
     share = np.broadcast_to(arrays["sector_share"], fte.shape[:2] + (len(D.SECTORS), len(D.GROUPS)))
     q = D.SECTORS.index("care")
     gs = [D.GROUPS.index(g) for g in D.NURSE_GROUPS]
     supply = (fte[:, :, gs] * share[:, :, q][:, :, gs]).sum(axis=2)
     ks = [k for k, s in enumerate(D.SERVICES) if D.SERVICE_SECTOR[s] == "care"]
     demand = arrays["demand_fte"][:, :, ks][:, :, :, gs].sum(axis=(2, 3))
-    return {"model (supply)": supply[[0, -1]], "model (filled)": np.minimum(supply, demand)[[0, -1]]}
+    return {"model (supply)": supply[[0, -1]], "model (filled)": np.minimum(supply, demand)[[0, -1]],
+            PROJECTED: arrays["population"].sum(axis=(2, 3))[[0, -1]]}
 
 
 def calibrated_dataset(history, panel: pd.DataFrame, base_year: int, first_year: int, last_year: int,
@@ -114,7 +120,7 @@ def backtest(history, panel: pd.DataFrame, first_year: int = 2015, base_year: in
 
     keep = np.isfinite(base) & np.isfinite(actual) & (actual > 0)
     preds = {}
-    for method, series in model.items():
+    for method, series in model.items():  # the model's methods, and the projected population
         m0, m1 = to_units(series)
         # the model's base equals the observed 2019 value where KOSTRA measured it; apply its growth
         preds[method] = base * np.divide(m1, m0, out=np.ones_like(m1), where=m0 > 0)
