@@ -187,6 +187,19 @@ def normalise_name(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", low) if not unicodedata.combining(ch))
 
 
+#: Counties that no longer exist (2024 structure): name or code -> (what happened, the 2024 county
+#: codes that hold its municipalities). Planners still write them; the message names today's.
+FORMER_COUNTIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    **{k: ("a county 2020-2023, split in 2024", ("31", "32", "33")) for k in ("Viken", "30")},
+    **{k: ("a county 2020-2023, split in 2024", ("39", "40")) for k in ("Vestfold og Telemark", "38")},
+    **{k: ("a county 2020-2023, split in 2024", ("55", "56")) for k in ("Troms og Finnmark", "54")},
+    **{k: ("a county until 2019, merged in 2020", ("34",)) for k in ("Hedmark", "Oppland")},
+    **{k: ("a county until 2019, merged in 2020", ("42",)) for k in ("Aust-Agder", "Vest-Agder")},
+    **{k: ("a county until 2019, merged in 2020", ("46",)) for k in ("Hordaland", "Sogn og Fjordane")},
+    **{k: ("a county until 2017, merged in 2018", ("50",)) for k in ("Sør-Trøndelag", "Nord-Trøndelag")},
+}
+
+
 @dataclass(frozen=True)
 class Regions:
     """The municipalities of a dataset and the counties they belong to.
@@ -285,6 +298,12 @@ class Regions:
         near = difflib.get_close_matches(normalise_name(text), list(by_key), n=n * 2)
         return list(dict.fromkeys(by_key[k] for k in near))[:n]
 
+    def _short_county(self, code: str) -> str:
+        """A county's name as a planner types it: "Innlandet" for "Innlandet-Sisdajven"."""
+        name = self.county_names.get(code, code)
+        first = name.split("-")[0]
+        return first if self.lookup(first) == ("county", code) else name
+
     def unknown_message(self, text: str, what: str) -> str:
         """``<what> '<text>': no municipality or county with that code or name; did you mean …?``"""
         same = sorted(c for lv, c in self._names.get(normalise_name(text), set()) if lv == "municipality")
@@ -292,6 +311,13 @@ class Regions:
             where = ", ".join(f"{self.names[self.codes.index(c)]} {c} "
                               f"({self.county_names.get(self.county_codes[self.codes.index(c)], '')})" for c in same)
             return f"{what} {text!r}: {len(same)} municipalities match: {where}; give the code"
+        former = {normalise_name(k): v for k, v in FORMER_COUNTIES.items()}.get(normalise_name(text))
+        if former is not None and all(c in self.county_names for c in former[1]):
+            now = [self._short_county(c) for c in former[1]]
+            if len(now) == 1:
+                return f"{what} {text!r}: {former[0]}; its municipalities are in {now[0]}: give {now[0]}"
+            return (f"{what} {text!r}: {former[0]} into {', '.join(now[:-1])} and {now[-1]}: give one of them "
+                    f"or several ({','.join(now)})")
         near = self.suggestions(text)
         hint = f"; did you mean {', '.join(near)}?" if near else (
             f" (allowed: municipality or county codes or names of the dataset, e.g. {', '.join(self.counties[:3])})")

@@ -105,6 +105,22 @@ def test_region_selection_and_did_you_mean(runner):
     assert "Traceback" not in res.output
 
 
+@pytest.mark.parametrize("old, told", [
+    ("Viken", "split in 2024 into Østfold, Akershus and Buskerud: give one of them or several "
+              "(Østfold,Akershus,Buskerud)"),
+    ("troms og finnmark", "into Troms and Finnmark"),
+    ("Hedmark", "merged in 2020; its municipalities are in Innlandet: give Innlandet"),
+    ("Sør-Trøndelag", "in Trøndelag: give Trøndelag"),
+])
+def test_former_county_names_point_to_todays(runner, old, told):
+    """Planners still write the counties of 2019 or 2020-2023; the message names today's."""
+    res = runner.invoke(main, ["run", "--end-year", "2026", "--region", old])
+    assert res.exit_code == 1 and told in res.output and len(res.output.strip().splitlines()) == 1
+    told_next = runner.invoke(main, ["run", "--end-year", "2026", "--regions", told.split("(")[-1].rstrip(")")]
+                              if "(" in told else ["run", "--end-year", "2026", "--region", told.split()[-1]])
+    assert told_next.exit_code == 0, told_next.output
+
+
 def test_bad_end_year_is_one_line(runner):
     res = runner.invoke(main, ["run", "--end-year", "2099"])
     assert res.exit_code == 1
