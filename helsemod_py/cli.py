@@ -679,8 +679,9 @@ def info(data_dir):
 
     ds = _load(data_dir)
     click.echo(repr(ds))
-    if ds.meta.get("description"):
-        click.echo(ds.meta["description"])
+    desc = ds.meta.get(f"description_{current_lang()}") or ds.meta.get("description")
+    if desc:
+        click.echo(desc)
     click.echo(tr("dataset_hash", h=ds.hash[:16]))
     params = ds.meta.get("parameters", {})
     for name, spec in PARAMETERS.items():

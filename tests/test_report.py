@@ -399,7 +399,8 @@ def test_results_folder_carries_its_datasets_metadata(tmp_path):
 
     ds = hm.load_dataset().subset(["K3401", "K3403", "K3405"])
     ds = dataclasses.replace(ds, name="my-notebook-data",
-                             meta=dict(ds.meta, description="Three municipalities from a notebook, checked by hand."))
+                             meta=dict(ds.meta, description="Three municipalities from a notebook, checked by hand.",
+                                       description_nb="Tre kommuner fra en notatbok, sjekket for hånd."))
     out = write_results(hm.project(ds, end_year=2027), tmp_path / "run")
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert man["dataset_meta"]["name"] == "my-notebook-data"
@@ -407,3 +408,6 @@ def test_results_folder_carries_its_datasets_metadata(tmp_path):
     text = _strip_images(report_from_folder(out, lang="en").read_text(encoding="utf-8"))
     assert "Three municipalities from a notebook, checked by hand." in text
     assert L.t("syn_unknown", "en")[:40] not in text
+    # the Norwegian report gives the Norwegian description where the dataset has one
+    text = _strip_images(report_from_folder(out, lang="nb").read_text(encoding="utf-8"))
+    assert ds.meta["description_nb"] in text and "checked by hand" not in text

@@ -375,7 +375,9 @@ def dataset_from_population(regions: D.Regions, population_part: dict, base_year
     if meta is None:
         meta = _metadata(facts)
         meta.update(synthetic=True, description=f"{name}: population from the given source; personnel supply "
-                    "and demand from the national default facts made regional by documented rules (estimated).")
+                    "and demand from the national default facts made regional by documented rules (estimated).",
+                    description_nb=f"{name}: befolkning fra den oppgitte kilden; tilbud og etterspørsel av personell "
+                    "fra standarddatasettets nasjonale fakta, fordelt på kommuner etter dokumenterte regler (anslått).")
     meta = dict(meta)
     meta["regional_supply"] = _jsonable(notes)
     return Dataset(
@@ -443,6 +445,9 @@ def _metadata(facts) -> dict:
         "description": "Norway-like default dataset built by helsemod_py from published national facts. "
                        "Municipalities are SYNTHETIC (real county structure, invented municipalities); "
                        "use `helsemod data` to build a dataset from real SSB tables.",
+        "description_nb": "Norgelignende standarddatasett laget av helsemod_py fra publiserte nasjonale fakta. "
+                          "Kommunene er SYNTETISKE (ekte fylkesstruktur, oppdiktede kommuner); bruk `helsemod data` "
+                          "for å lage et datasett fra ekte SSB-tabeller.",
         "synthetic": True,
         "facts_file": f"helsemod_py/data/{FACTS_FILE}",
         "parameters": params,

@@ -950,6 +950,10 @@ def _calibrated_meta(dataset, name, rates, rate_years, year, k, notes, shared_ft
     meta["description"] = (desc + " " if desc else "") + (
         f"Municipal care demand (home care and 24-hour care user rates {span}) and nurse supply in municipal care "
         f"(FTE {year}) measured per municipality by KOSTRA.")
+    desc_nb = meta.get("description_nb", "")
+    meta["description_nb"] = (desc_nb + " " if desc_nb else "") + (
+        f"Etterspørsel i de kommunale omsorgstjenestene (brukerandeler i hjemmetjenester og heldøgnsomsorg {span}) "
+        f"og sykepleiere i omsorgstjenestene (årsverk {year}) målt per kommune av KOSTRA.")
     return meta
 
 

@@ -625,6 +625,10 @@ def dataset_from_ssb(population_csv, municipalities_csv, base_year: int | None =
         "description": f"Population of {len(regions)} real municipalities from SSB 07459 ({first_year}-{base_year}); "
                        "personnel supply and demand from the national facts, made regional by the documented rules "
                        "of helsemod_py.data.regional (estimated; measured where KOSTRA or staff tables are given).",
+        "description_nb": f"Befolkningen i {len(regions)} ekte kommuner fra SSB 07459 ({first_year}-{base_year}); "
+                          "tilbud og etterspørsel av personell fra de nasjonale faktaene, fordelt på kommuner etter "
+                          "de dokumenterte reglene i helsemod_py.data.regional (anslått; målt der KOSTRA- eller "
+                          "personelltabeller er gitt).",
         "synthetic": False,
         "sources": {"population": str(Path(population_csv).name), "municipalities": str(Path(municipalities_csv).name),
                     **({"national_population": str(Path(national_csv).name)} if national_csv is not None else {})},

@@ -492,8 +492,9 @@ def build_html(main: P.ResultSet, lang: str = "nb", tables: list[ReportTable] | 
             parts.append(f"<p>{_e(L.t('syn_default', lang))}</p>")
         if dataset_meta.get("hash_differs"):
             parts.append(f"<p>{_e(L.t('syn_hash_differs', lang))}</p>")
-        if dataset_meta.get("description"):
-            parts.append(f"<p><em>{_e(dataset_meta['description'])}</em></p>")
+        desc = dataset_meta.get(f"description_{lang}") or dataset_meta.get("description")
+        if desc:
+            parts.append(f"<p><em>{_e(desc)}</em></p>")
         params = dataset_meta.get("parameters") or {}
         if isinstance(params, dict) and params:
             syn = [k for k, v in params.items() if isinstance(v, dict) and v.get("synthetic")]
