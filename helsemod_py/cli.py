@@ -192,8 +192,8 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
 
         check_scenario(ds, scn, end_year)  # the draws' ranges, before the progress bar starts
 
-        with click.progressbar(length=draws, label=f"{draws} draws", file=sys.stderr,
-                               hidden=quiet) as bar:
+        with click.progressbar(length=draws, label=tr("n_draws", lang, n=draws), file=sys.stderr,
+                               hidden=quiet or as_json) as bar:
             ens = project_ensemble(ds, scn, draws=draws, seed=seed, end_year=end_year, noise=noise,
                                    scheduler=scheduler, progress=bar.update)
     written = None if all_regions else selection
@@ -206,11 +206,11 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
             tick()
     view, label = _region_view(res, ds, regions or region, selection, lang)
     if as_json:
-        click.echo(_json_summary(view, label, ens))
+        click.echo(_json_summary(view, label, ens, ds, regions or region, group_list))
     elif not quiet:
         click.echo(_gap_table(view, label, lang))
         if ens is not None:
-            click.echo(_band_table(ens, lang))
+            click.echo(_band_table(ens, lang, ds, regions or region, group_list))
         if out_dir:
             extra = tr("and_quantiles", lang) if ens is not None else ""
             click.echo(tr("wrote_run", lang, out=out_dir, fmt=fmt, extra=extra))

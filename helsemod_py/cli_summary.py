@@ -85,7 +85,7 @@ def provenance_line(proj, lang: str = "en") -> str:
     return tr("base_supply", lang, parts=", ".join(parts) or tr("none", lang), what=what)
 
 
-def json_summary(view, label, ens) -> str:
+def json_summary(view, label, ens, ds=None, spec: str | None = None, groups=None) -> str:
     """Supply, demand and gap (FTE) by group and year of the shown region(s) (the nation unless
     --region/--regions), summed over its regions, in the sectors its level reports, plus the
     draws' national quantiles, as JSON."""
@@ -112,25 +112,42 @@ def json_summary(view, label, ens) -> str:
         }
     out["care_nurse_fte"] = series(view.care_nurse_fte.sum("region"))
     if ens is not None:
-        last = ens.nation.isel(year=-1).sel(variable="gap")
-        out["draws"] = {"n": ens.draws, "seed": ens.seed, "year": int(ens.nation["year"].values[-1]),
+        last, year, where, scope = band_gap(ens, ds, spec)
+        out["draws"] = {"n": ens.draws, "seed": ens.seed, "year": year, "region": where, "sectors": scope,
                         "gap_quantiles": {str(g): {f"{q:g}": round(float(last.sel(group=g, quantile=q)), 3)
                                                    for q in last["quantile"].values}
-                                          for g in last["group"].values}}
+                                          for g in (groups or last["group"].values)}}
     try:
         return json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False)
     except ValueError:  # NaN or infinity: project() refuses them, so this is a last guard
         raise HelsemodError("the summary holds values that are not finite numbers; not printed as JSON") from None
 
 
-def band_table(ens, lang: str = "en") -> str:
-    """National gap quantiles in the last year, per group, as text."""
+def band_gap(ens, ds=None, spec: str | None = None, lang: str = "en"):
+    """Gap quantiles (quantile, group) in the last year, where and over which sectors: the nation
+    (all sectors), or the one county (all sectors) or municipality (its municipal sectors) that
+    ``spec`` names; several regions give the nation (quantiles of parts do not add up)."""
     year = int(ens.nation["year"].values[-1])
+    gap = ens.nation.sel(year=year, variable="gap")
+    where, scope = tr("nation", lang), tr("bands_all_sectors", lang)
+    hit = ds.regions.lookup(spec) if ds is not None and spec and "," not in spec else None
+    if hit is not None and hit[0] == "county" and hit[1] in ens.county["region"].values:
+        gap = ens.county.sel(year=year, variable="gap", region=hit[1])
+        where = f"{ds.regions.name_of(hit[1])} ({hit[1]})"
+    elif hit is not None and hit[0] == "municipality" and hit[1] in ens.municipality["region"].values \
+            and year in ens.municipality["year"].values:
+        gap = ens.municipality.sel(year=year, region=hit[1])
+        where, scope = f"{ds.regions.name_of(hit[1])} ({hit[1]})", tr("bands_municipal_sectors", lang)
+    return gap, year, where, scope
+
+
+def band_table(ens, lang: str = "en", ds=None, spec: str | None = None, groups=None) -> str:
+    """Gap quantiles in the last year, per group, as text (where: :func:`band_gap`)."""
     q = [float(x) for x in ens.nation["quantile"].values]
     lo, mid, hi = min(q), 0.5 if 0.5 in q else q[len(q) // 2], max(q)
-    gap = ens.nation.sel(year=year, variable="gap")
-    lines = [tr("bands", lang, year=year, draws=ens.draws, seed=ens.seed, lo=lo, hi=hi)]
-    for g in D.GROUPS:
+    gap, year, where, scope = band_gap(ens, ds, spec, lang)
+    lines = [tr("bands", lang, where=where, scope=scope, year=year, draws=ens.draws, seed=ens.seed, lo=lo, hi=hi)]
+    for g in (groups or D.GROUPS):
         v = gap.sel(group=g)
         name = g if lang == "en" else L.group_name(g, "nb")[:23]
         mid_v, lo_v, hi_v = (_num(float(v.sel(quantile=x)), lang, 10) for x in (mid, lo, hi))

@@ -291,6 +291,30 @@ def test_data_build_with_kostra(runner, tmp_path):
     assert not (tmp_path / "nor2").exists()
 
 
+def test_draws_show_the_band_of_the_region_asked_for(runner, tmp_path):
+    """--region with --draws gives that county's (all sectors) or municipality's (municipal sectors)
+    band, matching quantiles.csv, and only the groups asked for; JSON says where too."""
+    out = tmp_path / "mc"
+    res = runner.invoke(main, ["run", str(SCEN / "uncertainty.yaml"), "--end-year", "2028", "--draws", "12",
+                               "--region", "Innlandet", "--groups", "sykepleiere", "--out", str(out), "--all-regions"])
+    assert res.exit_code == 0, res.output
+    head = [ln for ln in res.output.splitlines() if "over 12 draws" in ln]
+    assert head == ["Innlandet (34): gap 2028 (all sectors) over 12 draws (seed 0): median [5%, 95%] FTE"]
+    band = res.output.split(head[0])[1].strip().split("\n\n")[0].splitlines()
+    assert len(band) == 1 and band[0].split()[0] == "nurse"
+    q = pd.read_csv(out / "quantiles.csv", dtype={"region": str})
+    want = q[(q.level == "county") & (q.region == "34") & (q.group == "nurse") & (q.year == 2028) &
+             (q.variable == "gap") & (q["quantile"] == 0.5)]["value"].item()
+    assert float(band[0].split()[1].replace(",", "")) == pytest.approx(want, abs=0.5)
+    res = runner.invoke(main, ["run", str(SCEN / "uncertainty.yaml"), "--end-year", "2028", "--draws", "12",
+                               "--region", "K3401", "--json"])
+    draws = json.loads(res.output)["draws"]
+    assert draws["region"].endswith("(K3401)") and draws["sectors"] == "municipal sectors"
+    res = runner.invoke(main, ["--lang", "nb", "run", str(SCEN / "uncertainty.yaml"), "--end-year", "2028",
+                               "--draws", "12", "--regions", "K3401,K3402"])
+    assert "Norge: differanse 2028 (alle sektorer) over 12 trekninger" in res.output  # parts do not add up
+
+
 def test_run_with_draws_and_sensitivity(runner, tmp_path):
     out = tmp_path / "mc"
     res = runner.invoke(main, ["run", str(SCEN / "uncertainty.yaml"), "--end-year", "2028", "--draws", "12",
