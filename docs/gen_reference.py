@@ -726,7 +726,7 @@ def cli_page() -> str:
     out = [
         "# Command-line reference",
         "",
-        "Generated at build time from the click commands in `helsemod_py/cli.py`: each section is exactly "
+        "Generated at build time from the click commands in `helsemod_py/cli/`: each section is exactly "
         "what `COMMAND --help` prints. Errors print one line per problem and exit with status 1; a wrong "
         "call exits with status 2; `helsemod --debug COMMAND` shows tracebacks.",
         "",

@@ -518,7 +518,9 @@ def test_coverage_trends_shrink_toward_county_and_nation(tmp_path):
 
 
 def test_trend_units_join_codes_that_share_a_row():
-    units = KO._trend_units([["1508"], ["1580"], ["1508", "1580"], ["1101"]])
+    from helsemod_py.data.kostra_estimate import _trend_units
+
+    units = _trend_units([["1508"], ["1580"], ["1508", "1580"], ["1101"]])
     assert units == {"1508": "1508+1580", "1580": "1508+1580", "1101": "1101"}
 
 

@@ -22,9 +22,6 @@ from .html import ReportTable, report_from_folder, report_tables, write_html_rep
 from ..labels import LANGS
 from .figures import plots_from_folder, save_plots
 from .plots import (
-    FolderResults,
-    ResultSet,
-    load_folder,
     plot_fan,
     plot_gap_by_county,
     plot_gap_heatmap,
@@ -33,6 +30,7 @@ from .plots import (
     plot_supply_demand,
 )
 from .plots_compare import plot_attribution_waterfall, plot_scenario_comparison
+from .resultset import FolderResults, ResultSet, load_folder
 
 __all__ = [
     "LANGS", "ResultSet", "FolderResults", "ReportTable", "load_folder",

@@ -39,7 +39,7 @@ def write_excel_report(result, path, lang: str = "nb", baseline=None, attributio
     as a workbook: a first sheet about the numbers (synthetic data said first), then one sheet
     per table, units in the headers."""
     from .html import report_tables
-    from .plots import _as_rs
+    from .resultset import _as_rs
 
     rs = _as_rs(result)
     tables = report_tables(rs, lang, baseline=baseline, attribution=attribution, year=year, region=region)
@@ -52,7 +52,7 @@ def excel_from_folder(results_dir, out_file=None, lang: str = "nb", region: str 
     """The report's tables of a folder written by ``helsemod run``/``compare`` as a workbook
     (default ``<results_dir>/report_<lang>.xlsx``), after a first sheet about the numbers."""
     from .html import report_tables
-    from .plots import load_folder
+    from .resultset import load_folder
 
     folder = load_folder(results_dir)
     out_file = Path(out_file) if out_file is not None else folder.path / f"report_{lang}.xlsx"

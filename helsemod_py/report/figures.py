@@ -13,9 +13,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import labels as L
-from .plots import (DPI, FolderResults, _as_rs, _save_png, load_folder, map_note, plot_fan, plot_gap_by_county,
-                    plot_gap_heatmap, plot_maps, plot_population_pyramids, plot_supply_demand)
+from .plots import (DPI, _save_png, map_note, plot_fan, plot_gap_by_county, plot_gap_heatmap, plot_maps,
+                    plot_population_pyramids, plot_supply_demand)
 from .plots_compare import plot_attribution_waterfall, plot_scenario_comparison
+from .resultset import FolderResults, _as_rs, load_folder
 
 
 def _slug(text: str) -> str:

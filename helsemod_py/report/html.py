@@ -26,9 +26,11 @@ from .._version import __version__
 from .. import dims as D
 from .. import labels as L
 from .._atomic import write_atomic
+from ..results import Projection
 from . import figures as F
 from . import plots as P
 from . import plots_compare as PC
+from . import resultset as RS
 
 
 # ======================================================================================
@@ -160,11 +162,11 @@ def report_tables(result, lang: str = "nb", baseline=None, attribution=None, yea
     frame, the one source of the costs).
     """
     L.check_lang(lang)
-    rs = P._as_rs(result)
+    rs = RS._as_rs(result)
     year = rs.check_year(year)
     code = rs.resolve_region(region)
-    base = P._as_rs(baseline) if baseline is not None else None
-    comps = [P._as_rs(o) for o in others] if others else [rs]
+    base = RS._as_rs(baseline) if baseline is not None else None
+    comps = [RS._as_rs(o) for o in others] if others else [rs]
     every = [base, *comps] if base is not None else [rs]
     out: list[ReportTable] = []
     if code in set(rs.long["region"]):
@@ -419,7 +421,7 @@ def _png_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(P.figure_png(fig)).decode("ascii")
 
 
-def build_html(main: P.ResultSet, lang: str = "nb", tables: list[ReportTable] | None = None, figs=None,
+def build_html(main: RS.ResultSet, lang: str = "nb", tables: list[ReportTable] | None = None, figs=None,
                manifest: dict | None = None, dataset_meta: dict | None = None, scenarios: list[str] | None = None,
                note: str | None = None, headline: str | None = None) -> str:
     """The report as one HTML string (see :func:`write_html_report`)."""
@@ -427,11 +429,43 @@ def build_html(main: P.ResultSet, lang: str = "nb", tables: list[ReportTable] | 
     manifest = dict(manifest or main.manifest or {})
     tables = tables or []
     figs = figs or []
-    y0, y1 = main.base_year, main.horizon
-    title = L.t("report_title", lang)
     synthetic = main.synthetic or bool(dataset_meta and (dataset_meta.get("synthetic")
                                                          or any(isinstance(p, dict) and p.get("synthetic")
                                                                 for p in (dataset_meta.get("parameters") or {}).values())))
+    parts = [_head_html(main, lang, synthetic, headline), _info_html(main, lang, manifest, scenarios, note)]
+    synthetic_html, sources = _synthetic_html(main, lang, dataset_meta)
+    parts.append(synthetic_html)
+    # --- tables -----------------------------------------------------------------------------------
+    parts.append(f'<section id="tables"><h2>{_e(L.t("sec_tables", lang))}</h2>')
+    for i, tab in enumerate(tables):
+        parts.append(f'<h3 id="table-{i + 1}">{_e(tab.title)}</h3>{_table_html(tab, lang)}')
+    parts.append("</section>\n")
+    # --- figures ----------------------------------------------------------------------------------
+    parts.append(f'<section id="figures"><h2>{_e(L.t("sec_plots", lang))}</h2>')
+    for i, (name, key, fig) in enumerate(figs):
+        cap = L.t(key, lang)
+        parts.append(f'<figure id="fig-{_e(name)}"><img src="{_png_uri(fig)}" alt="{_e(cap)}">'
+                     f"<figcaption>{i + 1}. {_e(cap)}</figcaption></figure>")
+    parts.append("</section>\n")
+    # --- sources ----------------------------------------------------------------------------------
+    parts.append(f'<section id="sources"><h2>{_e(L.t("sec_sources", lang))}</h2>'
+                 f'<h3>{_e(L.t("general_sources", lang))}</h3><ul>'
+                 + "".join(f"<li>{_e(nb if lang == 'nb' else en)}</li>" for nb, en in L.GENERAL_SOURCES)
+                 + "</ul>")
+    if sources:
+        parts.append(f'<h3>{_e(L.t("data_sources", lang))}</h3><ul>'
+                     + "".join(f"<li>{_e(s)}</li>" for s in sources) + "</ul>")
+    parts.append("</section>\n")
+    parts.append(f"<footer>{_e(main.caption(lang))}. {_e(L.t('generated', lang, version=__version__))}</footer>\n"
+                 "</main>\n</body>\n</html>\n")
+    return "".join(parts)
+
+
+def _head_html(main: RS.ResultSet, lang: str, synthetic: bool, headline: str | None) -> str:
+    """The report's document head, its header (title, years, scenario, synthetic banner,
+    headline) and the table of contents."""
+    y0, y1 = main.base_year, main.horizon
+    title = L.t("report_title", lang)
     parts = [(f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
               '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
               f'<meta name="generator" content="helsemod_py {_e(__version__)}">\n'
@@ -445,13 +479,19 @@ def build_html(main: P.ResultSet, lang: str = "nb", tables: list[ReportTable] | 
     if headline:
         parts.append(f'<p class="headline">{_e(headline)}</p>')
     parts.append("</header>\n")
-    # table of contents
     toc = [("info", L.t("sec_info", lang)), ("synthetic", L.t("sec_synthetic", lang)),
            ("tables", L.t("sec_tables", lang)), ("figures", L.t("sec_plots", lang)),
            ("sources", L.t("sec_sources", lang))]
     parts.append(f'<nav><h2>{_e(L.t("toc", lang))}</h2><ul>'
                  + "".join(f'<li><a href="#{k}">{_e(v)}</a></li>' for k, v in toc) + "</ul></nav>\n")
-    # --- about this run -----------------------------------------------------------------------
+    return "".join(parts)
+
+
+def _info_html(main: RS.ResultSet, lang: str, manifest: dict, scenarios: list[str] | None,
+               note: str | None) -> str:
+    """The section "about this run": package, dataset, scenario(s), years, seed, command and
+    versions from the manifest, how to read the report, and ``note``."""
+    y0, y1 = main.base_year, main.horizon
     kv = [(L.t("info_package", lang), f"helsemod_py {manifest.get('package_version', main.version)}"),
           (L.t("info_dataset", lang), main.dataset or manifest.get("dataset", "")),
           (L.t("info_dataset_hash", lang), str(manifest.get("dataset_hash", ""))[:16])]
@@ -476,14 +516,19 @@ def build_html(main: P.ResultSet, lang: str = "nb", tables: list[ReportTable] | 
     if manifest.get("python"):
         kv.append((L.t("info_python", lang),
                    f"{manifest.get('python')} / {manifest.get('numpy', '?')} / {manifest.get('numba', '?')}"))
-    parts.append(f'<section id="info"><h2>{_e(L.t("sec_info", lang))}</h2><table class="kv">'
-                 + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in kv if v not in ("", None))
-                 + f'</table><h3>{_e(L.t("sec_reading", lang))}</h3><p>{_e(L.t("reading", lang))}</p>')
+    parts = [f'<section id="info"><h2>{_e(L.t("sec_info", lang))}</h2><table class="kv">'
+             + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in kv if v not in ("", None))
+             + f'</table><h3>{_e(L.t("sec_reading", lang))}</h3><p>{_e(L.t("reading", lang))}</p>']
     if note:
         parts.append(f"<p>{_e(note)}</p>")
     parts.append("</section>\n")
-    # --- what is synthetic ----------------------------------------------------------------------
-    parts.append(f'<section id="synthetic"><h2>{_e(L.t("sec_synthetic", lang))}</h2>')
+    return "".join(parts)
+
+
+def _synthetic_html(main: RS.ResultSet, lang: str, dataset_meta: dict | None) -> tuple[str, list[str]]:
+    """The section "what is synthetic" (each parameter of ``dataset_meta``, synthetic or not, and
+    its source) and the parameters' distinct sources, for the section "sources"."""
+    parts = [f'<section id="synthetic"><h2>{_e(L.t("sec_synthetic", lang))}</h2>']
     sources = []
     if dataset_meta is None:
         parts.append(f"<p>{_e(L.t('syn_unknown', lang))}</p>")
@@ -509,30 +554,7 @@ def build_html(main: P.ResultSet, lang: str = "nb", tables: list[ReportTable] | 
             sources = list(dict.fromkeys(str(v.get("source")) for v in params.values()
                                          if isinstance(v, dict) and v.get("source")))
     parts.append("</section>\n")
-    # --- tables -----------------------------------------------------------------------------------
-    parts.append(f'<section id="tables"><h2>{_e(L.t("sec_tables", lang))}</h2>')
-    for i, tab in enumerate(tables):
-        parts.append(f'<h3 id="table-{i + 1}">{_e(tab.title)}</h3>{_table_html(tab, lang)}')
-    parts.append("</section>\n")
-    # --- figures ----------------------------------------------------------------------------------
-    parts.append(f'<section id="figures"><h2>{_e(L.t("sec_plots", lang))}</h2>')
-    for i, (name, key, fig) in enumerate(figs):
-        cap = L.t(key, lang)
-        parts.append(f'<figure id="fig-{_e(name)}"><img src="{_png_uri(fig)}" alt="{_e(cap)}">'
-                     f"<figcaption>{i + 1}. {_e(cap)}</figcaption></figure>")
-    parts.append("</section>\n")
-    # --- sources ----------------------------------------------------------------------------------
-    parts.append(f'<section id="sources"><h2>{_e(L.t("sec_sources", lang))}</h2>'
-                 f'<h3>{_e(L.t("general_sources", lang))}</h3><ul>'
-                 + "".join(f"<li>{_e(nb if lang == 'nb' else en)}</li>" for nb, en in L.GENERAL_SOURCES)
-                 + "</ul>")
-    if sources:
-        parts.append(f'<h3>{_e(L.t("data_sources", lang))}</h3><ul>'
-                     + "".join(f"<li>{_e(s)}</li>" for s in sources) + "</ul>")
-    parts.append("</section>\n")
-    parts.append(f"<footer>{_e(main.caption(lang))}. {_e(L.t('generated', lang, version=__version__))}</footer>\n"
-                 "</main>\n</body>\n</html>\n")
-    return "".join(parts)
+    return "".join(parts), sources
 
 
 def headline(rs, region: str | None, lang: str, year: int | None = None) -> str | None:
@@ -562,8 +584,8 @@ def write_html_report(result, out_file, lang: str = "nb", baseline=None, attribu
     the region of the supply/demand figure and the pyramids (default: the nation).
     """
     L.check_lang(lang)
-    rs = P._as_rs(result)
-    if manifest is None and isinstance(result, P.Projection):
+    rs = RS._as_rs(result)
+    if manifest is None and isinstance(result, Projection):
         from ..outputs import manifest as _manifest
 
         manifest = _manifest(result, command=[])
@@ -573,7 +595,7 @@ def write_html_report(result, out_file, lang: str = "nb", baseline=None, attribu
     figs = F.figures(rs, lang, baseline=baseline, attribution=attribution, region=region, year=year)
     ds_hash = getattr(result, "dataset_hash", "") or rs.manifest.get("dataset_hash", "")
     meta = _dataset_meta(rs.dataset, ds_hash, rs.manifest, dataset)
-    scenarios = [P._as_rs(baseline).scenario, rs.scenario] if baseline is not None else None
+    scenarios = [RS._as_rs(baseline).scenario, rs.scenario] if baseline is not None else None
     text = build_html(rs, lang, tables, figs, rs.manifest, meta, scenarios, note=P.map_note(rs, lang),
                       headline=headline(rs, region, lang, year))
     return _write_text_atomic(Path(out_file), text)
@@ -587,7 +609,7 @@ def report_from_folder(results_dir, out_file=None, lang: str = "nb", region: str
     waterfalls for a compare folder.
     """
     L.check_lang(lang)
-    folder = P.load_folder(results_dir)
+    folder = RS.load_folder(results_dir)
     out_file = Path(out_file) if out_file is not None else folder.path / f"report_{lang}.html"
     main = folder.main
     tables = report_tables(main, lang, baseline=folder.baseline, attribution=folder.attribution, year=folder.year,

@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 from .._version import __version__
 from .. import dims as D
 from .. import labels as L
-from .plots import C_SHORT, C_SURPLUS, C_TOTAL, _as_rs, _figure, _num_formatter, _style, _title_with_note
+from .plots import C_SHORT, C_SURPLUS, C_TOTAL, _figure, _num_formatter, _style, _title_with_note
+from .resultset import _as_rs
 
 
 def _wrap(text: str, width: int) -> str:

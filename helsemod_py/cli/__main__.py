@@ -1,0 +1,6 @@
+"""``python -m helsemod_py.cli``: the ``helsemod`` command."""
+
+from . import main
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
