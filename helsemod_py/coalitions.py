@@ -152,19 +152,21 @@ class Coalitions:
         return self.evaluate_many([ids], values, workers=1)[0]
 
     def evaluate_many(self, subsets, values=None, progress=None, workers: int | None = None) -> list:
-        """:meth:`evaluate` of each subset of measure ids, in order; ``progress()`` is called after
-        each. The kernels of different subsets run on ``workers`` threads (default: numba's
-        threads; the kernels release the GIL) while the next subsets' inputs are prepared."""
+        """:meth:`evaluate` of each subset of measure ids, in order; ``values``: one ``{id: value}``
+        for all, or a list of them, one per subset. ``progress()`` is called after each. The kernels
+        of different subsets run on ``workers`` threads (default: numba's threads; the kernels
+        release the GIL) while the next subsets' inputs are prepared."""
         workers = workers or _threads()
+        per = list(values) if isinstance(values, (list, tuple)) else [values] * len(subsets)
         plan, jobs = [], {}
         pool = ThreadPoolExecutor(workers) if workers > 1 and self.fast and len(subsets) > 1 else None
         try:
-            for ids in subsets:
-                plan.append(self._plan(ids, values, jobs, pool))
+            for ids, vals in zip(subsets, per):
+                plan.append(self._plan(ids, vals, jobs, pool))
             out = []
-            for ids, keys in plan:
+            for (ids, keys), vals in zip(plan, per):
                 if keys is None:  # refused the ordinary way, with its message; or not fast
-                    out.append(evaluate(self.dataset, self.scenario_for(ids, values), self.end_year))
+                    out.append(evaluate(self.dataset, self.scenario_for(ids, vals), self.end_year))
                 else:
                     supply, demand = (self._done(jobs, k) for k in keys)
                     out.append((supply[0] - demand, supply[1]))

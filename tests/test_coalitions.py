@@ -13,7 +13,7 @@ import pytest
 import helsemod_py as hm
 from helsemod_py.analysis import attribute, evaluations
 from helsemod_py.coalitions import Coalitions, evaluate
-from helsemod_py.evidence import effect_bounds, outcome_path
+from helsemod_py.evidence import bounds_runs, effect_bounds, outcome_path
 from helsemod_py.results import shortage_units
 
 END = 2030
@@ -143,14 +143,19 @@ def test_effect_bounds_equal_runs_from_scratch(ds):
         dict(MEASURES[7], add={"value": 200, "unit": "persons per year", "range": [100, 300]}),
     ])
     att = attribute(ds, scn, end_year=END)
-    got = effect_bounds(ds, scn, END, attribution=att, end_year=END).set_index("measure")
+    ticks = []
+    got = effect_bounds(ds, scn, END, attribution=att, end_year=END,
+                        progress=lambda: ticks.append(1)).set_index("measure")
+    assert len(ticks) == bounds_runs(scn)
     t = END - ds.base_year
     base = outcome_path(ds, scn.without_measures(), END)[t]
     for m in scn.measures:
         fte = float(att.contributions.sel(measure=m.id, year=END).sum())
         at_value = outcome_path(ds, scn.only([m.id]), END)[t] - base
-        high = outcome_path(ds, scn.only([m.id]).with_values({m.id: m.change.range[1]}), END)[t] - base
-        assert got.loc[m.id, "fte_high"] == pytest.approx(fte * high / at_value, rel=1e-9)
+        for end, col in zip(m.change.range, ("fte_low", "fte_high")):
+            alone = outcome_path(ds, scn.only([m.id]).with_values({m.id: end}), END)[t] - base
+            want = 0.0 if end == (1.0 if m.operation == "multiply" else 0.0) else fte * alone / at_value
+            assert got.loc[m.id, col] == pytest.approx(want, rel=1e-9, abs=1e-9)
 
 
 def test_a_subset_out_of_range_is_refused_as_from_scratch(ds):

@@ -342,6 +342,8 @@ def range_problems(inp, touched, scenario) -> list[str]:
         lo, hi = ranged.lo, ranged.hi
         if param == "recruits":  # recruits are at least 0 (schema); displacement takes them from other regions
             lo = -hi
+        if arr.size and np.isfinite([lo, hi]).all() and lo - 1e-12 <= arr.min() and arr.max() <= hi + 1e-12:
+            continue  # finite and in range (a NaN fails the comparisons)
         if not np.isfinite(arr).all():
             problems.append(f"{where(idx)} make {param} NaN or infinite")
             continue
