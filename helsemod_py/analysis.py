@@ -37,6 +37,8 @@ from .scenario import Scenario, region_mask
 from .scenario.schema import LEVERS
 
 EXACT_MAX = 6
+#: Coalitions of sampled orders evaluated together (their kernels run side by side; their results held).
+BATCH = 64
 #: What attribution can be done on: the net gap, or the shortage (negative gaps only).
 OUTCOMES = ("gap", "shortage")
 
@@ -244,13 +246,17 @@ def _shapley(value, ids, method: str, samples: int, seed: int, values=None):
     base, full = values([(), ids]) if n else values([()]) * 2
     shap = [np.zeros((n,) + a.shape) for a in base]
     rng = np.random.default_rng(seed)
-    for _ in range(samples):
-        order = [ids[j] for j in rng.permutation(n)]
-        prev = base
-        for mid, cur in zip(order, values([order[:k + 1] for k in range(n - 1)]) + [full]):
-            for s, a, b in zip(shap, cur, prev):
-                s[ids.index(mid)] += a - b
-            prev = cur
+    orders = [[ids[j] for j in rng.permutation(n)] for _ in range(samples)]
+    per_batch = max(1, BATCH // max(n - 1, 1))  # orders whose coalitions are evaluated together
+    for first in range(0, samples, per_batch):
+        batch = orders[first:first + per_batch]
+        got = iter(values([order[:k + 1] for order in batch for k in range(n - 1)]))
+        for order in batch:
+            prev = base
+            for mid, cur in zip(order, [next(got) for _ in range(n - 1)] + [full]):
+                for s, a, b in zip(shap, cur, prev):
+                    s[ids.index(mid)] += a - b
+                prev = cur
     return [s / samples for s in shap], base, full
 
 

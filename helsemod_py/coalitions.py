@@ -20,7 +20,7 @@ scenario, the inputs are built and the assumptions applied; then
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -35,6 +35,8 @@ from .scenario.targets import OPERATION_ORDER
 
 #: Bytes of lever states and of kernel results kept between coalitions (each cache).
 CACHE_BYTES = 1 << 30
+#: Kernel jobs per thread started ahead of those finished.
+LOOKAHEAD = 2
 #: Fields a measure reads besides its own lever's: the group of fields whose state it changes.
 _READS = {"staff_mix": ("base_demand_fte",), "base_demand_fte": ("staff_mix",)}
 
@@ -158,11 +160,13 @@ class Coalitions:
         release the GIL) while the next subsets' inputs are prepared."""
         workers = workers or _threads()
         per = list(values) if isinstance(values, (list, tuple)) else [values] * len(subsets)
-        plan, jobs = [], {}
+        plan, jobs, running = [], {}, deque()
         pool = ThreadPoolExecutor(workers) if workers > 1 and self.fast and len(subsets) > 1 else None
         try:
             for ids, vals in zip(subsets, per):
-                plan.append(self._plan(ids, vals, jobs, pool))
+                plan.append(self._plan(ids, vals, jobs, pool, running))
+                while len(running) > LOOKAHEAD * workers:  # the inputs of waiting jobs hold memory
+                    running.popleft().result()
             out = []
             for (ids, keys), vals in zip(plan, per):
                 if keys is None:  # refused the ordinary way, with its message; or not fast
@@ -177,7 +181,7 @@ class Coalitions:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
 
-    def _plan(self, ids, values, jobs, pool):
+    def _plan(self, ids, values, jobs, pool, running):
         """``(ids, (supply job key, demand job key))``, the jobs started; ``(ids, None)`` where the
         subset must run the ordinary way."""
         if not self.fast:
@@ -199,7 +203,11 @@ class Coalitions:
                 for g, _ in key[1]:
                     for f, arr in states[g].items():
                         setattr(inp, f, arr)
-                jobs[key] = pool.submit(self._run, kind, inp) if pool is not None else self._keep(key, self._run(kind, inp))
+                if pool is not None:
+                    jobs[key] = pool.submit(self._run, kind, inp)
+                    running.append(jobs[key])
+                else:
+                    jobs[key] = self._keep(key, self._run(kind, inp))
             out.append(key)
         return ids, tuple(out)
 
