@@ -162,20 +162,29 @@ class Coalitions:
         per = list(values) if isinstance(values, (list, tuple)) else [values] * len(subsets)
         plan, jobs, running = [], {}, deque()
         pool = ThreadPoolExecutor(workers) if workers > 1 and self.fast and len(subsets) > 1 else None
+        out = []
+
+        def collect(wait: bool):
+            """The results of the planned subsets in order, as far as their jobs are done (or all)."""
+            while len(out) < len(plan):
+                ids, keys = plan[len(out)]
+                if keys is None:  # refused the ordinary way, with its message; or not fast
+                    out.append(evaluate(self.dataset, self.scenario_for(ids, per[len(out)]), self.end_year))
+                elif wait or not any(isinstance(jobs[k], Future) and not jobs[k].done() for k in keys):
+                    supply, demand = (self._done(jobs, k) for k in keys)
+                    out.append((supply[0] - demand, supply[1]))
+                else:
+                    return
+                if progress:
+                    progress()
+
         try:
             for ids, vals in zip(subsets, per):
                 plan.append(self._plan(ids, vals, jobs, pool, running))
                 while len(running) > LOOKAHEAD * workers:  # the inputs of waiting jobs hold memory
                     running.popleft().result()
-            out = []
-            for (ids, keys), vals in zip(plan, per):
-                if keys is None:  # refused the ordinary way, with its message; or not fast
-                    out.append(evaluate(self.dataset, self.scenario_for(ids, vals), self.end_year))
-                else:
-                    supply, demand = (self._done(jobs, k) for k in keys)
-                    out.append((supply[0] - demand, supply[1]))
-                if progress:
-                    progress()
+                collect(wait=False)  # progress as the kernels finish
+            collect(wait=True)
             return out
         finally:
             if pool is not None:
