@@ -33,8 +33,10 @@ from .scenario.apply import _apply_measure, range_problems
 from .scenario.schema import LEVERS
 from .scenario.targets import OPERATION_ORDER
 
-#: Bytes of lever states and of kernel results kept between coalitions (each cache).
+#: Bytes of lever states kept between coalitions (fewer: states derived again from the baseline's).
 CACHE_BYTES = 1 << 30
+#: Bytes of kernel results kept (a coalition's supply or demand is mostly wanted again soon after).
+RESULTS_BYTES = 1 << 28
 #: Kernel jobs per thread started ahead of those finished.
 LOOKAHEAD = 2
 #: Fields a measure reads besides its own lever's: the group of fields whose state it changes.
@@ -94,7 +96,7 @@ class Coalitions:
         # measures that only a dataset shows wrong, or levers outside supply and demand: the ordinary way
         self.fast = fields <= known and not scenario.problems(dataset)
         self._states = _Cache(cache_bytes)
-        self._results = _Cache(cache_bytes)
+        self._results = _Cache(min(cache_bytes, RESULTS_BYTES))
         if self.fast:
             self.base = scenario.only(()).apply(build_inputs(dataset, end_year), dataset)
             self.driver = run_population(self.base)[2]
