@@ -14,7 +14,8 @@ written (``--out`` to a temporary folder), all measured in this one run on this 
   and ``project_ensemble`` for the same draws inside one process that has loaded everything before
   the clock starts, so their difference is what the command line adds;
 * **compare**: ``helsemod compare scenarios/baseline.yaml scenarios/k2025_all.yaml`` (``--compare``),
-  as a multiple of one warm run.
+  results written, as a multiple of one warm run; with ``--before`` its attribution, cost
+  effectiveness and comparison tables of both trees are checked byte for byte.
 
 ``--before DIR`` runs the same commands with the package found in ``DIR`` (an earlier commit:
 ``git archive <commit> helsemod_py | tar -x -C DIR``) in the same run, and checks that both write
@@ -37,6 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+#: What ``compare`` writes of the attribution (checked the same in both trees with ``--before``).
+COMPARE_FILES = ("attribution.csv", "cost_effectiveness.csv", "comparison.csv")
 
 
 def timed(args: list[str], package_dir: Path, cache_dir: Path) -> float:
@@ -103,16 +106,20 @@ def main() -> None:
             cmp_args = ["compare", str(SCENARIOS / "baseline.yaml"), str(SCENARIOS / "k2025_all.yaml"), "--data",
                         str(args.data), "-q"]
             for tag, tree in trees:
-                res[tag]["compare"] = timed(cmp_args, tree, res[tag]["cache"])
-        same = None
+                res[tag]["compare"] = timed([*cmp_args, "--out", str(tmp / f"cmp-{tag}"), "--force"], tree,
+                                            res[tag]["cache"])
+        same = same_compare = None
         if args.before:
             same = (res["now"]["out"] / "results.csv").read_bytes() == (res["before"]["out"] / "results.csv").read_bytes()
+            if args.compare:  # the attribution and its costs, as compare writes them
+                same_compare = all((tmp / "cmp-now" / f).read_bytes() == (tmp / "cmp-before" / f).read_bytes()
+                                   for f in COMPARE_FILES)
     load.append(os.getloadavg()[0])
-    args.out.write_text(_table(res, trees, args, draws_inproc, same, load))
+    args.out.write_text(_table(res, trees, args, draws_inproc, same, load, same_compare))
     print(args.out.read_text())
 
 
-def _table(res, trees, args, draws_inproc, same, load) -> str:
+def _table(res, trees, args, draws_inproc, same, load, same_compare=None) -> str:
     import numba
 
     tags = [t for t, _ in trees]
@@ -147,9 +154,12 @@ def _table(res, trees, args, draws_inproc, same, load) -> str:
         f"command line {now['draws_cli']:.2f} s, so the command line adds {now['draws_cli'] - draws_inproc:.2f} s.",
     ]
     if args.compare:
-        lines.append(f"- `compare` takes {now['compare'] / now['warm']:.0f}x one warm `run`.")
+        lines.append(f"- `compare` takes {now['compare'] / now['warm']:.1f}x one warm `run` (least of {args.repeat}).")
     if same is not None:
         lines.append(f"- results.csv of both trees byte for byte the same: {'yes' if same else 'NO'}.")
+    if same_compare is not None:
+        lines.append(f"- {', '.join(COMPARE_FILES)} of `compare` in both trees byte for byte the same: "
+                     f"{'yes' if same_compare else 'NO'}.")
     return "\n".join(lines) + "\n"
 
 

@@ -28,16 +28,17 @@ import xarray as xr
 from . import dims as D
 from . import economics as E
 from ._years import year_index
-from .core import by_sector
-from .core.supply import FTE
+from .coalitions import Coalitions, evaluate
 from .data.dataset import Dataset
 from .errors import HelsemodError
-from .model import DEFAULT_END_YEAR, MAX_END_YEAR, build_inputs, run_kernels
+from .model import DEFAULT_END_YEAR, MAX_END_YEAR
 from .results import SECTORS_SHOWN, shortage_units
 from .scenario import Scenario, region_mask
 from .scenario.schema import LEVERS
 
 EXACT_MAX = 6
+#: Coalitions of sampled orders evaluated together (their kernels run side by side; their results held).
+BATCH = 64
 #: What attribution can be done on: the net gap, or the shortage (negative gaps only).
 OUTCOMES = ("gap", "shortage")
 
@@ -45,15 +46,10 @@ OUTCOMES = ("gap", "shortage")
 def _evaluate(dataset, scenario, end_year, progress=None) -> tuple[np.ndarray, np.ndarray]:
     """Gap FTE ``[years, regions, sectors, groups]`` of a scenario (municipality level) and national
     supply FTE ``[years, groups]``."""
-    inputs = build_inputs(dataset, end_year)
-    if scenario is not None:
-        inputs = scenario.apply(inputs, dataset)
-    out = run_kernels(inputs)
+    out = evaluate(dataset, scenario, end_year)
     if progress:
         progress()
-    supply, demand = by_sector(out["supply_totals"][..., FTE], out["sector_share"], out["demand_fte"],
-                               D.service_sector_index(), len(D.SECTORS))
-    return supply - demand, supply.sum(axis=(1, 2))
+    return out
 
 
 def _sectors(level: str) -> list[int]:
@@ -221,19 +217,23 @@ def evaluations(n: int, method: str = "auto", samples: int = 24) -> int:
     return 2 ** n if method == "exact" else 2 + samples * (n - 1)
 
 
-def _shapley(value, ids, method: str, samples: int, seed: int):
-    """Shapley values of the arrays ``value(subset)`` returns (a tuple); also base and full values."""
+def _shapley(value, ids, method: str, samples: int, seed: int, values=None):
+    """Shapley values of the arrays ``value(subset)`` returns (a tuple); also base and full values.
+
+    ``values(subsets)``, where given, returns ``[value(s) for s in subsets]`` (the same arrays), so
+    that the subsets of one batch (all of them for ``exact``, one order's for ``sampled``) may be
+    evaluated together; the sums are taken in the same order either way.
+    """
+    values = values or (lambda subsets: [value(sub) for sub in subsets])
     n = len(ids)
-    base = value(())
-    shap = [np.zeros((n,) + a.shape) for a in base]
     if method == "exact":
-        cache = {frozenset(): base}
+        subsets = [frozenset(sub) for k in range(n + 1) for sub in itertools.combinations(ids, k)]
+        cache = dict(zip(subsets, values(subsets)))
+        base = cache[frozenset()]
+        shap = [np.zeros((n,) + a.shape) for a in base]
 
         def v(sub):
-            key = frozenset(sub)
-            if key not in cache:
-                cache[key] = value(key)
-            return cache[key]
+            return cache[frozenset(sub)]
 
         for i, mid in enumerate(ids):
             others = [x for x in ids if x != mid]
@@ -243,16 +243,20 @@ def _shapley(value, ids, method: str, samples: int, seed: int):
                     for s, a, b in zip(shap, v((*sub, mid)), v(sub)):
                         s[i] += wgt * (a - b)
         return shap, base, v(ids)
-    full = value(ids) if n else base
+    base, full = values([(), ids]) if n else values([()]) * 2
+    shap = [np.zeros((n,) + a.shape) for a in base]
     rng = np.random.default_rng(seed)
-    for _ in range(samples):
-        order = [ids[j] for j in rng.permutation(n)]
-        prev = base
-        for j, mid in enumerate(order):
-            cur = full if j == n - 1 else value(order[:j + 1])
-            for s, a, b in zip(shap, cur, prev):
-                s[ids.index(mid)] += a - b
-            prev = cur
+    orders = [[ids[j] for j in rng.permutation(n)] for _ in range(samples)]
+    per_batch = max(1, BATCH // max(n - 1, 1))  # orders whose coalitions are evaluated together
+    for first in range(0, samples, per_batch):
+        batch = orders[first:first + per_batch]
+        got = iter(values([order[:k + 1] for order in batch for k in range(n - 1)]))
+        for order in batch:
+            prev = base
+            for mid, cur in zip(order, [next(got) for _ in range(n - 1)] + [full]):
+                for s, a, b in zip(shap, cur, prev):
+                    s[ids.index(mid)] += a - b
+                prev = cur
     return [s / samples for s in shap], base, full
 
 
@@ -277,13 +281,16 @@ def attribute(dataset: Dataset, scenario: Scenario, end_year: int | None = None,
     if method not in ("exact", "sampled"):
         raise HelsemodError(f"method {method!r}: allowed auto, exact, sampled")
     catchment = dataset.catchment() if outcome == "shortage" else None
+    coalitions = Coalitions(dataset, scenario, end_year)
 
-    def value(subset):
-        gap, supply = _evaluate(dataset, scenario.only(subset), end_year, progress)
+    def outcome_of(gap, supply):
         cells = gap if catchment is None else np.minimum(shortage_units(gap, catchment.weights), 0.0)
         return cells, supply
 
-    (shap, shap_supply), (base, _), (full, _) = _shapley(value, active, method, samples, seed)
+    def values(subsets):
+        return [outcome_of(*r) for r in coalitions.evaluate_many(subsets, progress=progress)]
+
+    (shap, shap_supply), (base, _), (full, _) = _shapley(None, active, method, samples, seed, values)
     pos = [active.index(m) if m in active else -1 for m in ids]
     contrib = np.stack([shap[p] if p >= 0 else np.zeros_like(base) for p in pos]) if ids else np.zeros((0,) +
                                                                                                       base.shape)

@@ -17,6 +17,7 @@ import pandas as pd
 from . import seeds
 from ._years import year_index
 from .analysis import OUTCOMES, _evaluate
+from .coalitions import Coalitions
 from .errors import HelsemodError
 from .model import DEFAULT_END_YEAR
 from .results import shortage_units
@@ -37,7 +38,11 @@ def outcome_path(dataset, scenario, end_year: int, outcome: str = "gap") -> np.n
     each municipality's municipal sectors and each hospital trust's specialist services, by group)."""
     if outcome not in OUTCOMES:
         raise HelsemodError(f"outcome {outcome!r}: allowed {', '.join(OUTCOMES)}")
-    gap, _ = _evaluate(dataset, scenario, end_year)
+    return _national(dataset, _evaluate(dataset, scenario, end_year)[0], outcome)
+
+
+def _national(dataset, gap, outcome: str) -> np.ndarray:
+    """:func:`outcome_path` of the gap ``gap`` (FTE ``[years, regions, sectors, groups]``)."""
     if outcome == "shortage":
         gap = np.minimum(shortage_units(gap, dataset.catchment().weights), 0.0)
     return gap.sum(axis=(1, 2, 3))
@@ -73,25 +78,25 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
         attribution = attribute(dataset, scenario, end_year=end_year, outcome=outcome or "gap")
     outcome = attribution.outcome
     t = year_index(year, range(dataset.base_year, end_year + 1))
-    base = outcome_path(dataset, scenario.without_measures(), end_year, outcome)[t]
-    tick()
+    # each measure alone at its value and at the ends of its range, as outcome_path of
+    # scenario.only([id]).with_values(...) gives, evaluated together (faster)
+    ranged = [m for m in scenario.measures if m.change.range is not None]
+    runs = [((), None)] + [((m.id,), {m.id: x}) for m in ranged
+                           for x in (m.change.value, *(x for x in m.change.range if x != m.change.value))]
+    out = Coalitions(dataset, scenario, end_year).evaluate_many([r[0] for r in runs], [r[1] for r in runs],
+                                                                progress=tick)
+    paths = [_national(dataset, gap, outcome)[t] for gap, _ in out]
+    base = paths[0]
+    solo = {(ids[0], vals[ids[0]]): p - base for (ids, vals), p in zip(runs[1:], paths[1:])}
     gained = attribution.contributions.sel(year=year).sum(["region", "sector", "group"])
     rows = []
-    for m in scenario.measures:
-        if m.change.range is None:
-            continue
+    for m in ranged:
         fte = float(gained.sel(measure=m.id))
-        alone = scenario.only([m.id])
-
-        def solo(x):
-            tick()
-            return outcome_path(dataset, alone.with_values({m.id: x}), end_year, outcome)[t] - base
-
-        at_value = solo(m.change.value)
+        at_value = solo[m.id, m.change.value]
         neutral = None if m.operation == "set" else (1.0 if m.operation == "multiply" else 0.0)
         ends = []
         for x in m.change.range:
-            s_end = at_value if x == m.change.value else solo(x)
+            s_end = solo[m.id, x]
             if x == m.change.value:
                 tick()  # counted in bounds_runs all the same
             if x == neutral:  # a measure that does nothing gains nothing, whatever the others do

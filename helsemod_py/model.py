@@ -154,18 +154,47 @@ def build_inputs(dataset: Dataset, end_year: int = DEFAULT_END_YEAR,
     )
 
 
-def run_kernels(inp: ModelInputs, keep_stock: bool = False) -> dict[str, np.ndarray]:
-    """Run population, supply and demand kernels; return plain arrays (no labels)."""
+#: The inputs each kernel reads (besides the demand driver, which is the population's output or
+#: ``external_population``): what a change to an input makes to run again.
+POPULATION_FIELDS = ("population0", "fertility", "mortality", "net_migration", "male_share_at_birth")
+SUPPLY_FIELDS = ("stock0", "mortality", "migration_between_counties", "migration_within_county",
+                 "workforce_migration_factor", "workforce_local_migration_factor", "exit_rate", "transition_rate",
+                 "graduates", "graduate_age_dist", "immigrants", "immigrant_age_dist", "recruits", "participation",
+                 "share_in_health_care", "avg_fte", "sick_leave")
+DEMAND_FIELDS = ("external_population", "user_rate", "base_demand_fte", "intensity", "staff_mix")
+
+
+def run_population(inp: ModelInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Population kernel: ``(population, flows, demand driver)`` (the driver is the projected
+    population, or ``external_population`` where given)."""
     pop, pop_flows = project_population(inp.population0, inp.fertility, inp.mortality, inp.net_migration,
                                         inp.male_share_at_birth)
     driver = pop if inp.external_population is None else np.asarray(inp.external_population, dtype=np.float64)
+    return pop, pop_flows, driver
+
+
+def run_supply(inp: ModelInputs, keep_stock: bool = False, migration: np.ndarray | None = None):
+    """Supply kernel: ``(stock, flows, totals)`` (see :func:`helsemod_py.core.project_supply`);
+    ``migration``: :meth:`ModelInputs.workforce_migration` where already computed."""
     src, dst = D.transition_index()
-    stock, flows, totals = project_supply(
-        inp.stock0, inp.mortality[..., _W0:_W1], inp.workforce_migration(), inp.exit_rate, src, dst, inp.transition_rate,
+    migration = inp.workforce_migration() if migration is None else migration
+    return project_supply(
+        inp.stock0, inp.mortality[..., _W0:_W1], migration, inp.exit_rate, src, dst, inp.transition_rate,
         inp.graduates, inp.graduate_age_dist, inp.immigrants, inp.immigrant_age_dist,
         inp.participation, inp.share_in_health_care, inp.avg_fte, inp.sick_leave, keep_stock=keep_stock,
         recruits=inp.recruits)
-    users, demand = project_demand(driver, inp.user_rate, inp.base_demand_fte, inp.intensity, inp.staff_mix)
+
+
+def run_demand(inp: ModelInputs, driver: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Demand kernel: ``(users, demand FTE)`` driven by ``driver`` (persons)."""
+    return project_demand(driver, inp.user_rate, inp.base_demand_fte, inp.intensity, inp.staff_mix)
+
+
+def run_kernels(inp: ModelInputs, keep_stock: bool = False) -> dict[str, np.ndarray]:
+    """Run population, supply and demand kernels; return plain arrays (no labels)."""
+    pop, pop_flows, driver = run_population(inp)
+    stock, flows, totals = run_supply(inp, keep_stock)
+    users, demand = run_demand(inp, driver)
     out = {"population": pop, "population_flows": pop_flows, "demand_population": driver,
            "supply_flows": flows, "supply_totals": totals, "users": users, "demand_fte": demand,
            "sector_share": np.asarray(inp.sector_share)}

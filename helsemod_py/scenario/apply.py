@@ -316,6 +316,14 @@ def _add_vacancies(m: Measure, inp, dataset):
 
 def _check_ranges(inp, touched, scenario):
     """Refuse a run where measures took a parameter outside its range (or to NaN)."""
+    problems = range_problems(inp, touched, scenario)
+    if problems:
+        raise ScenarioError(problems)
+
+
+def range_problems(inp, touched, scenario) -> list[str]:
+    """What :func:`_check_ranges` refuses: the parameters ``touched`` (``{parameter: [measure
+    index, ...]}``, indices into ``scenario.measures``) outside their range, NaN or infinite."""
     label = scenario.source or scenario.name
     problems = []
 
@@ -334,6 +342,8 @@ def _check_ranges(inp, touched, scenario):
         lo, hi = ranged.lo, ranged.hi
         if param == "recruits":  # recruits are at least 0 (schema); displacement takes them from other regions
             lo = -hi
+        if arr.size and np.isfinite([lo, hi]).all() and lo - 1e-12 <= arr.min() and arr.max() <= hi + 1e-12:
+            continue  # finite and in range (a NaN fails the comparisons)
         if not np.isfinite(arr).all():
             problems.append(f"{where(idx)} make {param} NaN or infinite")
             continue
@@ -350,5 +360,4 @@ def _check_ranges(inp, touched, scenario):
             if (rates[:, :, src == g].sum(axis=2) > 1 + 1e-9).any():
                 problems.append(f"{where(touched['transition_rate'])} make transition rates out of "
                                 f"{D.GROUPS[g]} sum to more than 1")
-    if problems:
-        raise ScenarioError(problems)
+    return problems
