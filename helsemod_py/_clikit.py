@@ -142,6 +142,26 @@ def skip_dask_probe() -> None:
     entry = module.__new__(module)
     entry.module, entry.version, entry.type, entry.available = None, pycompat.Version("0.0.0"), (), False
     cache["dask"] = entry
+    _ask_dask_only_once_imported()
+
+
+def _ask_dask_only_once_imported() -> None:
+    """xarray's ``is_dask_collection`` imports ``dask.base`` (a twentieth of a second) to ask of
+    every index it builds whether it is a dask collection; nothing is one before dask is imported,
+    so ask dask only from then on."""
+    try:
+        from xarray.namedarray import utils
+    except ImportError:
+        return
+    ask = getattr(utils, "is_dask_collection", None)
+    if ask is None or getattr(ask, "_helsemod", False):
+        return
+
+    def is_dask_collection(x):
+        return "dask" in sys.modules and ask(x)
+
+    is_dask_collection._helsemod = True
+    utils.is_dask_collection = is_dask_collection
 
 
 def check_year(year: int, first: int, last: int, option: str = "--year") -> None:

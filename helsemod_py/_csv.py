@@ -33,6 +33,76 @@ def to_csv(frame: pd.DataFrame, path, float_format: str = "%.6g") -> None:
         pcsv.write_csv(table, fh, pcsv.WriteOptions(include_header=False, quoting_style="none"))
 
 
+#: Rows formatted at a time by :func:`write_arrow` while pyarrow writes the rows before them.
+CHUNK_ROWS = 1 << 16
+
+
+def write_arrow(table, path, float_format: str = "%.6g") -> None:
+    """Write a pyarrow table (text, dictionary-encoded text, integer and float64 columns) as
+    :func:`to_csv` writes the same table as a DataFrame, byte for byte; a table pyarrow would write
+    differently goes through pandas.
+
+    Floats are formatted in Python a chunk of rows at a time while a second thread has pyarrow
+    write the chunk before (pyarrow lets go of the interpreter while it writes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    names = table.column_names
+    writable = all(_arrow_column(table.column(i), pa) for i in range(table.num_columns))
+    if os.linesep != "\n" or len(names) < 2 or len(set(names)) < len(names) or not writable or \
+            not all(isinstance(c, str) and c and not any(ch in c for ch in _SPECIAL) for c in names):
+        to_csv(table.to_pandas(), path, float_format)
+        return
+    floats = [i for i in range(table.num_columns) if table.column(i).type == pa.float64()]
+    schema = pa.schema([pa.field(n, pa.string() if i in floats else table.schema.field(i).type)
+                        for i, n in enumerate(names)])
+    options = pcsv.WriteOptions(include_header=False, quoting_style="none")
+    with pa.output_stream(str(path), compression=None) as sink, ThreadPoolExecutor(1) as pool:
+        sink.write((",".join(names) + "\n").encode("utf-8"))
+        writer = pcsv.CSVWriter(sink, schema, write_options=options)
+        pending = None
+        for start in range(0, table.num_rows, CHUNK_ROWS):
+            part = table.slice(start, CHUNK_ROWS)
+            columns = [_format_floats(part.column(i).to_numpy(), float_format, pa) if i in floats else part.column(i)
+                       for i in range(part.num_columns)]
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(writer.write_table, pa.table(columns, schema=schema))
+        if pending is not None:
+            pending.result()
+        writer.close()
+
+
+def _arrow_column(col, pa) -> bool:
+    """Whether pyarrow writes the chunked column ``col`` as pandas would (floats once formatted)."""
+    import pyarrow.compute as pc
+
+    typ = col.type
+    if typ == pa.float64():
+        return True
+    if col.null_count:
+        return False
+    if pa.types.is_integer(typ):
+        return True
+    if pa.types.is_dictionary(typ) and pa.types.is_string(typ.value_type):
+        texts = [chunk.dictionary for chunk in col.chunks]
+    elif pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        texts = [pc.unique(col)]
+    else:
+        return False
+    return not any(t.null_count or pc.any(pc.match_substring_regex(t, r'[,"\r\n]')).as_py() for t in texts)
+
+
+def _format_floats(values: np.ndarray, float_format: str, pa):
+    text = [float_format % v for v in values.tolist()]
+    if np.isnan(values).any():
+        for i in np.flatnonzero(np.isnan(values)):
+            text[i] = None
+    return pa.array(text, type=pa.string())
+
+
 def _arrow_table(frame: pd.DataFrame, float_format: str):
     """The frame as a pyarrow table of text and integer columns, or None where pandas must write it."""
     if os.linesep != "\n" or frame.shape[1] < 2 or not frame.columns.is_unique:
@@ -59,12 +129,7 @@ def _arrow_table(frame: pd.DataFrame, float_format: str):
 def _column(col: pd.Series, float_format: str, pa):
     dtype = col.dtype
     if dtype == np.float64:
-        values = col.to_numpy()
-        text = [float_format % v for v in values.tolist()]
-        if np.isnan(values).any():
-            for i in np.flatnonzero(np.isnan(values)):
-                text[i] = None
-        return pa.array(text, type=pa.string())
+        return _format_floats(col.to_numpy(), float_format, pa)
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         return pa.array(col.to_numpy())
     if isinstance(dtype, pd.StringDtype) or dtype == object:

@@ -14,7 +14,7 @@ import pandas as pd
 from ._version import __version__
 from . import dims as D
 from .errors import HelsemodError
-from ._csv import to_csv
+from ._csv import to_csv, write_arrow
 from ._atomic import write_atomic_dir  # noqa: F401  (re-exported: outputs.write_atomic_dir)
 from .results import Projection
 
@@ -60,6 +60,25 @@ def long_table(projection: Projection, variables=RESULT_VARIABLES, municipalitie
         names = [v for v in variables if level != "trust" or "sector" in agg.data[v].dims or v == "demand_fte"]
         frames.append(_keep(agg.to_frame(names), level, keep))
     return pd.concat(frames, ignore_index=True)
+
+
+def long_arrow(projection: Projection, variables=RESULT_VARIABLES, municipalities=None):
+    """:func:`long_table` as a :class:`pyarrow.Table` (the same rows in the same order), built
+    without pandas: what ``results.csv`` is written from."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keep = context(projection, municipalities)
+    tables = []
+    for level in _levels(projection):
+        agg = projection.aggregate(level)
+        names = [v for v in variables if level != "trust" or "sector" in agg.data[v].dims or v == "demand_fte"]
+        table = agg.to_arrow(names)
+        if keep is not None:
+            wanted = pa.array(sorted(keep.get(level, set())), type=pa.string())
+            table = table.filter(pc.is_in(pc.cast(table["region"], pa.string()), value_set=wanted))
+        tables.append(table)
+    return pa.concat_tables(tables)
 
 
 def provenance_table(projection: Projection, municipalities=None) -> pd.DataFrame:
@@ -119,11 +138,15 @@ def write_results(projection: Projection, out_dir, force: bool = False, fmt: str
     """Write the long table (``results.csv``/``.parquet``/``.xlsx``), any ``extra_tables``
     (name -> DataFrame, as CSV) and ``manifest.json`` atomically. ``municipalities``: write only
     those with their trusts, counties and the nation (see :func:`long_table`)."""
-    table = long_table(projection, municipalities=municipalities)
     writers = {}
-    if fmt == "csv":
-        writers["results.csv"] = lambda p: to_csv(table, p)
-    elif fmt == "parquet":
+    if fmt == "csv":  # straight from the arrays to pyarrow: a fifth of a second for half a million rows
+        arrow = long_arrow(projection, municipalities=municipalities)
+        writers["results.csv"] = lambda p: write_arrow(arrow, p)
+    elif fmt not in ("parquet", "xlsx"):
+        raise HelsemodError(f"format {fmt!r}: allowed csv, parquet, xlsx")
+    else:
+        table = long_table(projection, municipalities=municipalities)
+    if fmt == "parquet":
         writers["results.parquet"] = lambda p: table.to_parquet(p, index=False)
     elif fmt == "xlsx":
         from ._xlsx import write_excel
@@ -132,8 +155,6 @@ def write_results(projection: Projection, out_dir, force: bool = False, fmt: str
         writers["results.xlsx"] = lambda p: write_excel(sheets, p)
         # the CSV beside it keeps the folder readable by `helsemod plot` / `report`
         writers["results.csv"] = lambda p: to_csv(table, p)
-    else:
-        raise HelsemodError(f"format {fmt!r}: allowed csv, parquet, xlsx")
     pyramid = population_by_age(projection, municipalities)
     writers["population_by_age.csv"] = lambda p: to_csv(pyramid, p)
     prov = provenance_table(projection, municipalities)

@@ -268,7 +268,7 @@ class Projection:
         if level == "trust":
             agg = self._to_trusts(src)
         elif level == "county":
-            agg = src.groupby("county").sum(skipna=False, keep_attrs=True).rename(county="region")
+            agg = _sum_by(src.drop_vars("county"), np.asarray(src["county"].values))
             names = [county_names.get(c, c) for c in agg["region"].values]
             agg = agg.assign_coords(county=("region", list(agg["region"].values)), region_name=("region", names))
         else:
@@ -314,34 +314,62 @@ class Projection:
         no sector. Only the sectors this level reports are kept (:data:`SECTORS_SHOWN`).
         """
         frames = []
-        shown = list(self.sectors_shown)
         for name in variables:
-            da = self.data[name]
-            if name == "demand_fte" and not by_service:
-                da = da.groupby("service_sector").sum("service", keep_attrs=True).rename(service_sector="sector")
-            for d in ("sex", "age", "source"):
-                if d in da.dims:
-                    da = da.sum(d, keep_attrs=True)
-            if "service" in da.dims:
-                da = da.sel(service=[k for k in da["service"].values if D.SERVICE_SECTOR[k] in shown])
-            if "sector" in da.dims:
-                da = da.sel(sector=[q for q in D.SECTORS if q in shown and q in da["sector"].values])
-            extra = [d for d in da.dims if d not in ("year", "region", "group", "service", "sector")]
-            if extra:
-                raise ValueError(f"{name} has dimensions {extra}; choose another variable for a long table")
+            da, const = self._long(name, by_service)
             df = tidy(da)
             if "service" in df and "service_sector" in df:
                 df["sector"] = df.pop("service_sector")
-            for col in ("group", "service", "sector"):
-                if col not in df:
-                    df[col] = "care" if (col == "sector" and name == "care_nurse_fte") else "all"
-            df["variable"] = name
-            df["unit"] = da.attrs.get("unit", UNITS.get(name, ""))
+            for col, value in const.items():
+                df[col] = value
             frames.append(df)
         out = pd.concat(frames, ignore_index=True)
         out["scenario"] = self.scenario
         out["region_level"] = self.level
         return out[list(D.LONG_COLUMNS)]
+
+    def to_arrow(self, variables=("supply_fte", "demand_fte", "gap"), by_service: bool = False):
+        """:meth:`to_frame` as a :class:`pyarrow.Table` (labels dictionary-encoded), without pandas:
+        the same rows in the same order, for writing large tables fast."""
+        import pyarrow as pa
+
+        tables = []
+        for name in variables:
+            da, const = self._long(name, by_service)
+            cols = tidy_arrow(da)
+            if "service" in cols and "service_sector" in cols:
+                cols["sector"] = cols.pop("service_sector")
+            const = dict(const, scenario=self.scenario, region_level=self.level)
+            n = da.size
+            for col, value in const.items():
+                cols[col] = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value]))
+            tables.append(pa.table({c: cols[c] for c in D.LONG_COLUMNS}))
+        return pa.concat_tables(tables)
+
+    def _long(self, name: str, by_service: bool) -> tuple[xr.DataArray, dict]:
+        """Variable ``name`` ready for a long table (summed over sex, age and source; demand over the
+        services of each sector unless ``by_service``; only the sectors shown) and its constant
+        columns (group, service, sector where it has no such dimension; variable; unit)."""
+        shown = list(self.sectors_shown)
+        da = self.data[name]
+        if name == "demand_fte" and not by_service:
+            da = da.groupby("service_sector").sum("service", keep_attrs=True).rename(service_sector="sector")
+        for d in ("sex", "age", "source"):
+            if d in da.dims:
+                da = da.sum(d, keep_attrs=True)
+        if "service" in da.dims:
+            da = da.sel(service=[k for k in da["service"].values if D.SERVICE_SECTOR[k] in shown])
+        if "sector" in da.dims:
+            da = da.sel(sector=[q for q in D.SECTORS if q in shown and q in da["sector"].values])
+        extra = [d for d in da.dims if d not in ("year", "region", "group", "service", "sector")]
+        if extra:
+            raise ValueError(f"{name} has dimensions {extra}; choose another variable for a long table")
+        present = set(da.dims) | set(da.coords)  # the columns tidy() makes
+        if {"service", "service_sector"} <= present:
+            present.add("sector")
+        const = {col: "care" if (col == "sector" and name == "care_nurse_fte") else "all"
+                 for col in ("group", "service", "sector") if col not in present}
+        const.update(variable=name, unit=da.attrs.get("unit", UNITS.get(name, "")))
+        return da, const
 
     def provenance(self) -> pd.DataFrame:
         """Base-year FTE by provenance for the sectors this level reports: region, sector, group,
@@ -354,6 +382,24 @@ class Projection:
         df["share"] = np.where(tot > 0, df["fte"] / tot.where(tot > 0, 1.0), 0.0)
         df.insert(1, "region_level", self.level)
         return df
+
+
+def _sum_by(src: xr.Dataset, keys: np.ndarray) -> xr.Dataset:
+    """Every variable of ``src`` summed over the regions with the same key (``keys`` [R]), one
+    region per key in sorted order; NaN propagates. What ``src.groupby(keys).sum(skipna=False)``
+    gives, bit for bit (each key's regions added in turn, in their order), in a tenth of the time."""
+    labels = np.unique(keys)
+    members = [np.flatnonzero(keys == k) for k in labels]
+    out = {}
+    for name, da in src.data_vars.items():
+        ax = da.dims.index("region")
+        # a running sum adds the regions in turn, as the group-by does (np.sum may pair them up)
+        total = np.stack([np.take(np.take(da.values, m, axis=ax).cumsum(axis=ax), -1, axis=ax) for m in members],
+                         axis=ax)
+        out[name] = xr.Variable(da.dims, total, attrs=da.attrs)
+    coords = {c: v for c, v in src.coords.items() if "region" not in v.dims}
+    coords["region"] = labels
+    return xr.Dataset(out, coords=coords, attrs=src.attrs)
 
 
 def tidy(da: xr.DataArray, name: str = "value") -> pd.DataFrame:
@@ -371,6 +417,32 @@ def tidy(da: xr.DataArray, name: str = "value") -> pd.DataFrame:
         cols[c] = _take(np.asarray(coord.values).reshape(-1), at)
     cols[name] = np.asarray(da.values).reshape(-1)
     return pd.DataFrame(cols)
+
+
+def tidy_arrow(da: xr.DataArray, name: str = "value") -> dict:
+    """The columns of :func:`tidy` as pyarrow arrays: labels dictionary-encoded (positions into
+    the coordinate's labels, nothing copied per row), values as float64."""
+    import pyarrow as pa
+
+    index = np.indices(da.shape).reshape(da.ndim, -1) if da.ndim else np.zeros((0, 1), dtype=np.int64)
+    cols = {}
+
+    def encoded(labels, at):
+        labels = np.asarray(labels).reshape(-1)
+        if labels.dtype.kind in "iu":
+            return pa.array(labels[at])
+        return pa.DictionaryArray.from_arrays(pa.array(at.astype(np.int32)), pa.array([str(x) for x in labels]))
+
+    for i, d in enumerate(da.dims):
+        cols[d] = encoded(da[d].values, index[i])
+    for c, coord in da.coords.items():
+        if c in da.dims:
+            continue
+        at = np.ravel_multi_index(tuple(index[da.dims.index(d)] for d in coord.dims), coord.shape) if coord.dims \
+            else np.zeros(index.shape[1], dtype=np.int64)
+        cols[c] = encoded(coord.values, at)
+    cols[name] = pa.array(np.asarray(da.values, dtype=np.float64).reshape(-1))
+    return cols
 
 
 def _take(labels: np.ndarray, at: np.ndarray):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import pandas as hpd
 
 from helpers import make_dataset
-from helsemod_py._csv import to_csv
+from helsemod_py._csv import to_csv, write_arrow
 from helsemod_py.data import cache
 from helsemod_py.data.dataset import Dataset
 from helsemod_py.data.schema import PARAMETERS
@@ -138,6 +138,49 @@ def test_a_pipe_does_not_hang_the_key(tmp_path):
     assert cache.key([fifo], 10 ** 6) is None
 
 
+def _settled_now(monkeypatch):
+    """Files count as settled at once (their stat is recorded on the first load)."""
+    monkeypatch.setattr(cache, "SETTLED", -3600.0)
+
+
+def test_unchanged_files_are_not_read_again(folder, monkeypatch):
+    _settled_now(monkeypatch)
+    first = Dataset.load(folder)  # hashes the files, records their stat
+    monkeypatch.setattr(cache, "_content_key", lambda *a: pytest.fail("hashed although recorded"))
+    from helsemod_py import _yaml
+
+    monkeypatch.setattr(_yaml, "load", lambda *a, **k: pytest.fail("dataset.yaml parsed again"))
+    _same(first, Dataset.load(folder))
+
+
+def test_fresh_files_are_not_recorded(folder):
+    Dataset.load(folder)  # just written: within SETTLED seconds, so hashed every time
+    assert not list((cache.folder() / "stat").glob("*"))
+
+
+@pytest.mark.parametrize("edit", ["same_size", "longer"])
+def test_recorded_stat_gives_way_to_a_changed_file(folder, monkeypatch, edit):
+    _settled_now(monkeypatch)
+    Dataset.load(folder)
+    f = folder / "sick_leave.csv"
+    text = f.read_text()
+    last = text.rstrip().rsplit(",", 1)[1]
+    new = "0.05" if last != "0.05" else "0.06"
+    before = os.stat(f)
+    while os.stat(f).st_ctime_ns == before.st_ctime_ns:  # a clock tick later (a coarse clock ticks every few ms)
+        f.write_text(text.rstrip()[: -len(last)] + (new if edit == "same_size" else new + "0001") + "\n")
+    _same(Dataset.load(folder, cache=False), Dataset.load(folder))
+    assert len(_entries()) == 2
+
+
+def test_meta_that_json_cannot_hold_is_parsed_each_time(folder, monkeypatch):
+    f = folder / "dataset.yaml"
+    f.write_text(f.read_text() + "\nbuilt: 2024-05-01\n")  # a date: JSON would give text back
+    first = Dataset.load(folder)
+    assert not list((cache.folder() / "meta").glob("*"))
+    _same(Dataset.load(folder, cache=False), first)
+
+
 # --- CSV ------------------------------------------------------------------------------------
 def _pandas_bytes(frame, tmp_path, fmt="%.6g") -> bytes:
     frame.to_csv(tmp_path / "pandas.csv", index=False, float_format=fmt)
@@ -190,3 +233,29 @@ def test_tidy_equals_xarray_to_dataframe(small_dataset):
             got = tidy(da)
             assert sorted(got.columns) == sorted(expected.columns), name
             pd.testing.assert_frame_equal(got, expected[list(got.columns)], check_exact=True)
+
+
+def test_arrow_table_and_writer_equal_pandas_ones(small_dataset, tmp_path, monkeypatch):
+    """results.csv is written from :func:`long_arrow` by :func:`write_arrow`: the bytes pandas'
+    table would give, in chunks (small ones here, so there are several), for all regions and a selection."""
+    import helsemod_py as hm
+    from helsemod_py import _csv
+    from helsemod_py.outputs import long_arrow, long_table
+
+    monkeypatch.setattr(_csv, "CHUNK_ROWS", 1000)
+    res = hm.project(small_dataset, end_year=2027)
+    for municipalities in (None, [str(res.data["region"].values[0])]):
+        frame = long_table(res, municipalities=municipalities)
+        table = long_arrow(res, municipalities=municipalities)
+        assert table.num_rows == len(frame) > 1000
+        pd.testing.assert_frame_equal(table.to_pandas().astype(frame.dtypes.to_dict()), frame, check_exact=True)
+        write_arrow(table, tmp_path / "fast.csv")
+        assert (tmp_path / "fast.csv").read_bytes() == _pandas_bytes(frame, tmp_path)
+
+
+def test_write_arrow_hands_text_that_needs_quotes_to_pandas(tmp_path):
+    import pyarrow as pa
+
+    table = pa.table({"name": pa.array(["plain", "a,b"]).dictionary_encode(), "value": [1.0, np.nan]})
+    write_arrow(table, tmp_path / "fast.csv")
+    assert (tmp_path / "fast.csv").read_bytes() == _pandas_bytes(table.to_pandas().astype({"name": str}), tmp_path)

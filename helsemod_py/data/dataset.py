@@ -256,7 +256,7 @@ class Dataset:
         path = Path(path)
         if not path.is_dir():
             raise DatasetError(f"{path}: dataset folder not found")
-        meta = _read_meta(path)
+        meta = _read_meta(path, cache)
         regions, probs = _read_regions(path / REGIONS_FILE)
         if probs:
             raise DatasetError(probs)
@@ -386,12 +386,16 @@ def closed_region(ds: Dataset) -> dict:
 def _check_values(name: str, spec: ParamSpec, arr: np.ndarray, codes) -> list[str]:
     out = []
     bad_nan = ~np.isfinite(arr)
+    finite = True
     if bad_nan.any():
         out.append(f"{name}: column 'value': {int(bad_nan.sum())} value(s) are NaN or infinite, first at "
                    f"{_where(spec, np.argwhere(bad_nan)[0], codes)}")
-    low = np.isfinite(arr) & (arr < spec.lo)
-    high = np.isfinite(arr) & (arr > spec.hi)
+        finite = ~bad_nan
+    low = (arr < spec.lo) & finite  # NaN compares False either way
+    high = (arr > spec.hi) & finite
     for mask, word, lim in ((low, "below", spec.lo), (high, "above", spec.hi)):
+        if not mask.any():
+            continue
         for pos in np.argwhere(mask)[:_MAX_SHOWN]:
             out.append(f"{name}: column 'value': {_fmt(arr[tuple(pos)])} at {_where(spec, pos, codes)} is "
                        f"{word} {_fmt(lim)} (allowed {_fmt(spec.lo)} to {_fmt(spec.hi)} {spec.unit})")
@@ -470,7 +474,7 @@ def _param_file(folder: Path, fname: str) -> tuple[Path | None, str | None]:
     return folder / rel, None
 
 
-def _read_meta(path: Path) -> dict:
+def _read_meta(path: Path, cache: bool = True) -> dict:
     f = path / META_FILE
     try:
         raw = _paths.read_limited(f, MAX_META_BYTES, "metadata file")
@@ -480,10 +484,15 @@ def _read_meta(path: Path) -> dict:
                            "save the file as UTF-8") from None
     except ValueError as exc:
         raise DatasetError(str(exc)) from None
-    try:
-        meta = _yaml.load(text, str(f))
-    except ValueError as exc:
-        raise DatasetError(str(exc)) from None
+    from . import cache as _cache
+
+    def parse():
+        try:
+            return _yaml.load(text, str(f))
+        except ValueError as exc:
+            raise DatasetError(str(exc)) from None
+
+    meta = _cache.parsed_meta(raw, parse) if cache else parse()
     if not isinstance(meta, dict):
         raise DatasetError(f"{f}: must be a mapping with keys format, name, version, base_year, scalars, parameters")
     probs = []
