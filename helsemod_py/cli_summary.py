@@ -3,6 +3,8 @@ summary, in the CLI's language (:mod:`helsemod_py.cli_text`), with the synthetic
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import dims as D
 from .cli_text import tr
 from .errors import HelsemodError
@@ -61,10 +63,11 @@ def gap_table(proj, label, lang: str = "en") -> str:
         def row(name, s0, d0, s1, d1):
             return f"{name:<24}" + "".join(_num(x, lang, n) for x, n in zip((s0, d0, s1, d1, s1 - d1), w))
 
-        for g in [str(x) for x in sup["group"].values]:
+        s, d = (da.sel(year=[y0, y1]).transpose("year", "group").values for da in (sup, dem))  # [2, groups]
+        for i, g in enumerate(str(x) for x in sup["group"].values):
             name = g if lang == "en" else L.group_name(g, "nb")[:23]
-            lines.append(row(name, *(float(da.sel(year=y, group=g)) for y in (y0, y1) for da in (sup, dem))))
-        lines.append(row(tr("all_groups", lang), *(float(da.sel(year=y).sum()) for y in (y0, y1) for da in (sup, dem))))
+            lines.append(row(name, float(s[0, i]), float(d[0, i]), float(s[1, i]), float(d[1, i])))
+        lines.append(row(tr("all_groups", lang), *(float(np.nansum(x)) for x in (s[0], d[0], s[1], d[1]))))
     nurses = proj.care_nurse_fte.sum("region")
     lines.append(tr("nurses_care", lang, y0=y0, y1=y1, y0v=_num(float(nurses.sel(year=y0)), lang, 0),
                     y1v=_num(float(nurses.sel(year=y1)), lang, 0)))
