@@ -112,10 +112,10 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, regi
 
     import helsemod_py as hm
 
-    from .._csv import to_csv
+    from .._csv import to_csv, write_arrow
     from ..compare import compare as run_compare
     from ..compare import region_change_lines
-    from ..outputs import long_table, manifest, provenance_table, write_atomic_dir
+    from ..outputs import long_arrow, manifest, provenance_table, write_atomic_dir
 
     skip_dask_probe()
     if len(files) < 2:
@@ -151,8 +151,9 @@ def compare(files, data_dir, year, end_year, attribution, samples, outcome, regi
     written = None if all_regions else selection
     if out_dir:
         def comparison(p):
-            comp = pd.concat([long_table(x, municipalities=written) for x in projections], ignore_index=True)
-            to_csv(comp, p)
+            import pyarrow as pa
+
+            write_arrow(pa.concat_tables([long_arrow(x, municipalities=written) for x in projections]), p)
 
         prov = provenance_table(projections[-1], municipalities=written)
         files_out = {"comparison.csv": comparison, "provenance.csv": lambda p: to_csv(prov, p)}
