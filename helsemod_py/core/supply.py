@@ -29,12 +29,12 @@ from numba import njit, prange, types
 
 from ._types import BOOL, cin, idx, out
 # The array layout and the lane kernels, re-exported: callers use them as ``supply.NAME``.
-from .supply_lanes import (ENSEMBLE_VARIABLES, LANES, _aggregate_block, _fte_pass, _stay_pass,  # noqa: F401
-                           _supply_block, _users_lanes)
-from .supply_layout import (AGED_OUT, D_GROWTH, D_USE, DEATHS, EMPLOYED, EXITS, F_EXIT, F_FTE, F_GRAD,  # noqa: F401
-                            F_IMM, F_PART, F_SHARE, F_SICK, FACTORS, FLOW_SIGNS, FTE, GRADUATES, HEADCOUNT,
-                            IMMIGRANTS, MIGRATION, PERSONS, RECRUITS, SUPPLY_FLOWS, SUPPLY_TOTALS,
-                            TRANSFERS_IN, TRANSFERS_OUT, _at)
+from .supply_lanes import LANES, _aggregate_block, _fte_pass, _stay_pass, _supply_block, _users_lanes  # noqa: F401
+from .supply_layout import (AGED_OUT, D_GROWTH, D_USE, DEATHS, E_DEMAND, E_GAP, E_SUPPLY,  # noqa: F401
+                            EMPLOYED, ENSEMBLE_VARIABLES, EXITS, F_EXIT, F_FTE, F_GRAD, F_IMM, F_PART, F_SHARE,
+                            F_SICK, FACTORS, FEMALE, FLOW_SIGNS, FTE, GRADUATES, HEADCOUNT, IMMIGRANTS, MALE,
+                            MIGRATION, PERSONS, RECRUITS, SUPPLY_FLOWS, SUPPLY_TOTALS, TRANSFERS_IN, TRANSFERS_OUT,
+                            _at)
 from .supply_equations import (aged, capped, cell_fte, employed, entrants, exits, headcount, kept, leavers, migrants,
                                moved, net_fte, phase_in)
 
@@ -336,7 +336,8 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
                     population, male_share, pop_varies,
                     county_index, noisy, noise_seeds, mun_years, muni_share, muni_service, out_nation, out_county,
                     out_mun):
-    """Fill ``out_nation[d, t, g, v]``, ``out_county[d, t, c, g, v]`` and ``out_mun[d, y, r, g]``.
+    """Fill ``out_nation[d, t, g, v]``, ``out_county[d, t, c, g, v]`` (FTE; v: ``ENSEMBLE_VARIABLES``)
+    and ``out_mun[d, y, r, g]`` (FTE).
 
     Draws run in blocks of ``LANES`` side by side (:func:`_supply_block`), blocks in parallel.
     fac: [D, R, G, len(FACTORS)]; wfac: [T+1, len(FACTORS)]; tfac: [D, R, K]; wtr: [T+1];
@@ -383,8 +384,8 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
                       fac, wfac, tfac, wtr, mfac, wmig, varies, mig_varies, d0, nd, quiet, fte)
         if n_loud > 0:
             stock = np.empty((1, n_reg, n_grp, n_sex, n_age))
-            flows = np.empty((n_years - 1, n_reg, n_grp, 9))
-            totals = np.empty((n_years, n_reg, n_grp, 4))
+            flows = np.empty((n_years - 1, n_reg, n_grp, len(SUPPLY_FLOWS)))
+            totals = np.empty((n_years, n_reg, n_grp, len(SUPPLY_TOTALS)))
             for w in range(nd):
                 np.random.seed(noise_seeds[d0 + w])
                 _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
@@ -395,7 +396,7 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
                 for t in range(n_years):
                     for li in range(n_loud):
                         for g in range(n_grp):
-                            fte[t, loud[li], g, w] = totals[t, loud[li], g, 3]
+                            fte[t, loud[li], g, w] = totals[t, loud[li], g, FTE]
         n_srv = demand0.shape[2]
         if pop_varies:
             pop0, fertility, mortality_all, migration_all, user_rate, users = population

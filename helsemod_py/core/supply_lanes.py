@@ -9,11 +9,10 @@ from numba import njit
 
 from .supply_equations import (ALL_ENTRANTS, STAYERS, aged, capped, cell_fte, employed, entrants, headcount, leavers,
                                moved, net_fte, phase_in)
-from .supply_layout import D_GROWTH, D_USE, F_EXIT, F_FTE, F_GRAD, F_IMM, F_PART, F_SHARE, F_SICK, _at
+from .supply_layout import (D_GROWTH, D_USE, E_DEMAND, E_GAP, E_SUPPLY, ENSEMBLE_VARIABLES, F_EXIT, F_FTE, F_GRAD,
+                            F_IMM, F_PART, F_SHARE, F_SICK, FEMALE, MALE, _at)
 
 # --- Monte Carlo ensemble (see helsemod_py.core.ensemble) --------------------------------
-#: Columns of the nation/county outputs.
-ENSEMBLE_VARIABLES = ("supply_fte", "demand_fte", "gap")
 #: Draws projected side by side, one per lane of the innermost loops (a multiple of the
 #: SIMD width, so every lane runs the same vector instructions: a draw's result does not
 #: depend on its neighbours or on where a chunk starts).
@@ -242,10 +241,10 @@ def _users_lanes(r, pop0, fertility, mortality, net_migration, male_share, user_
     pop = np.empty((n_sex, n_age, nw))
     nxt = np.empty((n_sex, n_age, nw))
     births = np.empty(nw)
-    mdelta = np.empty(nw)
+    ml = np.empty(nw)  # factor of each draw on net migration in full (1 in padding lanes)
     fm = np.empty(nw)
     for w in range(nw):
-        mdelta[w] = mfac[d0 + w, r] - 1.0 if w < nd else 0.0
+        ml[w] = mfac[d0 + w, r] if w < nd else 1.0
     for s in range(n_sex):
         for a in range(n_age):
             v = pop0[r, s, a]
@@ -269,11 +268,11 @@ def _users_lanes(r, pop0, fertility, mortality, net_migration, male_share, user_
         m_b = net_migration[_at(net_migration, t), _at(net_migration, r, 1)]
         for w in range(nw):
             births[w] = 0.0
-            fm[w] = 1.0 + wmig[t] * mdelta[w]
+            fm[w] = phase_in(wmig[t], ml[w])
         for a in range(n_age):
             fa = fe[a]
             for w in range(nw):
-                births[w] += fa * pop[1, a, w]
+                births[w] += fa * pop[FEMALE, a, w]
         nxt[:] = 0.0
         for s in range(n_sex):
             for a in range(n_age):
@@ -283,7 +282,7 @@ def _users_lanes(r, pop0, fertility, mortality, net_migration, male_share, user_
                 for w in range(nw):
                     surv = pop[s, a, w] - pop[s, a, w] * qa
                     nxt[s, dst, w] += surv + surv * ma * fm[w]
-            share = male_share if s == 0 else 1.0 - male_share
+            share = male_share if s == MALE else 1.0 - male_share
             q0 = q_b[s, 0]
             for w in range(nw):
                 born = births[w] * share
@@ -305,11 +304,12 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
     n_years, n_reg, n_grp, nw = fte.shape
     n_srv = demand0.shape[2]
     n_cty = out_county.shape[2]
-    cty = np.zeros((n_years, n_cty, n_grp, 3, nw))
+    n_var = len(ENSEMBLE_VARIABLES)
+    cty = np.zeros((n_years, n_cty, n_grp, n_var, nw))
     dem = np.empty((n_grp, nw))
     dem_m = np.empty((n_grp, nw))
     fd = np.empty((n_srv, nw))
-    f_use = np.empty((n_srv, nw))
+    f_use = np.empty((n_srv, nw))  # factor on FTE per user in full
     f_growth = np.empty((n_srv, nw))
     growth_t = np.empty((n_srv, nw))  # f_growth ** t
     for r in range(n_reg):
@@ -317,13 +317,13 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
         for k in range(n_srv):
             for w in range(nw):
                 d = d0 + min(w, nd - 1)  # padding lanes repeat the last draw
-                f_use[k, w] = dfac[d, r, k, D_USE] - 1.0
+                f_use[k, w] = dfac[d, r, k, D_USE]
                 f_growth[k, w] = dfac[d, r, k, D_GROWTH]
                 growth_t[k, w] = 1.0
         for t in range(n_years):
             for k in range(n_srv):
                 for w in range(nw):
-                    fd[k, w] = (1.0 + wdem[t] * f_use[k, w]) * growth_t[k, w]
+                    fd[k, w] = phase_in(wdem[t], f_use[k, w]) * growth_t[k, w]
                     growth_t[k, w] *= f_growth[k, w]
                 if pop_varies:
                     for w in range(nw):
@@ -342,9 +342,9 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
             for g in range(n_grp):
                 for w in range(nw):
                     sup = fte[t, r, g, w]
-                    cty[t, c, g, 0, w] += sup
-                    cty[t, c, g, 1, w] += dem[g, w]
-                    cty[t, c, g, 2, w] += sup - dem[g, w]
+                    cty[t, c, g, E_SUPPLY, w] += sup
+                    cty[t, c, g, E_DEMAND, w] += dem[g, w]
+                    cty[t, c, g, E_GAP, w] += sup - dem[g, w]
             for y in range(mun_years.shape[0]):
                 if mun_years[y] == t:
                     ms = muni_share[_at(muni_share, t), r]
@@ -355,7 +355,7 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
         d = d0 + w
         for t in range(n_years):
             for g in range(n_grp):
-                for v in range(3):
+                for v in range(n_var):
                     total = 0.0
                     for c in range(n_cty):
                         total += cty[t, c, g, v, w]
