@@ -7,7 +7,8 @@ Stock ``N[region, group, sex, age]`` of persons with the group's education at wo
     exits       = (N - deaths) * exit_rate[g]
     migrants    = (N - deaths - exits) * net_migration
     x[g]        = N - deaths - exits + migrants
-    moved[k]    = x[src[k]] * transition_rate[k]      (group src[k] -> dst[k])
+    moved[k]    = x[src[k]] * transition_rate[k]      (group src[k] -> dst[k]; scaled down where
+                                                       the rates out of a cell sum to more than 1)
     next[g, a+1] = x[g] * (1 - sum of rates out of g) + sum moved into g   (leaves at the last age)
     next[g, a]  += graduates[g] * graduate_dist[g, s, a] + immigrants[g] * immigrant_dist[g, s, a]
                    + recruits[g, s, a]                (extra entrants placed by measures)
@@ -18,8 +19,17 @@ and, for the stock at every 1 January::
     headcount = employed * share_in_health_care
     fte       = headcount * avg_fte * (1 - sick_leave[g])
 
-The named positions in the arrays are in :mod:`.supply_layout`, the ensemble's lane kernels in
-:mod:`.supply_lanes`; both are re-exported here.
+Rates and shares are capped at 1 after their factors; a factor ``f`` of a draw or measure is
+phased in by the year's weight ``w`` as ``1 + w (f - 1)``.
+
+These equations are written once, as scalar step functions in :mod:`.supply_equations`, which
+both kernels inline: :func:`_supply_run` here (one draw, regions in sequence, flows, totals and
+stock, and Poisson noise for small municipalities), behind :func:`project_supply_kernel` and the
+noisy municipalities of :func:`ensemble_kernel`; and the ensemble's lane kernel
+:func:`~.supply_lanes._supply_block` (``LANES`` draws side by side, FTE only). The named
+positions in the arrays are in :mod:`.supply_layout`; they and the lane kernels of
+:mod:`.supply_lanes` are re-exported here. The plain-numpy reference :mod:`.reference` is an
+independent implementation of the same equations for the tests.
 """
 
 from __future__ import annotations
@@ -251,7 +261,8 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
     avg_fte: FTE per person [T+1, R, G, S, A]; sick_leave: /1 [T+1, R, G];
     recruits: persons per year [T, R, G, S, A] (extra entrants from measures).
     stock_out: [T+1, R, G, S, A] if keep_stock else [1, R, G, S, A] (the last year only);
-    flows_out: [T, R, G, 9] (``SUPPLY_FLOWS``); totals_out: [T+1, R, G, 4] (``SUPPLY_TOTALS``).
+    flows_out: persons per year [T, R, G, len(SUPPLY_FLOWS)]; totals_out: persons, and FTE in the
+    last column, on 1 January [T+1, R, G, len(SUPPLY_TOTALS)].
     """
     n_reg, n_grp = stock0.shape[:2]
     n_years = totals_out.shape[0]
