@@ -2,7 +2,8 @@
 
 Draws run in blocks of ``LANES`` (32) side by side: the supply state of a municipality is
 ``[group, sex, age, draw]`` and the innermost loops run over the draws, so every input is read
-once per block and the arithmetic fills whole SIMD registers (:func:`~helsemod_py.core.supply._supply_block`).
+once per block and the arithmetic fills whole SIMD registers (:func:`~helsemod_py.core.supply._supply_block`,
+with the step functions of :mod:`helsemod_py.core.supply_equations` that the deterministic run uses too).
 Blocks run in parallel (``prange``). Every lane runs the same instructions, so a draw's result does
 not depend on which block or lane it lands in: results are the same bit for bit whatever the
 number of threads or the chunking. Factors that no draw of the run changes take a shared path
@@ -24,9 +25,11 @@ Demand of draw d, for year t, region r, service k and group g::
 
 from __future__ import annotations
 
-# The kernel lives in supply.py beside the supply run it calls: numba's on-disk cache is keyed
-# on the source file of the function it compiles, so keeping them in one file means an edit of
-# the supply equations can never leave a stale compiled ensemble behind.
+# The kernel lives in supply.py beside the supply run it calls. numba's on-disk cache is keyed
+# on the source file of the function it compiles only, not on the files of the functions it
+# calls (supply_lanes.py, supply_equations.py, supply_layout.py): after editing those, touch
+# supply.py and supply_lanes.py (or remove core/__pycache__/*.nbi) so no stale compiled kernel
+# is loaded.
 from .supply import ENSEMBLE_VARIABLES, LANES, ensemble_kernel  # noqa: F401
 
 __all__ = ["ENSEMBLE_VARIABLES", "LANES", "ensemble_kernel"]

@@ -7,7 +7,8 @@ Stock ``N[region, group, sex, age]`` of persons with the group's education at wo
     exits       = (N - deaths) * exit_rate[g]
     migrants    = (N - deaths - exits) * net_migration
     x[g]        = N - deaths - exits + migrants
-    moved[k]    = x[src[k]] * transition_rate[k]      (group src[k] -> dst[k])
+    moved[k]    = x[src[k]] * transition_rate[k]      (group src[k] -> dst[k]; scaled down where
+                                                       the rates out of a cell sum to more than 1)
     next[g, a+1] = x[g] * (1 - sum of rates out of g) + sum moved into g   (leaves at the last age)
     next[g, a]  += graduates[g] * graduate_dist[g, s, a] + immigrants[g] * immigrant_dist[g, s, a]
                    + recruits[g, s, a]                (extra entrants placed by measures)
@@ -18,8 +19,17 @@ and, for the stock at every 1 January::
     headcount = employed * share_in_health_care
     fte       = headcount * avg_fte * (1 - sick_leave[g])
 
-The named positions in the arrays are in :mod:`.supply_layout`, the ensemble's lane kernels in
-:mod:`.supply_lanes`; both are re-exported here.
+Rates and shares are capped at 1 after their factors; a factor ``f`` of a draw or measure is
+phased in by the year's weight ``w`` as ``1 + w (f - 1)``.
+
+These equations are written once, as scalar step functions in :mod:`.supply_equations`, which
+both kernels inline: :func:`_supply_run` here (one draw, regions in sequence, flows, totals and
+stock, and Poisson noise for small municipalities), behind :func:`project_supply_kernel` and the
+noisy municipalities of :func:`ensemble_kernel`; and the ensemble's lane kernel
+:func:`~.supply_lanes._supply_block` (``LANES`` draws side by side, FTE only). The named
+positions in the arrays are in :mod:`.supply_layout`; they and the lane kernels of
+:mod:`.supply_lanes` are re-exported here. The plain-numpy reference :mod:`.reference` is an
+independent implementation of the same equations for the tests.
 """
 
 from __future__ import annotations
@@ -29,12 +39,14 @@ from numba import njit, prange, types
 
 from ._types import BOOL, cin, idx, out
 # The array layout and the lane kernels, re-exported: callers use them as ``supply.NAME``.
-from .supply_lanes import (ENSEMBLE_VARIABLES, LANES, _aggregate_block, _fte_pass, _stay_pass,  # noqa: F401
-                           _supply_block, _users_lanes)
-from .supply_layout import (AGED_OUT, D_GROWTH, D_USE, DEATHS, EMPLOYED, EXITS, F_EXIT, F_FTE, F_GRAD,  # noqa: F401
-                            F_IMM, F_PART, F_SHARE, F_SICK, FACTORS, FLOW_SIGNS, FTE, GRADUATES, HEADCOUNT,
-                            IMMIGRANTS, MIGRATION, PERSONS, RECRUITS, SUPPLY_FLOWS, SUPPLY_TOTALS,
-                            TRANSFERS_IN, TRANSFERS_OUT, _at)
+from .supply_lanes import LANES, _aggregate_block, _fte_pass, _stay_pass, _supply_block, _users_lanes  # noqa: F401
+from .supply_layout import (AGED_OUT, D_GROWTH, D_USE, DEATHS, E_DEMAND, E_GAP, E_SUPPLY,  # noqa: F401
+                            EMPLOYED, ENSEMBLE_VARIABLES, EXITS, F_EXIT, F_FTE, F_GRAD, F_IMM, F_PART, F_SHARE,
+                            F_SICK, FACTORS, FEMALE, FLOW_SIGNS, FTE, GRADUATES, HEADCOUNT, IMMIGRANTS, MALE,
+                            MIGRATION, PERSONS, RECRUITS, SUPPLY_FLOWS, SUPPLY_TOTALS, TRANSFERS_IN, TRANSFERS_OUT,
+                            _at)
+from .supply_equations import (aged, capped, cell_fte, employed, entrants, exits, headcount, kept, leavers, migrants,
+                               moved, net_fte, phase_in)
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -43,24 +55,26 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                 participation, share_in_health_care, avg_fte, sick_leave, recruits,
                 fac, wfac, tfac, wtr, mfac, wmig, noisy, regions, keep_stock, stock_out, flows_out, totals_out):
     """The supply projection of one draw for ``regions`` (indices; the deterministic kernel and
-    the noisy municipalities of the ensemble).
+    the noisy municipalities of the ensemble): the step functions of :mod:`.supply_equations`
+    over ages in the innermost loops, recording flows, totals and stock.
 
     Inputs are compact (see :func:`compact`): a leading year or region axis of length 1
-    means "the same for all". ``fac[r, g, j]`` are multiplicative factors on exit_rate, avg_fte,
+    means "the same for all". ``fac[r, g, j]`` are multiplicative factors (/1) on exit_rate, avg_fte,
     participation, share_in_health_care, sick_leave, graduates and immigrants (``FACTORS``),
     phased in by ``wfac[t, j]`` (factor ``1 + w (f - 1)``); ``tfac[r, k]`` with ``wtr[t]`` on
     transition rates; ``mfac[r]`` with ``wmig[t]`` on net migration. Rates are capped at 1.
     ``noisy[r]`` draws deaths, exits, migration, transitions and entrants of region r as Poisson
-    counts (seed numba's generator before calling).
+    counts with the equations' means (seed numba's generator before calling).
     """
     n_steps = flows_out.shape[0]  # inputs may be compact along time
     n_reg, n_grp, n_sex, n_age = stock0.shape
     n_tr = trans_src.shape[0]
+    last = n_age - 1
     # Regions are independent: project one region through all years with its stock in cache.
     cur = np.empty((n_grp, n_sex, n_age))
     nxt = np.empty((n_grp, n_sex, n_age))
     xbuf = np.empty((n_grp, n_sex, n_age))  # stayers after deaths, exits and migration
-    orate = np.empty((n_grp, n_sex, n_age))  # sum of transition rates out of each cell
+    orate = np.empty((n_grp, n_sex, n_age))  # sum of capped transition rates out of each cell
     inflow = np.empty((n_grp, n_sex, n_age))  # persons moved into each cell by transitions
     for ri in range(regions.shape[0]):
         r = regions[ri]
@@ -83,27 +97,27 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                             stock_out[slot, r, g, s, a] = cur[g, s, a]
             # totals of the stock on 1 January of year t
             for g in range(n_grp):
-                f_fte = 1.0 + wfac[t, F_FTE] * (fac[r, g, F_FTE] - 1.0)
-                f_part = 1.0 + wfac[t, F_PART] * (fac[r, g, F_PART] - 1.0)
-                f_share = 1.0 + wfac[t, F_SHARE] * (fac[r, g, F_SHARE] - 1.0)
-                f_sick = 1.0 + wfac[t, F_SICK] * (fac[r, g, F_SICK] - 1.0)
+                f_fte = phase_in(wfac[t, F_FTE], fac[r, g, F_FTE])
+                f_part = phase_in(wfac[t, F_PART], fac[r, g, F_PART])
+                f_share = phase_in(wfac[t, F_SHARE], fac[r, g, F_SHARE])
+                f_sick = phase_in(wfac[t, F_SICK], fac[r, g, F_SICK])
                 persons = 0.0
-                employed = 0.0
-                headcount = 0.0
+                n_employed = 0.0
+                n_headcount = 0.0
                 fte = 0.0
                 for s in range(n_sex):
                     for a in range(n_age):
                         n = cur[g, s, a]
-                        e = n * min(1.0, pa_b[g, s, a] * f_part)
-                        h = e * min(1.0, sh_b[g, s, a] * f_share)
+                        e = employed(n, pa_b[g, s, a], f_part)
+                        h = headcount(e, sh_b[g, s, a], f_share)
                         persons += n
-                        employed += e
-                        headcount += h
-                        fte += h * fe_b[g, s, a]
+                        n_employed += e
+                        n_headcount += h
+                        fte += cell_fte(h, fe_b[g, s, a])
                 totals_out[t, r, g, PERSONS] = persons
-                totals_out[t, r, g, EMPLOYED] = employed
-                totals_out[t, r, g, HEADCOUNT] = headcount
-                totals_out[t, r, g, FTE] = fte * f_fte * (1.0 - min(1.0, sk_b[g] * f_sick))
+                totals_out[t, r, g, EMPLOYED] = n_employed
+                totals_out[t, r, g, HEADCOUNT] = n_headcount
+                totals_out[t, r, g, FTE] = net_fte(fte, f_fte, sk_b[g], f_sick)
             if t == n_steps:
                 break
             q_b = mortality[_at(mortality, t), _at(mortality, r, 1)]
@@ -114,93 +128,86 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
             im_b = immigrants[_at(immigrants, t), _at(immigrants, r, 1)]
             rc_b = recruits[_at(recruits, t), _at(recruits, r, 1)]
             # 1. deaths, exits and net migration, cell by cell
-            f_mig = 1.0 + wmig[t] * (mfac[r] - 1.0)
+            f_mig = phase_in(wmig[t], mfac[r])
             for g in range(n_grp):
-                f_exit = 1.0 + wfac[t, F_EXIT] * (fac[r, g, F_EXIT] - 1.0)
+                f_exit = phase_in(wfac[t, F_EXIT], fac[r, g, F_EXIT])
                 deaths = 0.0
-                exits = 0.0
-                migrants = 0.0
+                exited = 0.0
+                migrated = 0.0
                 for s in range(n_sex):
                     qv = q_b[s]
                     ev = ex_b[g, s]
                     mgv = m_b[s]
                     xv = xbuf[g, s]
                     cv = cur[g, s]
-                    if noise:
+                    if noise:  # Poisson counts, each at most what is left of the cell
                         for a in range(n_age):
                             n = cv[a]
                             d = min(n, float(np.random.poisson(n * qv[a])))
-                            ex = min(n - d, float(np.random.poisson((n - d) * min(1.0, ev[a] * f_exit))))
+                            ex = min(n - d, float(np.random.poisson(exits(n - d, ev[a], f_exit))))
                             stay = n - d - ex
-                            mig = stay * mgv[a] * f_mig
+                            mig = migrants(stay, mgv[a], f_mig)
                             mig = float(np.random.poisson(mig)) if mig >= 0.0 else -min(
                                 stay, float(np.random.poisson(-mig)))
                             xv[a] = stay + mig
                             deaths += d
-                            exits += ex
-                            migrants += mig
+                            exited += ex
+                            migrated += mig
                     else:
                         for a in range(n_age):
-                            n = cv[a]
-                            d = n * qv[a]
-                            ex = (n - d) * min(1.0, ev[a] * f_exit)
-                            stay = n - d - ex
-                            mig = stay * mgv[a] * f_mig
-                            xv[a] = stay + mig
+                            d, ex, mig, xv[a] = leavers(cv[a], qv[a], ev[a], f_exit, mgv[a], f_mig)
                             deaths += d
-                            exits += ex
-                            migrants += mig
+                            exited += ex
+                            migrated += mig
                     for a in range(n_age):
                         orate[g, s, a] = 0.0
                         inflow[g, s, a] = 0.0
                 flows_out[t, r, g, DEATHS] = deaths
-                flows_out[t, r, g, EXITS] = exits
-                flows_out[t, r, g, MIGRATION] = migrants
+                flows_out[t, r, g, EXITS] = exited
+                flows_out[t, r, g, MIGRATION] = migrated
                 flows_out[t, r, g, TRANSFERS_OUT] = 0.0
                 flows_out[t, r, g, TRANSFERS_IN] = 0.0
             # 2. transitions between groups at the same sex and age; where the (capped) rates out
             # of a cell sum to more than 1, they are scaled to sum to 1, so nobody leaves twice
-            f_tr_w = wtr[t]
             if not noise:
                 for k in range(n_tr):
-                    f_tr = 1.0 + f_tr_w * (tfac[r, k] - 1.0)
+                    f_tr = phase_in(wtr[t], tfac[r, k])
                     for s in range(n_sex):
                         tv = tr_b[k, s]
                         os_ = orate[trans_src[k], s]
                         for a in range(n_age):
-                            os_[a] += min(1.0, tv[a] * f_tr)
+                            os_[a] += capped(tv[a], f_tr)
             for k in range(n_tr):
                 src = trans_src[k]
                 dst = trans_dst[k]
-                f_tr = 1.0 + f_tr_w * (tfac[r, k] - 1.0)
+                f_tr = phase_in(wtr[t], tfac[r, k])
                 total = 0.0
                 for s in range(n_sex):
                     tv = tr_b[k, s]
                     xs = xbuf[src, s]
                     os_ = orate[src, s]
                     ind = inflow[dst, s]
-                    if noise:  # draws in turn, each at most what is left of the cell
+                    if noise:  # draws in turn (unscaled means), each at most what is left of the cell
                         for a in range(n_age):
-                            left = xs[a] * max(0.0, 1.0 - os_[a])
-                            mv = min(left, float(np.random.poisson(xs[a] * min(1.0, tv[a] * f_tr))))
+                            mv = min(kept(xs[a], os_[a]), float(np.random.poisson(xs[a] * capped(tv[a], f_tr))))
                             os_[a] += mv / xs[a] if xs[a] > 0.0 else 0.0
                             ind[a] += mv
                             total += mv
                     else:
                         for a in range(n_age):
-                            mv = xs[a] * min(1.0, tv[a] * f_tr) / max(1.0, os_[a])
+                            mv = moved(xs[a], capped(tv[a], f_tr), os_[a])
                             ind[a] += mv
                             total += mv
                 flows_out[t, r, src, TRANSFERS_OUT] += total
                 flows_out[t, r, dst, TRANSFERS_IN] += total
             # 3. one year older, plus entrants at their age on the next 1 January
             for g in range(n_grp):
-                aged_out = 0.0
                 grads = 0.0
                 imms = 0.0
                 recs = 0.0
-                gr_n = gr_b[g] * (1.0 + wfac[t, F_GRAD] * (fac[r, g, F_GRAD] - 1.0))
-                im_n = im_b[g] * (1.0 + wfac[t, F_IMM] * (fac[r, g, F_IMM] - 1.0))
+                gr_n = gr_b[g] * phase_in(wfac[t, F_GRAD], fac[r, g, F_GRAD])
+                im_n = im_b[g] * phase_in(wfac[t, F_IMM], fac[r, g, F_IMM])
+                aged_out = 0.0
                 for s in range(n_sex):
                     gdv = graduate_dist[g, s]
                     idist = immigrant_dist[g, s]
@@ -209,26 +216,25 @@ def _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_ds
                     ov = orate[g, s]
                     iv = inflow[g, s]
                     nv = nxt[g, s]
-                    # stayers of age a-1 are now age a; never below zero, even when rates out sum to one
+                    # stayers of age a-1 are now age a
                     nv[0] = 0.0
                     for a in range(1, n_age):
-                        nv[a] = xv[a - 1] * max(0.0, 1.0 - ov[a - 1]) + iv[a - 1]
-                    aged_out += xv[n_age - 1] * max(0.0, 1.0 - ov[n_age - 1]) + iv[n_age - 1]
+                        nv[a] = aged(xv[a - 1], ov[a - 1], iv[a - 1])
+                    aged_out += aged(xv[last], ov[last], iv[last])
                     if noise:
                         for a in range(n_age):
-                            gr = float(np.random.poisson(gr_n * gdv[a]))
-                            im = float(np.random.poisson(im_n * idist[a]))
-                            rc = float(np.random.poisson(rv[a]))
+                            gr_m, im_m, rc_m, _ = entrants(gr_n, gdv[a], im_n, idist[a], rv[a])
+                            gr = float(np.random.poisson(gr_m))
+                            im = float(np.random.poisson(im_m))
+                            rc = float(np.random.poisson(rc_m))
                             nv[a] += gr + im + rc
                             grads += gr
                             imms += im
                             recs += rc
                     else:
                         for a in range(n_age):
-                            gr = gr_n * gdv[a]
-                            im = im_n * idist[a]
-                            rc = rv[a]
-                            nv[a] += gr + im + rc
+                            gr, im, rc, e = entrants(gr_n, gdv[a], im_n, idist[a], rv[a])
+                            nv[a] += e
                             grads += gr
                             imms += im
                             recs += rc
@@ -255,7 +261,8 @@ def project_supply_kernel(stock0, mortality, net_migration, exit_rate, trans_src
     avg_fte: FTE per person [T+1, R, G, S, A]; sick_leave: /1 [T+1, R, G];
     recruits: persons per year [T, R, G, S, A] (extra entrants from measures).
     stock_out: [T+1, R, G, S, A] if keep_stock else [1, R, G, S, A] (the last year only);
-    flows_out: [T, R, G, 9] (``SUPPLY_FLOWS``); totals_out: [T+1, R, G, 4] (``SUPPLY_TOTALS``).
+    flows_out: persons per year [T, R, G, len(SUPPLY_FLOWS)]; totals_out: persons, and FTE in the
+    last column, on 1 January [T+1, R, G, len(SUPPLY_TOTALS)].
     """
     n_reg, n_grp = stock0.shape[:2]
     n_years = totals_out.shape[0]
@@ -340,7 +347,8 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
                     population, male_share, pop_varies,
                     county_index, noisy, noise_seeds, mun_years, muni_share, muni_service, out_nation, out_county,
                     out_mun):
-    """Fill ``out_nation[d, t, g, v]``, ``out_county[d, t, c, g, v]`` and ``out_mun[d, y, r, g]``.
+    """Fill ``out_nation[d, t, g, v]``, ``out_county[d, t, c, g, v]`` (FTE; v: ``ENSEMBLE_VARIABLES``)
+    and ``out_mun[d, y, r, g]`` (FTE).
 
     Draws run in blocks of ``LANES`` side by side (:func:`_supply_block`), blocks in parallel.
     fac: [D, R, G, len(FACTORS)]; wfac: [T+1, len(FACTORS)]; tfac: [D, R, K]; wtr: [T+1];
@@ -387,8 +395,8 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
                       fac, wfac, tfac, wtr, mfac, wmig, varies, mig_varies, d0, nd, quiet, fte)
         if n_loud > 0:
             stock = np.empty((1, n_reg, n_grp, n_sex, n_age))
-            flows = np.empty((n_years - 1, n_reg, n_grp, 9))
-            totals = np.empty((n_years, n_reg, n_grp, 4))
+            flows = np.empty((n_years - 1, n_reg, n_grp, len(SUPPLY_FLOWS)))
+            totals = np.empty((n_years, n_reg, n_grp, len(SUPPLY_TOTALS)))
             for w in range(nd):
                 np.random.seed(noise_seeds[d0 + w])
                 _supply_run(stock0, mortality, net_migration, exit_rate, trans_src, trans_dst, trans_rate,
@@ -399,7 +407,7 @@ def ensemble_kernel(stock0, mortality, net_migration, exit_rate, trans_src, tran
                 for t in range(n_years):
                     for li in range(n_loud):
                         for g in range(n_grp):
-                            fte[t, loud[li], g, w] = totals[t, loud[li], g, 3]
+                            fte[t, loud[li], g, w] = totals[t, loud[li], g, FTE]
         n_srv = demand0.shape[2]
         if pop_varies:
             pop0, fertility, mortality_all, migration_all, user_rate, users = population

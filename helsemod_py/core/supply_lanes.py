@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .supply_layout import D_GROWTH, D_USE, F_EXIT, F_FTE, F_GRAD, F_IMM, F_PART, F_SHARE, F_SICK, _at
+from .supply_equations import (ALL_ENTRANTS, STAYERS, aged, capped, cell_fte, employed, entrants, headcount, leavers,
+                               moved, net_fte, phase_in)
+from .supply_layout import (D_GROWTH, D_USE, E_DEMAND, E_GAP, E_SUPPLY, ENSEMBLE_VARIABLES, F_EXIT, F_FTE, F_GRAD,
+                            F_IMM, F_PART, F_SHARE, F_SICK, FEMALE, MALE, _at)
 
 # --- Monte Carlo ensemble (see helsemod_py.core.ensemble) --------------------------------
-#: Columns of the nation/county outputs.
-ENSEMBLE_VARIABLES = ("supply_fte", "demand_fte", "gap")
 #: Draws projected side by side, one per lane of the innermost loops (a multiple of the
 #: SIMD width, so every lane runs the same vector instructions: a draw's result does not
 #: depend on its neighbours or on where a chunk starts).
@@ -20,10 +21,11 @@ LANES = 32
 
 @njit(cache=True, nogil=True, fastmath=True)
 def _fte_pass(cur, pa_b, sh_b, fe_b, f, vary, acc):
-    """``acc[w]``: FTE of one group's stock ``cur[s, a, w]`` before sick leave and average position.
+    """``acc[w]``: FTE of one group's stock ``cur[s, a, w]`` (persons) before sick leave and the
+    factor on avg_fte (:func:`~.supply_equations.cell_fte` summed over sex and age).
 
     ``f[j, w]``: this year's factors of lane w; ``vary``: participation or share in health
-    care differ between draws (else one FTE per person serves every lane).
+    care differ between draws (else the FTE of one person serves every lane).
     Separate small functions keep each loop nest simple enough for LLVM to vectorise.
     """
     n_sex, n_age, nw = cur.shape
@@ -36,21 +38,22 @@ def _fte_pass(cur, pa_b, sh_b, fe_b, f, vary, acc):
                 sh = sh_b[s, a]
                 fe = fe_b[s, a]
                 for w in range(nw):
-                    acc[w] += cur[s, a, w] * min(1.0, pa * f[2, w]) * min(1.0, sh * f[3, w]) * fe
+                    acc[w] += cell_fte(headcount(employed(cur[s, a, w], pa, f[F_PART, w]), sh, f[F_SHARE, w]), fe)
     else:
         for s in range(n_sex):
             for a in range(n_age):
-                per = min(1.0, pa_b[s, a]) * min(1.0, sh_b[s, a]) * fe_b[s, a]
+                per = cell_fte(headcount(employed(1.0, pa_b[s, a], 1.0), sh_b[s, a], 1.0), fe_b[s, a])
                 for w in range(nw):
                     acc[w] += cur[s, a, w] * per
 
 
 @njit(cache=True, nogil=True, fastmath=True)
 def _stay_pass(cur, q_b, ex_b, m_b, f, fm, vary, xbuf):
-    """``xbuf[s, a, w]``: one group's stayers after deaths, exits and net migration.
+    """``xbuf[s, a, w]``: one group's stayers (persons) after deaths, exits and net migration
+    (:func:`~.supply_equations.leavers`).
 
     ``fm[w]``: factor on net migration; ``vary``: exit rates or net migration differ between
-    draws (else one staying share serves every lane).
+    draws (else the stayers of one person serve every lane: the equations are linear in it).
     """
     n_sex, n_age, nw = cur.shape
     if vary:
@@ -60,15 +63,11 @@ def _stay_pass(cur, q_b, ex_b, m_b, f, fm, vary, xbuf):
                 ev = ex_b[s, a]
                 mg = m_b[s, a]
                 for w in range(nw):
-                    n = cur[s, a, w]
-                    d = n * q
-                    ex = (n - d) * min(1.0, ev * f[F_EXIT, w])
-                    stay = n - d - ex
-                    xbuf[s, a, w] = stay + stay * mg * fm[w]
+                    xbuf[s, a, w] = leavers(cur[s, a, w], q, ev, f[F_EXIT, w], mg, fm[w])[STAYERS]
     else:
         for s in range(n_sex):
             for a in range(n_age):
-                keep = (1.0 - q_b[s, a]) * (1.0 - min(1.0, ex_b[s, a])) * (1.0 + m_b[s, a])
+                keep = leavers(1.0, q_b[s, a], ex_b[s, a], 1.0, m_b[s, a], 1.0)[STAYERS]
                 for w in range(nw):
                     xbuf[s, a, w] = cur[s, a, w] * keep
 
@@ -84,11 +83,12 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
     ``mig_varies`` the net migration factor ``mfac[d, r]`` (phased in by ``wmig[t]``): properties of
     the scenario, never of the block, so a draw's arithmetic does not depend on its neighbours.
 
-    The equations of :func:`_supply_run` (without noise and without flows), with the state
-    ``[group, sex, age, lane]`` so the innermost loops run over the lanes (draws) and every
-    input is read once for all of them. ``fte_out.shape[3]`` lanes (``LANES``; lanes from
-    ``nd`` on are padding with factor 1). The lane count is a run-time value on purpose: a
-    loop of constant length is unrolled before numba's loop vectoriser can see it.
+    The step functions of :mod:`.supply_equations`, as in :func:`~.supply._supply_run` (without
+    noise and without flows), with the state ``[group, sex, age, lane]`` so the innermost loops
+    run over the lanes (draws) and every input is read once for all of them. ``fte_out.shape[3]``
+    lanes (``LANES``; lanes from ``nd`` on are padding with factor 1). The lane count is a
+    run-time value on purpose: a loop of constant length is unrolled before numba's loop
+    vectoriser can see it.
     """
     n_steps = fte_out.shape[0] - 1
     nw = fte_out.shape[3]
@@ -103,15 +103,17 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
     cur = np.empty((n_grp, n_sex, n_age, nw))
     nxt = np.empty((n_grp, n_sex, n_age, nw))
     xbuf = np.empty((n_grp, n_sex, n_age, nw))  # stayers after deaths, exits and migration
-    orate = np.zeros((n_grp, n_sex, n_age, nw))  # sum of transition rates out of each cell
+    orate = np.zeros((n_grp, n_sex, n_age, nw))  # sum of capped transition rates out of each cell
     inflow = np.zeros((n_grp, n_sex, n_age, nw))  # persons moved into each cell by transitions
-    f = np.empty((n_grp, n_fac, nw))  # this year's factor of each draw on each parameter
-    fdelta = np.empty((n_grp, n_fac, nw))  # factor - 1 of each draw (0 in padding lanes)
-    tdelta = np.empty((n_tr, nw))
+    f = np.empty((n_grp, n_fac, nw))  # this year's (phased-in) factor of each draw on each parameter
+    fl = np.empty((n_grp, n_fac, nw))  # factor of each draw in full (1 in padding lanes)
+    tl = np.empty((n_tr, nw))
     ftr = np.empty((n_tr, nw))
-    mdelta = np.empty(nw)
+    ml = np.empty(nw)
     fm = np.empty(nw)
     acc = np.empty(nw)
+    grads = np.empty(nw)  # a group's graduates and immigrants after their factors
+    imms = np.empty(nw)
     for ri in range(regions.shape[0]):
         r = regions[ri]
         for g in range(n_grp):
@@ -123,18 +125,18 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
         for g in range(n_grp):
             for j in range(n_fac):
                 for w in range(nw):
-                    fdelta[g, j, w] = fac[d0 + w, r, g, j] - 1.0 if w < nd else 0.0
+                    fl[g, j, w] = fac[d0 + w, r, g, j] if w < nd else 1.0
         for k in range(n_tr):
             for w in range(nw):
-                tdelta[k, w] = tfac[d0 + w, r, k] - 1.0 if w < nd else 0.0
+                tl[k, w] = tfac[d0 + w, r, k] if w < nd else 1.0
         for w in range(nw):
-            mdelta[w] = mfac[d0 + w, r] - 1.0 if w < nd else 0.0
+            ml[w] = mfac[d0 + w, r] if w < nd else 1.0
         for t in range(n_steps + 1):
             for g in range(n_grp):
                 for j in range(n_fac):
                     wt = wfac[t, j]
                     for w in range(nw):
-                        f[g, j, w] = 1.0 + wt * fdelta[g, j, w]
+                        f[g, j, w] = phase_in(wt, fl[g, j, w])
             # totals of the stock on 1 January of year t (FTE only)
             pa_b = participation[_at(participation, t), _at(participation, r, 1)]
             sh_b = share_in_health_care[_at(share_in_health_care, t), _at(share_in_health_care, r, 1)]
@@ -144,7 +146,7 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
                 _fte_pass(cur[g], pa_b[g], sh_b[g], fe_b[g], f[g], varies[g, F_PART] or varies[g, F_SHARE], acc)
                 sk = sk_b[g]
                 for w in range(nw):
-                    fte_out[t, r, g, w] = acc[w] * f[g, F_FTE, w] * (1.0 - min(1.0, sk * f[g, F_SICK, w]))
+                    fte_out[t, r, g, w] = net_fte(acc[w], f[g, F_FTE, w], sk, f[g, F_SICK, w])
             if t == n_steps:
                 break
             q_b = mortality[_at(mortality, t), _at(mortality, r, 1)]
@@ -156,14 +158,14 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
             rc_b = recruits[_at(recruits, t), _at(recruits, r, 1)]
             # 1. deaths, exits and net migration
             for w in range(nw):
-                fm[w] = 1.0 + wmig[t] * mdelta[w]
+                fm[w] = phase_in(wmig[t], ml[w])
             for g in range(n_grp):
                 _stay_pass(cur[g], q_b, ex_b[g], m_b, f[g], fm, varies[g, F_EXIT] or mig_varies, xbuf[g])
             # 2. transitions between groups at the same sex and age
             for k in range(n_tr):
                 wt = wtr[t]
                 for w in range(nw):
-                    ftr[k, w] = 1.0 + wt * tdelta[k, w]
+                    ftr[k, w] = phase_in(wt, tl[k, w])
             for g in range(n_grp):
                 if has_out[g]:
                     orate[g] = 0.0
@@ -175,7 +177,7 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
                     for a in range(n_age):
                         tv = tr_b[k, s, a]
                         for w in range(nw):
-                            orate[src, s, a, w] += min(1.0, tv * ftr[k, w])
+                            orate[src, s, a, w] += capped(tv, ftr[k, w])
             for k in range(n_tr):
                 src = trans_src[k]
                 dst = trans_dst[k]
@@ -183,39 +185,43 @@ def _supply_block(stock0, mortality, net_migration, exit_rate, trans_src, trans_
                     for a in range(n_age):
                         tv = tr_b[k, s, a]
                         for w in range(nw):
-                            inflow[dst, s, a, w] += (xbuf[src, s, a, w] * min(1.0, tv * ftr[k, w])
-                                                     / max(1.0, orate[src, s, a, w]))
-            # 3. one year older, plus entrants at their age on the next 1 January
+                            inflow[dst, s, a, w] += moved(xbuf[src, s, a, w], capped(tv, ftr[k, w]),
+                                                          orate[src, s, a, w])
+            # 3. one year older, plus entrants at their age on the next 1 January; groups without
+            # transitions out or in skip them (a rate out of 0 and an inflow of 0)
             for g in range(n_grp):
-                gr = gr_b[g]
-                im = im_b[g]
+                for w in range(nw):
+                    grads[w] = gr_b[g] * f[g, F_GRAD, w]
+                    imms[w] = im_b[g] * f[g, F_IMM, w]
                 ho = has_out[g]
                 hi = has_in[g]
                 for s in range(n_sex):
-                    gd = graduate_dist[g, s, 0] * gr
-                    idd = immigrant_dist[g, s, 0] * im
+                    gd = graduate_dist[g, s, 0]
+                    idd = immigrant_dist[g, s, 0]
                     rc = rc_b[g, s, 0]
                     for w in range(nw):
-                        nxt[g, s, 0, w] = gd * f[g, F_GRAD, w] + idd * f[g, F_IMM, w] + rc
+                        nxt[g, s, 0, w] = entrants(grads[w], gd, imms[w], idd, rc)[ALL_ENTRANTS]
                     for a in range(1, n_age):
-                        gd = graduate_dist[g, s, a] * gr
-                        idd = immigrant_dist[g, s, a] * im
+                        gd = graduate_dist[g, s, a]
+                        idd = immigrant_dist[g, s, a]
                         rc = rc_b[g, s, a]
                         if ho and hi:
                             for w in range(nw):
-                                nxt[g, s, a, w] = (xbuf[g, s, a - 1, w] * max(0.0, 1.0 - orate[g, s, a - 1, w])
-                                                   + inflow[g, s, a - 1, w] + gd * f[g, F_GRAD, w] + idd * f[g, F_IMM, w] + rc)
+                                nxt[g, s, a, w] = (aged(xbuf[g, s, a - 1, w], orate[g, s, a - 1, w],
+                                                        inflow[g, s, a - 1, w])
+                                                   + entrants(grads[w], gd, imms[w], idd, rc)[ALL_ENTRANTS])
                         elif ho:
                             for w in range(nw):
-                                nxt[g, s, a, w] = (xbuf[g, s, a - 1, w] * max(0.0, 1.0 - orate[g, s, a - 1, w])
-                                                   + gd * f[g, F_GRAD, w] + idd * f[g, F_IMM, w] + rc)
+                                nxt[g, s, a, w] = (aged(xbuf[g, s, a - 1, w], orate[g, s, a - 1, w], 0.0)
+                                                   + entrants(grads[w], gd, imms[w], idd, rc)[ALL_ENTRANTS])
                         elif hi:
                             for w in range(nw):
-                                nxt[g, s, a, w] = (xbuf[g, s, a - 1, w] + inflow[g, s, a - 1, w]
-                                                   + gd * f[g, F_GRAD, w] + idd * f[g, F_IMM, w] + rc)
+                                nxt[g, s, a, w] = (aged(xbuf[g, s, a - 1, w], 0.0, inflow[g, s, a - 1, w])
+                                                   + entrants(grads[w], gd, imms[w], idd, rc)[ALL_ENTRANTS])
                         else:
                             for w in range(nw):
-                                nxt[g, s, a, w] = xbuf[g, s, a - 1, w] + gd * f[g, F_GRAD, w] + idd * f[g, F_IMM, w] + rc
+                                nxt[g, s, a, w] = (aged(xbuf[g, s, a - 1, w], 0.0, 0.0)
+                                                   + entrants(grads[w], gd, imms[w], idd, rc)[ALL_ENTRANTS])
             cur, nxt = nxt, cur
 
 
@@ -235,10 +241,10 @@ def _users_lanes(r, pop0, fertility, mortality, net_migration, male_share, user_
     pop = np.empty((n_sex, n_age, nw))
     nxt = np.empty((n_sex, n_age, nw))
     births = np.empty(nw)
-    mdelta = np.empty(nw)
+    ml = np.empty(nw)  # factor of each draw on net migration in full (1 in padding lanes)
     fm = np.empty(nw)
     for w in range(nw):
-        mdelta[w] = mfac[d0 + w, r] - 1.0 if w < nd else 0.0
+        ml[w] = mfac[d0 + w, r] if w < nd else 1.0
     for s in range(n_sex):
         for a in range(n_age):
             v = pop0[r, s, a]
@@ -262,11 +268,11 @@ def _users_lanes(r, pop0, fertility, mortality, net_migration, male_share, user_
         m_b = net_migration[_at(net_migration, t), _at(net_migration, r, 1)]
         for w in range(nw):
             births[w] = 0.0
-            fm[w] = 1.0 + wmig[t] * mdelta[w]
+            fm[w] = phase_in(wmig[t], ml[w])
         for a in range(n_age):
             fa = fe[a]
             for w in range(nw):
-                births[w] += fa * pop[1, a, w]
+                births[w] += fa * pop[FEMALE, a, w]
         nxt[:] = 0.0
         for s in range(n_sex):
             for a in range(n_age):
@@ -276,7 +282,7 @@ def _users_lanes(r, pop0, fertility, mortality, net_migration, male_share, user_
                 for w in range(nw):
                     surv = pop[s, a, w] - pop[s, a, w] * qa
                     nxt[s, dst, w] += surv + surv * ma * fm[w]
-            share = male_share if s == 0 else 1.0 - male_share
+            share = male_share if s == MALE else 1.0 - male_share
             q0 = q_b[s, 0]
             for w in range(nw):
                 born = births[w] * share
@@ -298,11 +304,12 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
     n_years, n_reg, n_grp, nw = fte.shape
     n_srv = demand0.shape[2]
     n_cty = out_county.shape[2]
-    cty = np.zeros((n_years, n_cty, n_grp, 3, nw))
+    n_var = len(ENSEMBLE_VARIABLES)
+    cty = np.zeros((n_years, n_cty, n_grp, n_var, nw))
     dem = np.empty((n_grp, nw))
     dem_m = np.empty((n_grp, nw))
     fd = np.empty((n_srv, nw))
-    f_use = np.empty((n_srv, nw))
+    f_use = np.empty((n_srv, nw))  # factor on FTE per user in full
     f_growth = np.empty((n_srv, nw))
     growth_t = np.empty((n_srv, nw))  # f_growth ** t
     for r in range(n_reg):
@@ -310,13 +317,13 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
         for k in range(n_srv):
             for w in range(nw):
                 d = d0 + min(w, nd - 1)  # padding lanes repeat the last draw
-                f_use[k, w] = dfac[d, r, k, D_USE] - 1.0
+                f_use[k, w] = dfac[d, r, k, D_USE]
                 f_growth[k, w] = dfac[d, r, k, D_GROWTH]
                 growth_t[k, w] = 1.0
         for t in range(n_years):
             for k in range(n_srv):
                 for w in range(nw):
-                    fd[k, w] = (1.0 + wdem[t] * f_use[k, w]) * growth_t[k, w]
+                    fd[k, w] = phase_in(wdem[t], f_use[k, w]) * growth_t[k, w]
                     growth_t[k, w] *= f_growth[k, w]
                 if pop_varies:
                     for w in range(nw):
@@ -335,9 +342,9 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
             for g in range(n_grp):
                 for w in range(nw):
                     sup = fte[t, r, g, w]
-                    cty[t, c, g, 0, w] += sup
-                    cty[t, c, g, 1, w] += dem[g, w]
-                    cty[t, c, g, 2, w] += sup - dem[g, w]
+                    cty[t, c, g, E_SUPPLY, w] += sup
+                    cty[t, c, g, E_DEMAND, w] += dem[g, w]
+                    cty[t, c, g, E_GAP, w] += sup - dem[g, w]
             for y in range(mun_years.shape[0]):
                 if mun_years[y] == t:
                     ms = muni_share[_at(muni_share, t), r]
@@ -348,7 +355,7 @@ def _aggregate_block(fte, demand0, dfac, wdem, umult, pop_varies, d0, nd, county
         d = d0 + w
         for t in range(n_years):
             for g in range(n_grp):
-                for v in range(3):
+                for v in range(n_var):
                     total = 0.0
                     for c in range(n_cty):
                         total += cty[t, c, g, v, w]
