@@ -4,14 +4,8 @@ Arrays, not labels: ``pop0[region, sex, age]`` with sexes ``(male, female)`` and
 ages 0..A-1 where the last age is open (A-1 and older). Rates have a leading step axis
 ``t`` for the step from year ``base+t`` to ``base+t+1``.
 
-For one step and region::
-
-    births  = sum_a fertility[a] * women[a]
-    next[s, min(a+1, A-1)] += pop[s, a] * (1 - mortality[s, a]) * (1 + net_migration[s, a])
-    next[s, 0]             += births * share_s * (1 - mortality[s, 0] / 2)
-
-Newborns are exposed to half a year of infant mortality; their migration during the birth
-year is part of (effective) fertility.
+The equations of one step are in :mod:`.population_equations` (shared with the ensemble's
+users per draw).
 """
 
 from __future__ import annotations
@@ -20,9 +14,12 @@ import numpy as np
 from numba import njit, types
 
 from ._types import F64, inp, out
+from .population_equations import birth_share, net_migrants, newborns, survivors
+from .supply_layout import FEMALE, MALE
 
 #: Columns of ``flows_out``: births, deaths, net migrants (persons per step).
 POP_FLOWS = ("births", "deaths", "net_migration")
+BIRTHS, DEATHS, NET_MIGRATION = range(len(POP_FLOWS))
 
 
 @njit(types.void(inp(3), inp(3), inp(4), inp(4), F64, out(4), out(3)), cache=True, nogil=True)
@@ -44,7 +41,7 @@ def project_population_kernel(pop0, fertility, mortality, net_migration, male_sh
         for r in range(n_reg):
             births = 0.0
             for a in range(n_age):
-                births += fertility[t, r, a] * pop_out[t, r, 1, a]
+                births += fertility[t, r, a] * pop_out[t, r, FEMALE, a]
             deaths = 0.0
             migrants = 0.0
             for s in range(n_sex):
@@ -52,21 +49,19 @@ def project_population_kernel(pop0, fertility, mortality, net_migration, male_sh
                     pop_out[t + 1, r, s, a] = 0.0
                 for a in range(n_age):
                     x = pop_out[t, r, s, a]
-                    d = x * mortality[t, r, s, a]
-                    surv = x - d
-                    m = surv * net_migration[t, r, s, a]
-                    deaths += d
+                    surv = survivors(x, mortality[t, r, s, a])
+                    m = net_migrants(surv, net_migration[t, r, s, a], 1.0)
+                    deaths += x * mortality[t, r, s, a]  # what survivors() takes away
                     migrants += m
                     dst = a + 1 if a < last else last
                     pop_out[t + 1, r, s, dst] += surv + m
-                share = male_share if s == 0 else 1.0 - male_share
-                born = births * share
-                d0 = born * 0.5 * mortality[t, r, s, 0]
-                deaths += d0
-                pop_out[t + 1, r, s, 0] += born - d0
-            flows_out[t, r, 0] = births
-            flows_out[t, r, 1] = deaths
-            flows_out[t, r, 2] = migrants
+                born = births * birth_share(male_share, s == MALE)
+                alive = newborns(born, mortality[t, r, s, 0])
+                deaths += born * 0.5 * mortality[t, r, s, 0]  # what newborns() takes away
+                pop_out[t + 1, r, s, 0] += alive
+            flows_out[t, r, BIRTHS] = births
+            flows_out[t, r, DEATHS] = deaths
+            flows_out[t, r, NET_MIGRATION] = migrants
 
 
 def project_population(pop0, fertility, mortality, net_migration, male_share):

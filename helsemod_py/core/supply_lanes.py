@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .population_equations import birth_share, net_migrants, newborns, survivors
 from .supply_equations import (ALL_ENTRANTS, STAYERS, aged, capped, cell_fte, employed, entrants, headcount, leavers,
                                moved, net_fte, phase_in)
 from .supply_layout import (D_GROWTH, D_USE, E_DEMAND, E_GAP, E_SUPPLY, ENSEMBLE_VARIABLES, F_EXIT, F_FTE, F_GRAD,
@@ -280,13 +281,12 @@ def _users_lanes(r, pop0, fertility, mortality, net_migration, male_share, user_
                 ma = m_b[s, a]
                 dst = a + 1 if a < last else last
                 for w in range(nw):
-                    surv = pop[s, a, w] - pop[s, a, w] * qa
-                    nxt[s, dst, w] += surv + surv * ma * fm[w]
-            share = male_share if s == MALE else 1.0 - male_share
+                    surv = survivors(pop[s, a, w], qa)
+                    nxt[s, dst, w] += surv + net_migrants(surv, ma, fm[w])
+            share = birth_share(male_share, s == MALE)
             q0 = q_b[s, 0]
             for w in range(nw):
-                born = births[w] * share
-                nxt[s, 0, w] += born - born * 0.5 * q0
+                nxt[s, 0, w] += newborns(births[w] * share, q0)
         pop, nxt = nxt, pop
 
 
