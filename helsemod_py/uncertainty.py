@@ -27,8 +27,7 @@ from .checks import _path_weights as _weights
 from .checks import cells_of as _cells
 from .checks import check_draws
 from .errors import HelsemodError, quote
-from .model import DEFAULT_END_YEAR, ModelInputs, build_inputs
-from .core import project_demand, project_population
+from .model import DEFAULT_END_YEAR, ModelInputs, build_inputs, run_demand, run_population
 from .scenario import Scenario
 from .scenario.apply import standard_growth
 from .scenario.schema import LEVERS, Assumptions, Uncertain
@@ -67,14 +66,10 @@ def _prepare(dataset: Dataset, scenario: Scenario | None, end_year: int, noise: 
     if scenario is not None:
         inputs = scenario.apply(inputs, dataset)
         check_draws(scenario, inputs, dataset)
-    pop, _ = project_population(inputs.population0, inputs.fertility, inputs.mortality, inputs.net_migration,
-                                inputs.male_share_at_birth)
-    driver = pop if inputs.external_population is None else inputs.external_population
-    users, _ = project_demand(driver, inputs.user_rate, inputs.base_demand_fte, inputs.intensity, inputs.staff_mix)
+    # the deterministic projection's users and demand: the draws' factors apply on top of them
+    users, demand0 = run_demand(inputs, run_population(inputs)[2])
     ratio = np.divide(users, users[0], out=np.ones_like(users), where=users[0] > 0)
     growth = standard_growth(scenario.assumptions if scenario is not None else Assumptions(), dataset)
-    demand0 = np.ascontiguousarray(inputs.base_demand_fte[None] * (ratio * inputs.intensity)[..., None]
-                                   * inputs.staff_mix)
     small = dataset["population"].sum(axis=(1, 2)) < SMALL_MUNICIPALITY
     return _Prepared(inputs, users, ratio, demand0, dataset.regions.county_index(), small & noise, growth, dataset,
                      tuple(scenario.uncertainty) if scenario is not None else ())
