@@ -262,8 +262,10 @@ class Coalitions:
         for mid in ids:
             i = self.index[mid]
             m = self.scenario.measures[i]
+            # its own value (``with_values`` keeps it as a float): the measure itself, states and all
+            value = float(values[mid]) if mid in values and float(values[mid]) != m.change.value else None
             keys.setdefault(self._group(LEVERS[m.parameter].field), []).append(
-                (OPERATION_ORDER.index(m.operation), i, (i, float(values[mid]) if mid in values else None)))
+                (OPERATION_ORDER.index(m.operation), i, (i, value)))
         return {g: tuple(k for _, _, k in sorted(ks)) for g, ks in keys.items()}
 
     # --- lever states -------------------------------------------------------------------------
@@ -318,6 +320,10 @@ class Coalitions:
     def evaluate(self, ids, values=None) -> tuple[np.ndarray, np.ndarray]:
         """Gap FTE ``[years, regions, sectors, groups]`` and national supply FTE ``[years, groups]``."""
         return self.evaluate_many([ids], values, workers=1)[0]
+
+    def matches(self, dataset, scenario, end_year) -> bool:
+        """These are the coalitions of ``scenario`` on ``dataset`` up to ``end_year``."""
+        return self.dataset is dataset and self.scenario is scenario and self.end_year == end_year
 
     def evaluate_many(self, subsets, values=None, progress=None, workers: int | None = None) -> list:
         """:meth:`evaluate` of each subset of measure ids, in order; ``values``: one ``{id: value}``

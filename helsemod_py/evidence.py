@@ -17,7 +17,6 @@ import pandas as pd
 from . import seeds
 from ._years import year_index
 from .analysis import OUTCOMES, _evaluate
-from .coalitions import Coalitions
 from .errors import HelsemodError
 from .model import DEFAULT_END_YEAR
 from .results import shortage_units
@@ -55,7 +54,7 @@ def bounds_runs(scenario) -> int:
 
 
 def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str | None = None,
-                  end_year: int | None = None, progress=None) -> pd.DataFrame:
+                  end_year: int | None = None, progress=None, coalitions=None) -> pd.DataFrame:
     """FTE gained nationally in ``year`` by each measure with a range, at its low and high end.
 
     The measure's Shapley value (``attribution``, computed if not given) is scaled by its effect
@@ -65,9 +64,10 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
     alone moves the nation by less than 1 FTE (e.g. recruits drawn from other regions), the difference
     is added instead: ``φ + s(end) − s(value)``. Columns: measure, value, low, high, fte_gained, fte_low,
     fte_high (the gain at the low and the high end of the range, whichever is larger). ``progress()``
-    is called after each projection (:func:`bounds_runs` in all).
+    is called after each projection (:func:`bounds_runs` in all). ``coalitions``: as for
+    :func:`~helsemod_py.analysis.attribute` (the attribution's, to use what they keep).
     """
-    from .analysis import attribute
+    from .analysis import _coalitions, attribute
 
     def tick():
         if progress:
@@ -75,7 +75,7 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
 
     end_year = end_year or scenario.end_year or DEFAULT_END_YEAR
     if attribution is None:
-        attribution = attribute(dataset, scenario, end_year=end_year, outcome=outcome or "gap")
+        attribution = attribute(dataset, scenario, end_year=end_year, outcome=outcome or "gap", coalitions=coalitions)
     outcome = attribution.outcome
     t = year_index(year, range(dataset.base_year, end_year + 1))
     # each measure alone at its value and at the ends of its range, as outcome_path of
@@ -83,8 +83,8 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
     ranged = [m for m in scenario.measures if m.change.range is not None]
     runs = [((), None)] + [((m.id,), {m.id: x}) for m in ranged
                            for x in (m.change.value, *(x for x in m.change.range if x != m.change.value))]
-    out = Coalitions(dataset, scenario, end_year).evaluate_many([r[0] for r in runs], [r[1] for r in runs],
-                                                                progress=tick)
+    out = _coalitions(coalitions, dataset, scenario, end_year).evaluate_many([r[0] for r in runs],
+                                                                             [r[1] for r in runs], progress=tick)
     paths = [_national(dataset, gap, outcome)[t] for gap, _ in out]
     base = paths[0]
     solo = {(ids[0], vals[ids[0]]): p - base for (ids, vals), p in zip(runs[1:], paths[1:])}

@@ -137,14 +137,17 @@ def test_sampled_attribution_equals_reference(ds):
     _close(att.total.values, full)
 
 
-def test_effect_bounds_equal_runs_from_scratch(ds):
+@pytest.mark.parametrize("shared", [False, True])
+def test_effect_bounds_equal_runs_from_scratch(ds, shared):
+    """With its own coalitions, or those of the attribution (as ``compare`` does)."""
     scn = hm.Scenario("ranged", measures=[
         dict(MEASURES[0], multiply={"value": 1.05, "unit": "/1", "range": [1.0, 1.08]}),
         dict(MEASURES[7], add={"value": 200, "unit": "persons per year", "range": [100, 300]}),
     ])
-    att = attribute(ds, scn, end_year=END)
+    coalitions = Coalitions(ds, scn, END) if shared else None
+    att = attribute(ds, scn, end_year=END, coalitions=coalitions)
     ticks = []
-    got = effect_bounds(ds, scn, END, attribution=att, end_year=END,
+    got = effect_bounds(ds, scn, END, attribution=att, end_year=END, coalitions=coalitions,
                         progress=lambda: ticks.append(1)).set_index("measure")
     assert len(ticks) == bounds_runs(scn)
     t = END - ds.base_year
@@ -156,6 +159,16 @@ def test_effect_bounds_equal_runs_from_scratch(ds):
             alone = outcome_path(ds, scn.only([m.id]).with_values({m.id: end}), END)[t] - base
             want = 0.0 if end == (1.0 if m.operation == "multiply" else 0.0) else fte * alone / at_value
             assert got.loc[m.id, col] == pytest.approx(want, rel=1e-9, abs=1e-9)
+
+
+def test_a_measure_at_its_own_value_is_the_measure(ds):
+    """``with_values`` at a measure's own value changes nothing: the same states and results; coalitions
+    of another scenario are refused."""
+    fast = Coalitions(ds, SCN, END)
+    assert fast._keys(["grads", "fte_up"], {"grads": 200, "fte_up": 1.05}) == fast._keys(["grads", "fte_up"], None)
+    assert fast._keys(["grads"], {"grads": 100}) != fast._keys(["grads"], None)
+    with pytest.raises(hm.HelsemodError, match="coalitions of another"):
+        attribute(ds, SCN.only(EXACT_IDS), end_year=END, coalitions=fast)
 
 
 def test_a_subset_out_of_range_is_refused_as_from_scratch(ds):
