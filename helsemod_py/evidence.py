@@ -47,9 +47,15 @@ def _national(dataset, gap, outcome: str) -> np.ndarray:
     return gap.sum(axis=(1, 2, 3))
 
 
+def _neutral(m) -> float | None:
+    """The value at which measure ``m`` does nothing (multiply 1, add or shift 0; None for set)."""
+    return None if m.operation == "set" else (1.0 if m.operation == "multiply" else 0.0)
+
+
 def bounds_runs(scenario) -> int:
-    """Projections :func:`effect_bounds` runs (with the attribution given): the baseline, and each
-    measure with a range alone at its value and at each end."""
+    """Steps of :func:`effect_bounds` (with the attribution given): the baseline, and each measure
+    with a range alone at its value and at each end (an end at the value, or of no effect, is
+    counted but not run)."""
     return 1 + sum(1 + len(m.change.range) for m in scenario.measures if m.change.range is not None)
 
 
@@ -64,7 +70,7 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
     alone moves the nation by less than 1 FTE (e.g. recruits drawn from other regions), the difference
     is added instead: ``φ + s(end) − s(value)``. Columns: measure, value, low, high, fte_gained, fte_low,
     fte_high (the gain at the low and the high end of the range, whichever is larger). ``progress()``
-    is called after each projection (:func:`bounds_runs` in all). ``coalitions``: as for
+    is called after each step (:func:`bounds_runs` in all). ``coalitions``: as for
     :func:`~helsemod_py.analysis.attribute` (the attribution's, to use what they keep).
     """
     from .analysis import _coalitions, attribute
@@ -79,10 +85,12 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
     outcome = attribution.outcome
     t = year_index(year, range(dataset.base_year, end_year + 1))
     # each measure alone at its value and at the ends of its range, as outcome_path of
-    # scenario.only([id]).with_values(...) gives, evaluated together (faster)
+    # scenario.only([id]).with_values(...) gives, evaluated together (faster); an end of no effect
+    # gains nothing, whatever the others do, and is not run
     ranged = [m for m in scenario.measures if m.change.range is not None]
     runs = [((), None)] + [((m.id,), {m.id: x}) for m in ranged
-                           for x in (m.change.value, *(x for x in m.change.range if x != m.change.value))]
+                           for x in (m.change.value, *(x for x in m.change.range
+                                                       if x != m.change.value and x != _neutral(m)))]
     out = _coalitions(coalitions, dataset, scenario, end_year).evaluate_many([r[0] for r in runs],
                                                                              [r[1] for r in runs], progress=tick)
     paths = [_national(dataset, gap, outcome)[t] for gap, _ in out]
@@ -93,15 +101,14 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
     for m in ranged:
         fte = float(gained.sel(measure=m.id))
         at_value = solo[m.id, m.change.value]
-        neutral = None if m.operation == "set" else (1.0 if m.operation == "multiply" else 0.0)
         ends = []
         for x in m.change.range:
-            s_end = solo[m.id, x]
-            if x == m.change.value:
-                tick()  # counted in bounds_runs all the same
-            if x == neutral:  # a measure that does nothing gains nothing, whatever the others do
+            if x == m.change.value or x == _neutral(m):
+                tick()  # not run: counted in bounds_runs all the same
+            if x == _neutral(m):  # a measure that does nothing gains nothing, whatever the others do
                 ends.append(0.0)
             else:
+                s_end = solo[m.id, x]
                 ends.append(fte * s_end / at_value if abs(at_value) >= 1.0 else fte + s_end - at_value)
         rows.append({"measure": m.id, "value": m.change.value, "low": m.change.range[0], "high": m.change.range[1],
                      "fte_gained": fte, "fte_low": ends[0], "fte_high": ends[1]})
