@@ -52,6 +52,13 @@ def _evaluate(dataset, scenario, end_year, progress=None) -> tuple[np.ndarray, n
     return out
 
 
+def _coalitions(given, dataset, scenario, end_year) -> Coalitions:
+    """``given`` where it holds the coalitions of ``scenario`` on ``dataset`` up to ``end_year``, or new ones."""
+    if given is not None and not given.matches(dataset, scenario, end_year):
+        raise HelsemodError("coalitions of another dataset, scenario or end year")
+    return given if given is not None else Coalitions(dataset, scenario, end_year)
+
+
 def _sectors(level: str) -> list[int]:
     """Positions of the sectors a level reports (:data:`helsemod_py.results.SECTORS_SHOWN`)."""
     return [D.SECTORS.index(q) for q in SECTORS_SHOWN[level]]
@@ -261,7 +268,8 @@ def _shapley(value, ids, method: str, samples: int, seed: int, values=None):
 
 
 def attribute(dataset: Dataset, scenario: Scenario, end_year: int | None = None, method: str = "auto",
-              samples: int = 24, seed: int = 0, progress=None, outcome: str = "gap") -> Attribution:
+              samples: int = 24, seed: int = 0, progress=None, outcome: str = "gap",
+              coalitions: Coalitions | None = None) -> Attribution:
     """Shapley attribution of the change in ``outcome`` (scenario − its no-measure baseline).
 
     outcome: ``"gap"`` (the net gap) or ``"shortage"`` (the negative gaps of each municipality's
@@ -269,7 +277,9 @@ def attribute(dataset: Dataset, scenario: Scenario, end_year: int | None = None,
     are shortage reductions). method: ``"exact"`` (all subsets), ``"sampled"`` (``samples``
     random orders, seeded), or ``"auto"`` (exact up to ``EXACT_MAX`` measures). The baseline
     keeps the scenario's assumptions, so only measures are attributed. Costs: see
-    :class:`Attribution`.
+    :class:`Attribution`. ``coalitions``: the :class:`~helsemod_py.coalitions.Coalitions` of the same
+    dataset, scenario and end year to evaluate with (what they keep is used again, e.g. by
+    :func:`~helsemod_py.evidence.effect_bounds` after this).
     """
     end_year = end_year or scenario.end_year or DEFAULT_END_YEAR
     if outcome not in OUTCOMES:
@@ -281,7 +291,7 @@ def attribute(dataset: Dataset, scenario: Scenario, end_year: int | None = None,
     if method not in ("exact", "sampled"):
         raise HelsemodError(f"method {method!r}: allowed auto, exact, sampled")
     catchment = dataset.catchment() if outcome == "shortage" else None
-    coalitions = Coalitions(dataset, scenario, end_year)
+    coalitions = _coalitions(coalitions, dataset, scenario, end_year)
 
     def outcome_of(gap, supply):
         cells = gap if catchment is None else np.minimum(shortage_units(gap, catchment.weights), 0.0)

@@ -105,6 +105,7 @@ def compare(ds, scenarios, projections, year: int, end_year: int, attribution: b
     """Compare ``projections[1:]`` with ``projections[0]``; ``progress(label, n)`` returns a
     callback for a step of ``n`` runs (attribution, evidence ranges), or None."""
     from .analysis import attribute, evaluations
+    from .coalitions import Coalitions
     from .evidence import bounds_runs, effect_bounds
 
     out = Comparison()
@@ -136,9 +137,11 @@ def compare(ds, scenarios, projections, year: int, end_year: int, attribution: b
         n_active = sum(not m.is_neutral for m in scn.measures)
         cb = progress(tr("attributing", lang, name=scn.name), evaluations(n_active, "auto", samples)) \
             if progress else None
-        att = attribute(ds, scn, end_year=end_year, samples=samples, outcome=outcome, progress=cb)
+        coalitions = Coalitions(ds, scn, end_year)  # the bounds use what the attribution keeps
+        att = attribute(ds, scn, end_year=end_year, samples=samples, outcome=outcome, progress=cb,
+                        coalitions=coalitions)
         cb = progress(tr("ranges", lang, name=scn.name), bounds_runs(scn)) if progress else None
-        bounds = effect_bounds(ds, scn, year, attribution=att, end_year=end_year, progress=cb)
+        bounds = effect_bounds(ds, scn, year, attribution=att, end_year=end_year, progress=cb, coalitions=coalitions)
         ce = att.cost_effectiveness(year).merge(bounds[["measure", "fte_low", "fte_high"]], on="measure", how="left")
         out.lines += waterfall_lines(ce, year, att.method, outcome, lang)
         wf = att.waterfall(year, level="county")

@@ -17,7 +17,6 @@ import pandas as pd
 from . import seeds
 from ._years import year_index
 from .analysis import OUTCOMES, _evaluate
-from .coalitions import Coalitions
 from .errors import HelsemodError
 from .model import DEFAULT_END_YEAR
 from .results import shortage_units
@@ -48,14 +47,20 @@ def _national(dataset, gap, outcome: str) -> np.ndarray:
     return gap.sum(axis=(1, 2, 3))
 
 
+def _neutral(m) -> float | None:
+    """The value at which measure ``m`` does nothing (multiply 1, add or shift 0; None for set)."""
+    return None if m.operation == "set" else (1.0 if m.operation == "multiply" else 0.0)
+
+
 def bounds_runs(scenario) -> int:
-    """Projections :func:`effect_bounds` runs (with the attribution given): the baseline, and each
-    measure with a range alone at its value and at each end."""
+    """Steps of :func:`effect_bounds` (with the attribution given): the baseline, and each measure
+    with a range alone at its value and at each end (an end at the value, or of no effect, is
+    counted but not run)."""
     return 1 + sum(1 + len(m.change.range) for m in scenario.measures if m.change.range is not None)
 
 
 def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str | None = None,
-                  end_year: int | None = None, progress=None) -> pd.DataFrame:
+                  end_year: int | None = None, progress=None, coalitions=None) -> pd.DataFrame:
     """FTE gained nationally in ``year`` by each measure with a range, at its low and high end.
 
     The measure's Shapley value (``attribution``, computed if not given) is scaled by its effect
@@ -65,9 +70,10 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
     alone moves the nation by less than 1 FTE (e.g. recruits drawn from other regions), the difference
     is added instead: ``φ + s(end) − s(value)``. Columns: measure, value, low, high, fte_gained, fte_low,
     fte_high (the gain at the low and the high end of the range, whichever is larger). ``progress()``
-    is called after each projection (:func:`bounds_runs` in all).
+    is called after each step (:func:`bounds_runs` in all). ``coalitions``: as for
+    :func:`~helsemod_py.analysis.attribute` (the attribution's, to use what they keep).
     """
-    from .analysis import attribute
+    from .analysis import _coalitions, attribute
 
     def tick():
         if progress:
@@ -75,16 +81,18 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
 
     end_year = end_year or scenario.end_year or DEFAULT_END_YEAR
     if attribution is None:
-        attribution = attribute(dataset, scenario, end_year=end_year, outcome=outcome or "gap")
+        attribution = attribute(dataset, scenario, end_year=end_year, outcome=outcome or "gap", coalitions=coalitions)
     outcome = attribution.outcome
     t = year_index(year, range(dataset.base_year, end_year + 1))
     # each measure alone at its value and at the ends of its range, as outcome_path of
-    # scenario.only([id]).with_values(...) gives, evaluated together (faster)
+    # scenario.only([id]).with_values(...) gives, evaluated together (faster); an end of no effect
+    # gains nothing, whatever the others do, and is not run
     ranged = [m for m in scenario.measures if m.change.range is not None]
     runs = [((), None)] + [((m.id,), {m.id: x}) for m in ranged
-                           for x in (m.change.value, *(x for x in m.change.range if x != m.change.value))]
-    out = Coalitions(dataset, scenario, end_year).evaluate_many([r[0] for r in runs], [r[1] for r in runs],
-                                                                progress=tick)
+                           for x in (m.change.value, *(x for x in m.change.range
+                                                       if x != m.change.value and x != _neutral(m)))]
+    out = _coalitions(coalitions, dataset, scenario, end_year).evaluate_many([r[0] for r in runs],
+                                                                             [r[1] for r in runs], progress=tick)
     paths = [_national(dataset, gap, outcome)[t] for gap, _ in out]
     base = paths[0]
     solo = {(ids[0], vals[ids[0]]): p - base for (ids, vals), p in zip(runs[1:], paths[1:])}
@@ -93,15 +101,14 @@ def effect_bounds(dataset, scenario, year: int, attribution=None, outcome: str |
     for m in ranged:
         fte = float(gained.sel(measure=m.id))
         at_value = solo[m.id, m.change.value]
-        neutral = None if m.operation == "set" else (1.0 if m.operation == "multiply" else 0.0)
         ends = []
         for x in m.change.range:
-            s_end = solo[m.id, x]
-            if x == m.change.value:
-                tick()  # counted in bounds_runs all the same
-            if x == neutral:  # a measure that does nothing gains nothing, whatever the others do
+            if x == m.change.value or x == _neutral(m):
+                tick()  # not run: counted in bounds_runs all the same
+            if x == _neutral(m):  # a measure that does nothing gains nothing, whatever the others do
                 ends.append(0.0)
             else:
+                s_end = solo[m.id, x]
                 ends.append(fte * s_end / at_value if abs(at_value) >= 1.0 else fte + s_end - at_value)
         rows.append({"measure": m.id, "value": m.change.value, "low": m.change.range[0], "high": m.change.range[1],
                      "fte_gained": fte, "fte_low": ends[0], "fte_high": ends[1]})

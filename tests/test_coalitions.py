@@ -137,14 +137,17 @@ def test_sampled_attribution_equals_reference(ds):
     _close(att.total.values, full)
 
 
-def test_effect_bounds_equal_runs_from_scratch(ds):
+@pytest.mark.parametrize("shared", [False, True])
+def test_effect_bounds_equal_runs_from_scratch(ds, shared):
+    """With its own coalitions, or those of the attribution (as ``compare`` does)."""
     scn = hm.Scenario("ranged", measures=[
         dict(MEASURES[0], multiply={"value": 1.05, "unit": "/1", "range": [1.0, 1.08]}),
         dict(MEASURES[7], add={"value": 200, "unit": "persons per year", "range": [100, 300]}),
     ])
-    att = attribute(ds, scn, end_year=END)
+    coalitions = Coalitions(ds, scn, END) if shared else None
+    att = attribute(ds, scn, end_year=END, coalitions=coalitions)
     ticks = []
-    got = effect_bounds(ds, scn, END, attribution=att, end_year=END,
+    got = effect_bounds(ds, scn, END, attribution=att, end_year=END, coalitions=coalitions,
                         progress=lambda: ticks.append(1)).set_index("measure")
     assert len(ticks) == bounds_runs(scn)
     t = END - ds.base_year
@@ -158,6 +161,16 @@ def test_effect_bounds_equal_runs_from_scratch(ds):
             assert got.loc[m.id, col] == pytest.approx(want, rel=1e-9, abs=1e-9)
 
 
+def test_a_measure_at_its_own_value_is_the_measure(ds):
+    """``with_values`` at a measure's own value changes nothing: the same states and results; coalitions
+    of another scenario are refused."""
+    fast = Coalitions(ds, SCN, END)
+    assert fast._keys(["grads", "fte_up"], {"grads": 200, "fte_up": 1.05}) == fast._keys(["grads", "fte_up"], None)
+    assert fast._keys(["grads"], {"grads": 100}) != fast._keys(["grads"], None)
+    with pytest.raises(hm.HelsemodError, match="coalitions of another"):
+        attribute(ds, SCN.only(EXACT_IDS), end_year=END, coalitions=fast)
+
+
 def test_a_subset_out_of_range_is_refused_as_from_scratch(ds):
     """Two raises of avg_fte that are fine alone but not together: the usual message."""
     scn = hm.Scenario("too much", measures=[_m("a", "avg_fte", "multiply", 1.4, "/1", ["nurse"]),
@@ -167,3 +180,93 @@ def test_a_subset_out_of_range_is_refused_as_from_scratch(ds):
     with pytest.raises(hm.ScenarioError) as got:
         attribute(ds, scn, end_year=END)
     assert str(got.value) == str(want.value)
+
+
+# --- supply in blocks (components of groups, classes of regions) ------------------------------------
+#: Measures that reach one component each, some only in some regions: psychologists in Oslo, GPs in
+#: Innlandet (retention, and recruits displaced from every other region), a transition in one
+#: municipality (couples the care groups), nurses' positions everywhere.
+BLOCKS = [
+    _m("psy_stay", "exit_rate", "multiply", 0.8, "/1", ["psychologist"], regions=["K0301"]),
+    _m("gp_stay", "exit_rate", "multiply", 0.9, "/1", ["gp"], regions=["34"]),
+    _m("gp_rec", "recruits", "add", 5, "persons per year", ["gp"], regions=["K5601"]),
+    {"id": "y_vei", "parameter": "transition_rate", "multiply": {"value": 1.5, "unit": "/1"},
+     "path": {"start": 2025}, "target": {"transitions": ["health_worker>nurse"], "regions": ["K3401"]}},
+    _m("fte_nurse", "avg_fte", "multiply", 1.02, "/1", ["nurse"]),
+]
+BLOCKS_SCN = hm.Scenario("blocks", measures=BLOCKS)
+
+
+def _same(got, want):
+    for a, b in zip(got, want):
+        assert np.array_equal(a, b), float(np.abs(a - b).max())
+
+
+def test_components_are_the_groups_transitions_couple():
+    from helsemod_py import dims as D
+    from helsemod_py.coalitions import components
+
+    named = [[D.GROUPS[g] for g in c] for c in components()]
+    assert sorted(g for c in named for g in c) == sorted(D.GROUPS)
+    assert ["physician", "gp"] in named
+    care = next(c for c in named if "nurse" in c)
+    assert set(care) == {"unskilled", "health_worker", "nurse", "specialist_nurse", "aks", "public_health_nurse",
+                         "midwife"}
+    assert all(len(c) == 1 for c in named if c is not care and "gp" not in c)
+
+
+def test_every_subset_of_block_measures_is_bitwise_a_full_run(ds):
+    """Supply put together from blocks run on some groups and regions: the very numbers of a full run
+    from scratch, for every subset (in an order where each adds to one computed before)."""
+    ids = list(BLOCKS_SCN.measure_ids)
+    subsets = [sub for k in range(len(ids) + 1) for sub in itertools.combinations(ids, k)]
+    fast = Coalitions(ds, BLOCKS_SCN, END)
+    for sub, got in zip(subsets, fast.evaluate_many(subsets, workers=2)):
+        _same(got, evaluate(ds, BLOCKS_SCN.only(sub), END))
+
+
+def test_a_measure_runs_the_kernel_on_the_blocks_it_reaches(ds, monkeypatch):
+    """After the baseline (one whole run), a measure runs only its component in its regions; a
+    measure on a transition runs every group that transitions couple to it."""
+    import helsemod_py.coalitions as C
+    from helsemod_py import dims as D
+
+    runs = []
+    real = C._run_blocks
+
+    def spy(args, groups):
+        runs.append(([D.GROUPS[g] for g in groups], args["stock0"].shape[0]))
+        return real(args, groups)
+
+    monkeypatch.setattr(C, "_run_blocks", spy)
+    fast = Coalitions(ds, BLOCKS_SCN, END)
+    regions = list(ds.regions.codes)
+    _same(fast.evaluate(()), evaluate(ds, BLOCKS_SCN.only(()), END))
+    assert runs == []  # the baseline: one whole run
+    for sub, groups, n_regions in ((("psy_stay",), ["psychologist"], 1),
+                                   (("psy_stay", "gp_stay"), ["physician", "gp"], 6),
+                                   (("psy_stay", "gp_stay", "gp_rec"), ["physician", "gp"], len(regions)),
+                                   (("y_vei",), None, 1),
+                                   (("y_vei", "fte_nurse"), None, len(regions))):
+        runs.clear()
+        _same(fast.evaluate(sub), evaluate(ds, BLOCKS_SCN.only(sub), END))
+        assert len(runs) == 1, runs
+        if groups is None:  # the care groups, coupled by transitions
+            assert len(runs[0][0]) == 7 and "health_worker" in runs[0][0] and "midwife" in runs[0][0]
+        else:
+            assert runs[0][0] == groups
+        assert runs[0][1] == n_regions
+
+
+def test_a_subset_out_of_range_only_in_a_block_runs_from_scratch(ds):
+    """The range is checked on the states of the measures that reach each component: ``a`` alone
+    takes psychologists' positions out of range and is refused; with ``b`` they are back in range,
+    but the care component's state (``a`` only, ``b`` does not reach it) is not: that subset runs the
+    ordinary way, with the same numbers."""
+    scn = hm.Scenario("ranges", measures=[_m("a", "avg_fte", "multiply", 1.35, "/1", ["nurse", "psychologist"]),
+                                          _m("b", "avg_fte", "multiply", 0.8, "/1", ["psychologist"])])
+    fast = Coalitions(ds, scn, END)
+    with pytest.raises(hm.ScenarioError):
+        fast.evaluate(["a"])
+    _same(fast.evaluate(["a", "b"]), evaluate(ds, scn.only(["a", "b"]), END))
+    _same(fast.evaluate(["b"]), evaluate(ds, scn.only(["b"]), END))

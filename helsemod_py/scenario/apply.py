@@ -206,6 +206,12 @@ def _closed_region_part(m: Measure, dataset, share_name: str, target_share: np.n
     return np.divide(inside, whole, out=np.ones_like(whole), where=whole > 0)
 
 
+def spread_nationally(lever: Lever, operation: str) -> bool:
+    """An ``add`` or ``set`` of a national person flow: spread over the targeted regions by their
+    shares (recruits also taken from other regions), not masked cell by cell like the others."""
+    return lever.field in ("graduates", "immigrants", "recruits") and operation in ("add", "set")
+
+
 def _apply_measure(m: Measure, inp, dataset):
     lever = LEVERS[m.parameter]
     years = inp.years[:-1] if lever.steps else inp.years
@@ -225,8 +231,7 @@ def _apply_measure(m: Measure, inp, dataset):
     arr = compact(current)
     nd = arr.ndim - 1
     wt = _time(w if np.ptp(w) > 0 else w[:1], nd)
-    national = lever.field in ("graduates", "immigrants", "recruits")
-    if national and op in ("add", "set"):
+    if spread_nationally(lever, op):
         spread = _spread_national(lever, m, dataset, inp)
         if m.source == "other_regions":
             spread = spread - _displaced(m, dataset, spread)
