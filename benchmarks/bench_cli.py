@@ -13,6 +13,8 @@ written (``--out`` to a temporary folder), all measured in this one run on this 
 * **draws**: ``helsemod run scenarios/uncertainty.yaml --draws N --seed 1`` through the command line,
   and ``project_ensemble`` for the same draws inside one process that has loaded everything before
   the clock starts, so their difference is what the command line adds;
+* **floor**: a fresh Python importing the libraries ``run`` imports and calling one cached numba
+  function, which no ``run`` can go below;
 * **compare**: ``helsemod compare scenarios/baseline.yaml scenarios/k2025_all.yaml`` (``--compare``),
   results written, as a multiple of one warm run; with ``--before`` its attribution, cost
   effectiveness and comparison tables of both trees are checked byte for byte.
@@ -68,6 +70,28 @@ def in_process_draws(data: Path, draws: int, cache_dir: Path) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+#: What a fresh process needs before `helsemod run` can do any work: the libraries it imports, and
+#: numba's CPU target, which loading any cached kernel starts.
+FLOOR_CODE = "import pandas, xarray, pyarrow.csv, click, yaml, pydantic\nimport floor_kernel\nfloor_kernel.one(1.0)\n"
+
+
+def startup_floor(tmp: Path, repeat: int) -> float:
+    """Least wall seconds of a fresh Python importing the libraries `run` uses and calling one numba
+    function from numba's cache (filled by an unmeasured call first)."""
+    folder = tmp / "floor"
+    folder.mkdir()
+    (folder / "floor_kernel.py").write_text("from numba import njit\n\n\n@njit(cache=True)\ndef one(x):\n"
+                                            "    return x + 1.0\n")
+    cmd = [sys.executable, "-c", FLOOR_CODE]
+    subprocess.run(cmd, cwd=folder, check=True)
+    walls = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, cwd=folder, check=True)
+        walls.append(time.perf_counter() - t0)
+    return min(walls)
+
+
 def run_times(package_dir: Path, data: Path, tmp: Path, tag: str, repeat: int) -> dict:
     """Cold and warm times of `helsemod run` (baseline, real data, results written)."""
     cache = tmp / f"cache-{tag}"
@@ -97,6 +121,7 @@ def main() -> None:
         for tag, tree in trees:
             res[tag] = run_times(tree, args.data, tmp, tag, args.repeat)
             print(tag, {k: v for k, v in res[tag].items() if isinstance(v, float)}, file=sys.stderr)
+        res["now"]["floor"] = startup_floor(tmp, args.repeat)
         draw_args = ["run", str(SCENARIOS / "uncertainty.yaml"), "--data", str(args.data), "--draws",
                      str(args.draws), "--seed", "1", "--force", "-q"]
         for tag, tree in trees:
@@ -153,6 +178,10 @@ def _table(res, trees, args, draws_inproc, same, load, same_compare=None) -> str
         f"- {args.draws} draws in-process (`project_ensemble`, everything loaded): {draws_inproc:.2f} s; through the "
         f"command line {now['draws_cli']:.2f} s, so the command line adds {now['draws_cli'] - draws_inproc:.2f} s.",
     ]
+    lines.append(f"- Startup floor: a fresh Python that imports what `run` needs (pandas, xarray, pyarrow, click, "
+                 f"PyYAML, pydantic, numba) and calls one numba function from numba's cache takes {now['floor']:.2f} s "
+                 f"(least of {args.repeat}); the warm `run` does its own work in the {now['warm'] - now['floor']:.2f} s "
+                 "on top.")
     if args.compare:
         lines.append(f"- `compare` takes {now['compare'] / now['warm']:.1f}x one warm `run` (least of {args.repeat}).")
     if same is not None:
