@@ -160,7 +160,7 @@ def test_values_from_standard_normals_are_the_copula_transform(dist):
     d = hm.Scenario("s", uncertainty=[_u("x", "exit_rate", dist)]).uncertainty[0].distribution
     z = np.random.default_rng(0).standard_normal(2000)
     u = norm.cdf(z)
-    frozen = d.frozen()  # scipy's quantile function as the reference of the closed forms
+    frozen = _scipy_frozen(d)  # scipy's quantile function as the reference of the closed forms
     if d.truncate is not None:
         a, b = frozen.cdf(d.truncate[0]), frozen.cdf(d.truncate[1])
         scipy_ppf = np.clip(frozen.ppf(a + (b - a) * u), *d.truncate)
@@ -168,6 +168,48 @@ def test_values_from_standard_normals_are_the_copula_transform(dist):
         scipy_ppf = frozen.ppf(u)
     assert np.allclose(d.ppf(u), scipy_ppf, rtol=1e-9)
     assert np.allclose(d.from_standard_normal(z), d.ppf(norm.cdf(z)), rtol=1e-9)
+
+
+def _scipy_frozen(d):
+    """scipy.stats' frozen distribution of a scenario's distribution (before truncation)."""
+    from scipy import stats
+
+    lo = d.low if d.low is not None else 0.0
+    hi = d.high if d.high is not None else 1.0
+    return {"normal": lambda: stats.norm(d.mean, d.sd), "lognormal": lambda: stats.lognorm(d.sd_log, scale=d.median),
+            "uniform": lambda: stats.uniform(lo, hi - lo),
+            "triangular": lambda: stats.triang((d.mode - lo) / (hi - lo), lo, hi - lo),
+            "beta": lambda: stats.beta(d.alpha, d.beta, lo, hi - lo)}[d.type]()
+
+
+@pytest.mark.parametrize("dist", [
+    {"type": "normal", "mean": 1.0, "sd": 0.1},
+    {"type": "lognormal", "median": 1.3, "sd_log": 0.2},
+    {"type": "uniform", "low": 0.8, "high": 1.2},
+    {"type": "triangular", "low": 0.9, "mode": 1.0, "high": 1.3},
+    {"type": "triangular", "low": 0.9, "mode": 0.9, "high": 1.3},
+    {"type": "triangular", "low": 0.9, "mode": 1.3, "high": 1.3},
+    {"type": "beta", "alpha": 2.0, "beta": 5.0, "low": 0.5, "high": 1.5},
+    {"type": "beta", "alpha": 0.5, "beta": 0.5},
+])
+def test_cdf_is_scipy_stats_cdf_bit_for_bit(dist):
+    """The truncation mass and the truncated quantiles use :meth:`Distribution.cdf`, which spares
+    importing scipy.stats; it gives scipy.stats' numbers exactly, inside and outside the support."""
+    d = hm.Scenario("s", uncertainty=[_u("x", "exit_rate", dist)]).uncertainty[0].distribution
+    x = np.concatenate([np.linspace(-1.0, 3.0, 4001), [0.0, 0.5, 0.8, 0.9, 1.0, 1.2, 1.3, 1.5, -np.inf, np.inf]])
+    np.testing.assert_array_equal(d.cdf(x), _scipy_frozen(d).cdf(x))
+
+
+def test_loading_a_truncated_distribution_spares_scipy_stats():
+    import subprocess
+    import sys
+
+    code = ("import sys, helsemod_py as hm\n"
+            "hm.Scenario('s', uncertainty=[{'id': 'x', 'parameter': 'exit_rate', 'distribution': "
+            "{'type': 'triangular', 'low': 0.9, 'mode': 1.0, 'high': 1.3, 'truncate': [0.95, 1.2]}, 'unit': '/1'}])\n"
+            "print('scipy.stats' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_sampling_follows_distribution_truncation_and_correlation():
