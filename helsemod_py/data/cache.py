@@ -166,26 +166,32 @@ def _read_small(kind: str, name: str) -> str | None:
 def _write_small(kind: str, name: str, text: str) -> None:
     """Write one small index entry atomically; drop the oldest beyond :data:`KEEP_SMALL`."""
     base = folder()
-    if base is None:
-        return
+    if base is not None:
+        _store(base / kind, name, "*", KEEP_SMALL, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def _store(where: Path, name: str, pattern: str, keep: int, fill) -> bool:
+    """Write the file ``where/name`` atomically (``fill(fh)`` writes a temporary file in ``where``,
+    renamed into place), then drop the oldest files matching ``pattern`` beyond ``keep``; False
+    where it cannot be written (no temporary file is left behind)."""
     tmp = None
     try:
-        sub = base / kind
-        sub.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=sub)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, sub / name)
+        where.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=where)
+        with os.fdopen(fd, "wb") as fh:
+            fill(fh)
+        os.replace(tmp, where / name)
         tmp = None
-        _prune(sub, "*", KEEP_SMALL)
+        _prune(where, pattern, keep)
     except (OSError, ValueError):
-        pass
+        return False
     finally:
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+    return True
 
 
 def read(digest: str | None, shapes: dict[str, tuple]) -> dict[str, np.ndarray] | None:
@@ -220,24 +226,8 @@ def write(digest: str | None, arrays: dict[str, np.ndarray]) -> bool:
     base = folder()
     if digest is None or base is None:
         return False
-    tmp = None
-    try:
-        base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=base)
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **{k: np.ascontiguousarray(v, dtype=np.float64) for k, v in arrays.items()})
-        os.replace(tmp, base / f"{digest}.npz")
-        tmp = None
-        _prune(base, "*.npz", KEEP)
-    except (OSError, ValueError):
-        return False
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-    return True
+    return _store(base, f"{digest}.npz", "*.npz", KEEP, lambda fh: np.savez(
+        fh, **{k: np.ascontiguousarray(v, dtype=np.float64) for k, v in arrays.items()}))
 
 
 def _prune(base: Path, pattern: str = "*.npz", keep: int | None = None) -> None:
