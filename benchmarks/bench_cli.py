@@ -13,8 +13,8 @@ written (``--out`` to a temporary folder), all measured in this one run on this 
 * **draws**: ``helsemod run scenarios/uncertainty.yaml --draws N --seed 1`` through the command line,
   and ``project_ensemble`` for the same draws inside one process that has loaded everything before
   the clock starts, so their difference is what the command line adds;
-* **floor**: a fresh Python importing the libraries ``run`` imports and calling one cached numba
-  function, which no ``run`` can go below;
+* **floor**: a fresh Python importing the libraries ``run`` imports, calling one cached numba
+  function and exiting as ``helsemod`` does (no teardown), which no ``run`` can go below;
 * **compare**: ``helsemod compare scenarios/baseline.yaml scenarios/k2025_all.yaml`` (``--compare``),
   results written, as a multiple of one warm run; with ``--before`` its attribution, cost
   effectiveness and comparison tables of both trees are checked byte for byte.
@@ -71,8 +71,10 @@ def in_process_draws(data: Path, draws: int, cache_dir: Path) -> float:
 
 
 #: What a fresh process needs before `helsemod run` can do any work: the libraries it imports, and
-#: numba's CPU target, which loading any cached kernel starts.
-FLOOR_CODE = "import pandas, xarray, pyarrow.csv, click, yaml, pydantic\nimport floor_kernel\nfloor_kernel.one(1.0)\n"
+#: numba's CPU target, which loading any cached kernel starts; it ends as `helsemod` ends, without
+#: the interpreter's teardown (``_clikit.exit_now``).
+FLOOR_CODE = ("import os, pandas, xarray, pyarrow.csv, click, yaml, pydantic\nimport floor_kernel\nfloor_kernel.one(1.0)\n"
+              "os._exit(0)\n")
 
 
 def startup_floor(tmp: Path, repeat: int) -> float:
@@ -179,7 +181,8 @@ def _table(res, trees, args, draws_inproc, same, load, same_compare=None) -> str
         f"command line {now['draws_cli']:.2f} s, so the command line adds {now['draws_cli'] - draws_inproc:.2f} s.",
     ]
     lines.append(f"- Startup floor: a fresh Python that imports what `run` needs (pandas, xarray, pyarrow, click, "
-                 f"PyYAML, pydantic, numba) and calls one numba function from numba's cache takes {now['floor']:.2f} s "
+                 f"PyYAML, pydantic, numba), calls one numba function from numba's cache and exits as `helsemod` does "
+                 f"(without the interpreter's teardown) takes {now['floor']:.2f} s "
                  f"(least of {args.repeat}); the warm `run` does its own work in the {now['warm'] - now['floor']:.2f} s "
                  "on top.")
     if args.compare:

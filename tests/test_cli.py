@@ -405,3 +405,48 @@ def test_data_import_and_build_from_import(runner, tmp_path):
     assert res.exit_code == 1
     assert res.output.strip() == ("error: mortality trend: years 2023-2024: need at least 4 years of population "
                                   "(allowed: 1986-2024)")
+
+
+# --- the exit without teardown (helsemod_py._clikit.exit_now) ---------------------------------
+def test_the_program_writes_and_prints_everything_before_its_quick_exit(runner, tmp_path):
+    """`python -m helsemod_py.cli` ends with os._exit: the results and the printed table are whole,
+    the same as from the command called in-process."""
+    out = tmp_path / "sub"
+    proc = subprocess.run([sys.executable, "-m", "helsemod_py.cli", "run", "--end-year", "2027", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    res = runner.invoke(main, ["run", "--end-year", "2027", "--out", str(tmp_path / "inproc")])
+    assert res.exit_code == 0, res.output
+    # flushed to the last line
+    assert proc.stdout.replace(str(out), "OUT") == res.stdout.replace(str(tmp_path / "inproc"), "OUT")
+    for name in ("results.csv", "population_by_age.csv", "provenance.csv"):
+        assert (out / name).read_bytes() == (tmp_path / "inproc" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("code, rc, err", [(None, 0, ""), (3, 3, ""), ("something failed", 1, "something failed")])
+def test_exit_now_exits_with_the_code_sys_exit_would(code, rc, err):
+    proc = subprocess.run([sys.executable, "-c", f"from helsemod_py._clikit import exit_now\n"
+                                                 f"print('before', flush=False)\nexit_now({code!r})\nprint('after')"],
+                          capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stdout, proc.stderr.strip()) == (rc, "before\n", err)
+
+
+def test_exit_now_exits_the_usual_way_while_something_still_runs(monkeypatch):
+    import threading
+
+    from helsemod_py._clikit import exit_now
+
+    gate = threading.Event()
+    worker = threading.Thread(target=gate.wait)  # not a daemon: the usual exit waits for it
+    worker.start()
+    try:
+        with pytest.raises(SystemExit) as info:
+            exit_now(4)
+        assert info.value.code == 4
+    finally:
+        gate.set()
+        worker.join()
+    monkeypatch.setitem(sys.modules, "distributed", object())  # a dask cluster closes at exit
+    with pytest.raises(SystemExit) as info:
+        exit_now(0)
+    assert info.value.code == 0

@@ -11,7 +11,19 @@ registered on :func:`main` when imported here.
 
 from __future__ import annotations
 
+from .._clikit import exit_now
 from . import data, documents, run, tools  # noqa: F401  (register the commands)
 from .base import main
 
-__all__ = ["main"]
+__all__ = ["main", "entry"]
+
+
+def entry() -> None:
+    """The ``helsemod`` program: :func:`main`, then the exit without the interpreter's teardown
+    (:func:`helsemod_py._clikit.exit_now`). Calling :func:`main` itself (click's test runner, a
+    notebook) exits as usual."""
+    try:
+        main()
+    except SystemExit as exc:
+        exit_now(exc.code)
+    exit_now(0)

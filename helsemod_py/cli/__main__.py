@@ -1,6 +1,6 @@
 """``python -m helsemod_py.cli``: the ``helsemod`` command."""
 
-from . import main
+from . import entry
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()
