@@ -293,15 +293,15 @@ class Projection:
         codes = list(src["region"].values)
         if cat.weights.shape[1] != len(codes):
             raise ValueError("the catchment does not match the projection's regions")
-        w = xr.DataArray(cat.weights, dims=("trust", "region"), coords={"trust": list(cat.codes), "region": codes})
         counties = np.asarray(src["county"].values)
         out = {}
+        coords = {c: v for c, v in src.coords.items() if "region" not in v.dims}
         for name, da in src.drop_vars("county").data_vars.items():
             if "region" not in da.dims:
                 continue
-            out[name] = xr.dot(w, da.fillna(0.0), dim="region").where(~da.isnull().any("region")) if da.isnull().any() \
-                else xr.dot(w, da, dim="region")
-        agg = xr.Dataset(out).rename(trust="region")
+            out[name] = xr.Variable(da.dims, _weighted_sum(cat.weights, da.values, da.dims.index("region")),
+                                    attrs=da.attrs)
+        agg = xr.Dataset(out, coords=dict(coords, region=list(cat.codes)))
         main_county = [counties[np.argmax(cat.weights[h])] for h in range(len(cat))]
         return agg.assign_coords(county=("region", main_county), region_name=("region", list(cat.names)))
 
@@ -400,6 +400,22 @@ def _sum_by(src: xr.Dataset, keys: np.ndarray) -> xr.Dataset:
     coords = {c: v for c, v in src.coords.items() if "region" not in v.dims}
     coords["region"] = labels
     return xr.Dataset(out, coords=coords, attrs=src.attrs)
+
+
+def _weighted_sum(weights: np.ndarray, values: np.ndarray, ax: int) -> np.ndarray:
+    """``weights [H, R]`` times ``values`` summed over its region axis ``ax``, the region axis
+    replaced by H: what ``xr.dot(weights, values, dim="region")`` gives, bit for bit (the same
+    einsum), without xarray's machinery; a cell with NaN in any region is NaN."""
+    letters = "bcdefghijklmnopqrstuvwxyz"[:values.ndim]
+    region = letters[ax]
+    others = letters.replace(region, "")
+    missing = np.isnan(values)
+    filled = np.where(missing, 0.0, values) if missing.any() else values
+    total = np.einsum(f"...a{region},...{letters}->...a{others}", weights, filled)
+    total = np.moveaxis(total, 0, ax)
+    if filled is not values:
+        total = np.where(np.expand_dims(missing.any(axis=ax), ax), np.nan, total)
+    return total
 
 
 def tidy(da: xr.DataArray, name: str = "value") -> pd.DataFrame:
