@@ -45,11 +45,13 @@ def synthetic_line(proj, lang: str = "en") -> str | None:
 def gap_table(proj, label, lang: str = "en") -> str:
     """Supply, demand and gap (FTE) by group in the first and last year, one block per sector
     group the level reports, then nurses in municipal care and where the base-year supply comes from."""
+    from .results import demand_by_sector
+
     years = proj.years
     y0, y1 = int(years[0]), int(years[-1])
     lines = [x for x in (synthetic_line(proj, lang),) if x]
     lines.append(tr("fte_by_group", lang, label=label, scenario=L.scenario_name(proj.scenario, lang)))
-    demand = proj.data["demand_fte"].groupby("service_sector").sum("service").rename(service_sector="sector")
+    demand = demand_by_sector(proj.data["demand_fte"], keep_attrs=False)
     sup_w, dem_w, gap_w = tr("supply", lang), tr("demand", lang), tr("gap", lang)
     for sectors, heading in BLOCKS.items():
         if not set(sectors) <= set(proj.sectors_shown):
@@ -99,7 +101,9 @@ def json_summary(view, label, ens, ds=None, spec: str | None = None, groups=None
            "region": label, "level": view.level, "regions": [str(r) for r in view.data["region"].values],
            "synthetic": bool(view.data.attrs.get("synthetic", False)),
            "unit": "FTE", "years": [int(y) for y in view.years], "sectors": sectors, "groups": {}}
-    dem = view.data["demand_fte"].groupby("service_sector").sum("service").rename(service_sector="sector")
+    from .results import demand_by_sector
+
+    dem = demand_by_sector(view.data["demand_fte"], keep_attrs=False)
     dem = dem.sel(sector=sectors).sum("region")
     supply, gaps = view.supply_fte.sel(sector=sectors).sum("region"), view.gap.sel(sector=sectors).sum("region")
 

@@ -352,7 +352,7 @@ class Projection:
         shown = list(self.sectors_shown)
         da = self.data[name]
         if name == "demand_fte" and not by_service:
-            da = da.groupby("service_sector").sum("service", keep_attrs=True).rename(service_sector="sector")
+            da = demand_by_sector(da)
         for d in ("sex", "age", "source"):
             if d in da.dims:
                 da = da.sum(d, keep_attrs=True)
@@ -400,6 +400,21 @@ def _sum_by(src: xr.Dataset, keys: np.ndarray) -> xr.Dataset:
     coords = {c: v for c, v in src.coords.items() if "region" not in v.dims}
     coords["region"] = labels
     return xr.Dataset(out, coords=coords, attrs=src.attrs)
+
+
+def demand_by_sector(da: xr.DataArray, keep_attrs: bool = True) -> xr.DataArray:
+    """Demand summed over the services of each sector: ``da.groupby("service_sector").sum("service")``
+    with ``service_sector`` renamed ``sector`` (sectors sorted, in the place of ``service``), bit for
+    bit (each sector's services added in turn), without a group-by."""
+    keys = np.asarray(da["service_sector"].values)
+    labels = np.unique(keys)
+    ax = da.dims.index("service")
+    total = np.stack([np.take(np.take(da.values, np.flatnonzero(keys == k), axis=ax).cumsum(axis=ax), -1, axis=ax)
+                      for k in labels], axis=ax)
+    dims = tuple("sector" if d == "service" else d for d in da.dims)
+    coords = {c: v for c, v in da.coords.items() if "service" not in v.dims}
+    return xr.DataArray(total, dims=dims, coords=dict(coords, sector=labels), name=da.name,
+                        attrs=dict(da.attrs) if keep_attrs else {})
 
 
 def _weighted_sum(weights: np.ndarray, values: np.ndarray, ax: int) -> np.ndarray:

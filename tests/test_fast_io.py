@@ -284,3 +284,17 @@ def test_trust_and_county_sums_are_xarrays_bit_for_bit(small_dataset):
                                       err_msg=name)
         np.testing.assert_array_equal(counties[name].values,
                                       county[name].rename(county="region").transpose(*da.dims).values, err_msg=name)
+
+
+def test_demand_by_sector_is_the_group_by_bit_for_bit(small_dataset):
+    import xarray as xr
+
+    import helsemod_py as hm
+    from helsemod_py.results import demand_by_sector
+
+    res = hm.project(small_dataset, end_year=2027)
+    for level in ("municipality", "trust", "county", "nation"):
+        da = res.aggregate(level).data["demand_fte"]
+        ref = da.groupby("service_sector").sum("service", keep_attrs=True).rename(service_sector="sector")
+        xr.testing.assert_identical(demand_by_sector(da), ref)
+        np.testing.assert_array_equal(demand_by_sector(da).values, ref.values)
