@@ -390,16 +390,18 @@ def _sum_by(src: xr.Dataset, keys: np.ndarray) -> xr.Dataset:
     gives, bit for bit (each key's regions added in turn, in their order), in a tenth of the time."""
     labels = np.unique(keys)
     members = [np.flatnonzero(keys == k) for k in labels]
-    out = {}
-    for name, da in src.data_vars.items():
-        ax = da.dims.index("region")
-        # a running sum adds the regions in turn, as the group-by does (np.sum may pair them up)
-        total = np.stack([np.take(np.take(da.values, m, axis=ax).cumsum(axis=ax), -1, axis=ax) for m in members],
-                         axis=ax)
-        out[name] = xr.Variable(da.dims, total, attrs=da.attrs)
+    out = {name: xr.Variable(da.dims, _sum_members(da.values, members, da.dims.index("region")), attrs=da.attrs)
+           for name, da in src.data_vars.items()}
     coords = {c: v for c, v in src.coords.items() if "region" not in v.dims}
     coords["region"] = labels
     return xr.Dataset(out, coords=coords, attrs=src.attrs)
+
+
+def _sum_members(values: np.ndarray, members: list[np.ndarray], ax: int) -> np.ndarray:
+    """``values`` summed along axis ``ax`` over each list of positions in ``members`` (that axis
+    then has one entry per list). A running sum adds the members in turn, as xarray's group-by does
+    (``np.sum`` may pair them up and round differently)."""
+    return np.stack([np.take(np.take(values, m, axis=ax).cumsum(axis=ax), -1, axis=ax) for m in members], axis=ax)
 
 
 def demand_by_sector(da: xr.DataArray, keep_attrs: bool = True) -> xr.DataArray:
@@ -409,8 +411,7 @@ def demand_by_sector(da: xr.DataArray, keep_attrs: bool = True) -> xr.DataArray:
     keys = np.asarray(da["service_sector"].values)
     labels = np.unique(keys)
     ax = da.dims.index("service")
-    total = np.stack([np.take(np.take(da.values, np.flatnonzero(keys == k), axis=ax).cumsum(axis=ax), -1, axis=ax)
-                      for k in labels], axis=ax)
+    total = _sum_members(da.values, [np.flatnonzero(keys == k) for k in labels], ax)
     dims = tuple("sector" if d == "service" else d for d in da.dims)
     coords = {c: v for c, v in da.coords.items() if "service" not in v.dims}
     return xr.DataArray(total, dims=dims, coords=dict(coords, sector=labels), name=da.name,
