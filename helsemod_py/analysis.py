@@ -3,9 +3,12 @@ FTE gained cost, required intake.
 
 Attribution uses Shapley values: each measure gets its average marginal effect over orders in
 which the measures can be switched on, so interactions are shared evenly and the parts add up
-exactly to the scenario's total change. With up to ``EXACT_MAX`` measures every subset is
-evaluated (2^n projections); with more, ``samples`` random orders are averaged (each order
-telescopes to the total, so the sum is still exact). Measures that change nothing (a
+exactly to the scenario's total change. Values on the net gap are exact where each small game of
+:mod:`helsemod_py.shapley` (a supply block and the measures reaching it, or demand) has at most
+``GAME_MAX`` players: all of ``k2025_all``'s 17 measures, whose largest game has 11. Otherwise,
+and for the shortage, with up to ``EXACT_MAX`` measures every subset is evaluated (2^n
+projections); with more, ``samples`` random orders are averaged (each order telescopes to the
+total, so the sum is still exact). Measures that change nothing (a
 ``continued`` programme, already in the baseline) get zero without being evaluated.
 
 The outcome is the net gap (supply − demand, summed) or the shortage: the negative gaps summed
@@ -27,6 +30,7 @@ import xarray as xr
 
 from . import dims as D
 from . import economics as E
+from . import shapley
 from ._years import year_index
 from .coalitions import Coalitions, evaluate
 from .data.dataset import Dataset
@@ -36,7 +40,11 @@ from .results import SECTORS_SHOWN, shortage_units
 from .scenario import Scenario, region_mask
 from .scenario.schema import LEVERS
 
+#: Measures up to which every subset of them is evaluated for exact values (``2**n`` projections).
 EXACT_MAX = 6
+#: Players of the largest small game up to which exact values of the net gap come from the
+#: small games of :mod:`helsemod_py.shapley` (a block's subsets as lanes of one kernel).
+GAME_MAX = 12
 #: Coalitions of sampled orders evaluated together (their kernels run side by side; their results held).
 BATCH = 64
 #: What attribution can be done on: the net gap, or the shortage (negative gaps only).
@@ -216,6 +224,22 @@ class Attribution:
         return pd.DataFrame(rows)
 
 
+def plan(coalitions: Coalitions, active, method: str = "auto", samples: int = 24, outcome: str = "gap"):
+    """How :func:`attribute` values the measures ``active`` (those that change something):
+    ``(method, games, steps)``: ``"exact"`` or ``"sampled"``; the small games of
+    :func:`helsemod_py.shapley.games` where exact values come from them (else None); and the
+    progress steps it reports.
+
+    ``"auto"`` is exact where the net gap's largest game has at most ``GAME_MAX`` players, or
+    there are at most ``EXACT_MAX`` measures; sampled otherwise."""
+    games = shapley.games(coalitions, active) if outcome == "gap" and method in ("auto", "exact") else None
+    if games is not None and (method == "exact" or shapley.largest(games) <= GAME_MAX):
+        return "exact", games, shapley.runs(coalitions, games)
+    if method == "auto":
+        method = "exact" if len(active) <= EXACT_MAX else "sampled"
+    return method, None, evaluations(len(active), method, samples)
+
+
 def evaluations(n: int, method: str = "auto", samples: int = 24) -> int:
     """Projections :func:`attribute` runs for ``n`` measures that change something."""
     method = ("exact" if n <= EXACT_MAX else "sampled") if method == "auto" else method
@@ -275,7 +299,7 @@ def attribute(dataset: Dataset, scenario: Scenario, end_year: int | None = None,
     outcome: ``"gap"`` (the net gap) or ``"shortage"`` (the negative gaps of each municipality's
     municipal sectors and each hospital trust's specialist services, by group; the contributions
     are shortage reductions). method: ``"exact"`` (all subsets), ``"sampled"`` (``samples``
-    random orders, seeded), or ``"auto"`` (exact up to ``EXACT_MAX`` measures). The baseline
+    random orders, seeded), or ``"auto"`` (see :func:`plan`). The baseline
     keeps the scenario's assumptions, so only measures are attributed. Costs: see
     :class:`Attribution`. ``coalitions``: the :class:`~helsemod_py.coalitions.Coalitions` of the same
     dataset, scenario and end year to evaluate with (what they keep is used again, e.g. by
@@ -286,12 +310,11 @@ def attribute(dataset: Dataset, scenario: Scenario, end_year: int | None = None,
         raise HelsemodError(f"outcome {outcome!r}: allowed {', '.join(OUTCOMES)}")
     ids = scenario.measure_ids
     active = [m.id for m in scenario.measures if not m.is_neutral]
-    if method == "auto":
-        method = "exact" if len(active) <= EXACT_MAX else "sampled"
-    if method not in ("exact", "sampled"):
+    if method not in ("auto", "exact", "sampled"):
         raise HelsemodError(f"method {method!r}: allowed auto, exact, sampled")
     catchment = dataset.catchment() if outcome == "shortage" else None
     coalitions = _coalitions(coalitions, dataset, scenario, end_year)
+    method, games, _ = plan(coalitions, active, method, samples, outcome)
 
     def outcome_of(gap, supply):
         cells = gap if catchment is None else np.minimum(shortage_units(gap, catchment.weights), 0.0)
@@ -300,7 +323,10 @@ def attribute(dataset: Dataset, scenario: Scenario, end_year: int | None = None,
     def values(subsets):
         return [outcome_of(*r) for r in coalitions.evaluate_many(subsets, progress=progress)]
 
-    (shap, shap_supply), (base, _), (full, _) = _shapley(None, active, method, samples, seed, values)
+    if games is not None:
+        (shap, shap_supply), (base, _), (full, _) = shapley.exact_values(coalitions, active, games, progress)
+    else:
+        (shap, shap_supply), (base, _), (full, _) = _shapley(None, active, method, samples, seed, values)
     pos = [active.index(m) if m in active else -1 for m in ids]
     contrib = np.stack([shap[p] if p >= 0 else np.zeros_like(base) for p in pos]) if ids else np.zeros((0,) +
                                                                                                       base.shape)

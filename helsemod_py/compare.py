@@ -104,7 +104,7 @@ def compare(ds, scenarios, projections, year: int, end_year: int, attribution: b
             outcome: str = "gap", progress=None, lang: str = "en") -> Comparison:
     """Compare ``projections[1:]`` with ``projections[0]``; ``progress(label, n)`` returns a
     callback for a step of ``n`` runs (attribution, evidence ranges), or None."""
-    from .analysis import attribute, evaluations
+    from .analysis import attribute, plan
     from .coalitions import Coalitions
     from .evidence import bounds_runs, effect_bounds
 
@@ -134,10 +134,9 @@ def compare(ds, scenarios, projections, year: int, end_year: int, attribution: b
             for n, v in zip(county["region_name"].values, county.values)))
         if not (attribution and scn.measures):
             continue
-        n_active = sum(not m.is_neutral for m in scn.measures)
-        cb = progress(tr("attributing", lang, name=scn.name), evaluations(n_active, "auto", samples)) \
-            if progress else None
         coalitions = Coalitions(ds, scn, end_year)  # the bounds use what the attribution keeps
+        steps = plan(coalitions, [m.id for m in scn.measures if not m.is_neutral], "auto", samples, outcome)[2]
+        cb = progress(tr("attributing", lang, name=scn.name), steps) if progress else None
         att = attribute(ds, scn, end_year=end_year, samples=samples, outcome=outcome, progress=cb,
                         coalitions=coalitions)
         cb = progress(tr("ranges", lang, name=scn.name), bounds_runs(scn)) if progress else None

@@ -7,7 +7,9 @@ from hypothesis import given, settings, strategies as st
 import helsemod_py as hm
 from helsemod_py import dims as D
 from helsemod_py import economics as E
-from helsemod_py.analysis import attribute, evaluations, required_intake
+from helsemod_py import shapley
+from helsemod_py.analysis import attribute, plan, required_intake
+from helsemod_py.coalitions import Coalitions
 from helsemod_py.evidence import effect_bounds, effect_distribution, effect_draws
 from helsemod_py.data.dataset import Dataset
 from helsemod_py.data.schema import PARAMETERS, shape
@@ -122,7 +124,9 @@ def test_continued_measure_adds_and_costs_nothing_and_is_not_run(ds):
     scn = hm.Scenario("cont", measures=[SCN.measures[0], cont])
     runs = []
     a = attribute(ds, scn, end_year=2028, progress=lambda: runs.append(1))
-    assert len(runs) == evaluations(1) == 2  # only the active measure's subsets
+    games = shapley.games(Coalitions(ds, scn, 2028), [scn.measures[0].id])
+    assert len(runs) == plan(Coalitions(ds, scn, 2028), [scn.measures[0].id])[2]
+    assert {i for b in games[0] for i in b.players} | set(games[1]) == {0}  # only the active measure plays
     assert float(abs(a.contributions.sel(measure="menn")).sum()) == 0.0
     ce = a.cost_effectiveness(2028).set_index("measure")
     assert ce.loc["menn", "cost_total_nok"] == 0.0 and ce.loc["menn", "status"] == "continued"

@@ -76,7 +76,7 @@ def report(results_dir, out_file, excel_file, lang, region):
 @click.option("--attribution/--no-attribution", default=True, show_default=True,
               help="Attribute each scenario's change to its measures (Shapley) with cost per FTE.")
 @click.option("--samples", type=click.IntRange(1, 10_000), default=24, show_default=True,
-              help="Random orders for sampled Shapley values (more than 6 measures).")
+              help="Random orders for sampled Shapley values (where values are not exact: see the methodology).")
 @click.option("--outcome", type=click.Choice(["gap", "shortage"]), default="gap", show_default=True,
               help="What the attribution shares out: the net gap, or the shortage (negative gaps only, so "
                    "moving tasks to a group with spare staff counts).")

@@ -1,0 +1,280 @@
+"""Exact Shapley values of a scenario's measures on the net gap, from small games (issue 16).
+
+The gap is supply minus demand, and a Shapley value is linear in the game, so the measures'
+values on the gap are their values on supply minus their values on demand. Both split further:
+
+* **supply** comes in blocks (:class:`~helsemod_py.coalitions.Coalitions`: a component of groups
+  that transitions couple, in a class of regions that the same measures reach). A block's FTE
+  depends only on the measures that reach it; every other measure is a null player there (value
+  0). So each block is a game of its own measures, and all subsets of them are projected side by
+  side by the lane kernel :func:`~helsemod_py.core.coalition_lanes.coalition_block`: a lane per
+  subset of the measures on rates (exits, transitions); the stock is linear in the entrants
+  (graduates, immigrants, recruits), so a subset of their measures is the sum of its fields'
+  lanes less the base, and each field needs a lane per subset of its own measures only; and an
+  FTE variant per subset of the measures on a person's FTE or sick leave (which never change
+  the stock);
+* **demand** is a game of the demand measures, each subset evaluated as usual.
+
+A scenario of 17 measures (``k2025_all``) is then a game of 11 measures in municipal care,
+a few of 1 or 2 elsewhere and one of 2 on demand: the care block's 2 048 coalitions come from
+96 lanes (16 subsets of 4 rate measures x 6 entrant lanes) times 8 FTE variants, instead of
+2^17 runs of the whole model. :func:`games` says how large the largest game is, so that attribution
+can choose exact values where they are affordable.
+
+Values are those of the subsets' projections to float rounding (the lane kernel sums in another
+order than the whole run); they add up to the total change to rounding, as sampled values do.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import dims as D
+from .coalitions import Coalitions, _threads, evaluate
+from .core.coalition_lanes import coalition_block, shapley_weights
+from .core.sectors import supply_by_sector
+from .core.supply import compact
+from .model import DEMAND_FIELDS
+from .scenario.schema import LEVERS
+from .scenario.targets import OPERATION_ORDER
+
+#: Fields of a person's FTE (measures on them never change the stock: variants, not lanes).
+PERSON_FIELDS = ("participation", "share_in_health_care", "avg_fte")
+#: The stock's rates a measure may change (a lane per subset of their measures).
+RATE_FIELDS = ("exit_rate", "transition_rate")
+#: Entrants a measure may change: the stock is linear in them, so a lane per subset of each field's measures.
+ENTRANT_FIELDS = ("graduates", "immigrants", "recruits")
+#: Bytes of a kernel chunk's output (regions are projected in chunks of about this size).
+CHUNK_BYTES = 1 << 24
+
+
+@dataclass(frozen=True)
+class Block:
+    """One supply game: component ``comp`` (positions in ``Coalitions.comps``), the regions ``rows``
+    (None: all) and its players (measure indices): on rates (a lane per subset), on entrants (the
+    stock is linear in them: a lane per subset of each field's measures) and on a person's FTE (a
+    variant per subset)."""
+
+    comp: int
+    rows: np.ndarray | None
+    rates: tuple[int, ...]
+    entrants: tuple[int, ...]
+    variants: tuple[int, ...]
+
+    @property
+    def players(self) -> tuple[int, ...]:
+        """In the order of the bits of a coalition's index (:func:`_values`)."""
+        return self.rates + self.entrants + self.variants
+
+
+def _order(co: Coalitions, i: int) -> tuple[int, int]:
+    return OPERATION_ORDER.index(co.scenario.measures[i].operation), i
+
+
+def games(co: Coalitions, ids) -> tuple[list[Block], tuple[int, ...]] | None:
+    """The supply blocks' games and the demand game's players (measure indices) of the measures
+    ``ids`` (those that change something), or None where the coalitions cannot be split (not
+    ``co.fast``: the scenario runs the ordinary way)."""
+    if not co.fast:
+        return None
+    chosen = {co.index[m] for m in ids}
+    known = set(RATE_FIELDS + ENTRANT_FIELDS + PERSON_FIELDS + ("sick_leave",) + DEMAND_FIELDS)
+    if any(_field(co, i) not in known for i in chosen):  # a lever these games do not know: the ordinary way
+        return None
+    blocks = []
+    for c, classes in enumerate(co.classes):
+        for q, rows in enumerate(classes):
+            near = sorted((i for i in chosen if i in co._reach and (c, q) in co._reach[i][1]), key=lambda i: _order(co, i))
+            if not near:
+                continue
+            kind = [i for i in near if _field(co, i) in RATE_FIELDS], [i for i in near if _field(co, i) in ENTRANT_FIELDS]
+            blocks.append(Block(c, rows, tuple(kind[0]), tuple(kind[1]),
+                                tuple(i for i in near if i not in kind[0] + kind[1])))
+    demand = tuple(sorted((i for i in chosen if _field(co, i) in DEMAND_FIELDS), key=lambda i: _order(co, i)))
+    return blocks, demand
+
+
+def largest(plan) -> int:
+    """Players of the largest game of :func:`games`' ``plan``."""
+    blocks, demand = plan
+    return max([len(b.players) for b in blocks] + [len(demand)])
+
+
+def runs(co: Coalitions, plan) -> int:
+    """Progress steps of :func:`exact_values` for ``plan``: kernel chunks and demand subsets."""
+    return sum(len(_chunks(co, b)) for b in plan[0]) + ((1 << len(plan[1])) if plan[1] else 0)
+
+
+def _field(co: Coalitions, i: int) -> str:
+    return LEVERS[co.scenario.measures[i].parameter].field
+
+
+def _chunks(co: Coalitions, block: Block) -> list[np.ndarray]:
+    """Positions of the block's regions (in its rows), in chunks of about ``CHUNK_BYTES`` of kernel output."""
+    n_rows = len(co.dataset.regions) if block.rows is None else len(block.rows)
+    per = max(1, CHUNK_BYTES // (8 * len(co.base.years) * len(co.comps[block.comp]) << len(block.players)))
+    return [np.arange(a, min(a + per, n_rows), dtype=np.int64) for a in range(0, n_rows, per)]
+
+
+def _states(co: Coalitions, block: Block, field: str, players: tuple[int, ...], groups, check) -> tuple:
+    """The stack of ``field``'s states in ``block`` (the field after each subset of its measures
+    among ``players``, applied in order; compact year and region axes), and per subset of
+    ``players`` (bits) the state it reads."""
+    mine = [j for j, i in enumerate(players) if _field(co, i) == field]
+    group = co._group(field)
+    pieces = []
+    for code in range(1 << len(mine)):
+        key = tuple((players[j], None) for b, j in enumerate(mine) if code >> b & 1)
+        check(group, key)
+        rows = None if block.rows is None else tuple(int(r) for r in block.rows)
+        pieces.append(co._piece(field, group, key, groups, rows))
+    index = np.zeros(1 << len(players), dtype=np.int64)
+    for b, j in enumerate(mine):
+        index |= ((np.arange(1 << len(players)) >> j) & 1) << b
+    varied = [ax for ax in (0, 1) if any(p.strides[ax] != 0 or p.shape[ax] == 1 for p in pieces)]
+    cut = tuple(slice(None) if ax in varied or ax > 1 else slice(0, 1) for ax in range(pieces[0].ndim))
+    return np.stack([np.ascontiguousarray(p[cut]) for p in pieces]), index
+
+
+def _person(part, share, fte, ix_pa, ix_sh, ix_fe, n_groups):
+    """``person_of[g, v]`` and ``person_states[g, u, 3]`` (padded with -1) of :func:`coalition_block`:
+    the variants of a group that read the same numbers share one FTE per person."""
+    canon = []
+    for st in (part, share, fte):
+        first = np.zeros((len(st), n_groups), dtype=np.int64)
+        for k in range(len(st)):
+            for g in range(n_groups):
+                first[k, g] = next(j for j in range(k + 1) if np.array_equal(st[j][:, :, g], st[k][:, :, g]))
+        canon.append(first)
+    n_var = len(ix_pa)
+    person_of = np.zeros((n_groups, n_var), dtype=np.int64)
+    per_group = []
+    for g in range(n_groups):
+        seen: dict = {}
+        for v in range(n_var):
+            key = (canon[0][ix_pa[v], g], canon[1][ix_sh[v], g], canon[2][ix_fe[v], g])
+            person_of[g, v] = seen.setdefault(key, len(seen))
+        per_group.append(list(seen))
+    person_states = -np.ones((n_groups, max(len(p) for p in per_group), 3), dtype=np.int64)
+    for g, keys in enumerate(per_group):
+        person_states[g, :len(keys)] = keys
+    return person_of, person_states
+
+
+def _entrant_lanes(co: Coalitions, entrants: tuple[int, ...]) -> list[tuple[str | None, int]]:
+    """The kernel's entrant lanes: ``(field, code)``, the subset ``code`` (bits over ``entrants``)
+    of one field's measures; first ``(None, 0)``, no entrant measure."""
+    lanes: list = [(None, 0)]
+    for f in ENTRANT_FIELDS:
+        mine = [j for j, i in enumerate(entrants) if _field(co, i) == f]
+        for sub in range(1, 1 << len(mine)):
+            lanes.append((f, sum(1 << j for b, j in enumerate(mine) if sub >> b & 1)))
+    return lanes
+
+
+def _lane_weights(lanes: list, n_rates: int, n_variants: int, weights: np.ndarray) -> np.ndarray:
+    """Shapley coefficients ``[variant x entrant lane x rate subset, players]`` of the kernel's
+    output: the stock is linear in the entrants, so a subset of the entrant measures (bits above
+    the rate bits in ``weights``' rows) is its fields' lanes (:func:`_entrant_lanes`) minus the
+    no-entrant lane once less than it has fields, and its coefficients go to those lanes."""
+    where = {code: e for e, (_, code) in enumerate(lanes)}
+    masks: dict = {}
+    for f, code in lanes[1:]:
+        masks[f] = masks.get(f, 0) | code
+    n_codes = len(weights) // (n_rates * n_variants)
+    combine = np.zeros((n_codes, len(lanes)))  # subset of entrant measures -> its lanes
+    for code in range(n_codes):
+        parts = [where[code & mask] for mask in masks.values() if code & mask]
+        combine[code, 0] = 1.0 - len(parts)
+        combine[code, parts] += 1.0
+    w = weights.reshape(n_variants, n_codes, n_rates, -1)
+    return np.einsum("ce,vcrp->verp", combine, w).reshape(-1, w.shape[-1])
+
+
+def _block_values(co: Coalitions, block: Block, check, pool) -> list:
+    """Futures of the block's Shapley values on FTE ``[T, rows, groups, players]``, one per chunk of rows."""
+    groups = tuple(int(g) for g in co.comps[block.comp])
+    rows = None if block.rows is None else tuple(int(r) for r in block.rows)
+    rates, variants = block.rates, block.variants
+    entrant_lanes = _entrant_lanes(co, block.entrants)
+    n_rates = 1 << len(rates)
+    stack = {f: _states(co, block, f, rates, groups, check) for f in RATE_FIELDS}
+    for f in ENTRANT_FIELDS:
+        states, index = _states(co, block, f, block.entrants, groups, check)
+        stack[f] = states, np.repeat(index[[code if g in (None, f) else 0 for g, code in entrant_lanes]], n_rates)
+    stack = {f: (st, np.tile(ix, len(entrant_lanes)) if f in RATE_FIELDS else ix) for f, (st, ix) in stack.items()}
+    stack = {f: (st, ix.astype(np.uint64)) for f, (st, ix) in stack.items()}
+    person = {f: _states(co, block, f, variants, groups, check) for f in PERSON_FIELDS + ("sick_leave",)}
+    src, dst = D.transition_index()
+    ks = [k for k in range(len(src)) if src[k] in groups]
+    pos = {g: j for j, g in enumerate(groups)}
+    t_src = np.array([pos[src[k]] for k in ks], dtype=np.int64)
+    t_dst = np.array([pos[dst[k]] for k in ks], dtype=np.int64)
+    base = {name: co._piece(name, co._group(name), (), groups, rows)
+            for name in ("stock0", "mortality", "migration", "graduate_age_dist", "immigrant_age_dist")}
+    stock0 = np.ascontiguousarray(base["stock0"], dtype=np.float64)
+    mortality, migration = compact(base["mortality"]), compact(base["migration"])
+    gdist = np.ascontiguousarray(base["graduate_age_dist"], dtype=np.float64)
+    idist = np.ascontiguousarray(base["immigrant_age_dist"], dtype=np.float64)
+    person_of, person_states = _person(person["participation"][0], person["share_in_health_care"][0],
+                                       person["avg_fte"][0], person["participation"][1],
+                                       person["share_in_health_care"][1], person["avg_fte"][1], len(groups))
+    n_years, n_var = len(co.base.years), 1 << len(variants)
+    weights = _lane_weights(entrant_lanes, n_rates, n_var, shapley_weights(len(block.players)))
+
+    def run(chunk):
+        out = np.empty((n_years, len(chunk), len(groups), n_var, len(entrant_lanes) * n_rates))
+        coalition_block(stock0, mortality, migration, *stack["exit_rate"], t_src, t_dst, *stack["transition_rate"],
+                        *stack["graduates"], gdist, *stack["immigrants"], idist, *stack["recruits"],
+                        person["participation"][0], person["share_in_health_care"][0], person["avg_fte"][0],
+                        person["sick_leave"][0], person_of, person_states, person["sick_leave"][1], chunk, out)
+        return (out.reshape(-1, len(weights)) @ weights).reshape(n_years, len(chunk), len(groups), len(block.players))
+
+    return [pool.submit(run, chunk) for chunk in _chunks(co, block)]
+
+
+def exact_values(co: Coalitions, ids, plan, progress=None):
+    """Shapley values of the measures ``ids`` (those that change something) on the gap FTE
+    ``[n, years, regions, sectors, groups]`` and on national supply FTE ``[n, years, groups]``,
+    with the gap and supply of no measure and of all: ``(values, base, full)`` as
+    :func:`~helsemod_py.analysis._shapley` returns them."""
+    blocks, demand = plan
+    position = {co.index[m]: p for p, m in enumerate(ids)}
+    n_years, n_regions = len(co.base.years), len(co.dataset.regions)
+    fte = np.zeros((len(ids), n_years, n_regions, len(D.GROUPS)))
+
+    def check(group, key):
+        if not co._within_range(group, key):  # the ordinary way refuses it, with its message
+            evaluate(co.dataset, co.scenario_for([co.scenario.measures[i].id for i, _ in key]), co.end_year)
+
+    with ThreadPoolExecutor(_threads()) as pool:
+        jobs = [(b, _block_values(co, b, check, pool)) for b in blocks]
+        for block, futures in jobs:
+            groups = co.comps[block.comp]
+            rows = np.arange(n_regions) if block.rows is None else np.asarray(block.rows)
+            parts = []
+            for job in futures:
+                parts.append(job.result())
+                if progress:
+                    progress()
+            where = np.concatenate(parts, axis=1)
+            for j, i in enumerate(block.players):
+                fte[position[i]][:, rows[:, None], groups] = where[..., j]
+    gap = np.stack([supply_by_sector(f, co.base.sector_share, len(D.SECTORS)) for f in fte]) if ids else \
+        np.zeros((0, n_years, n_regions, len(D.SECTORS), len(D.GROUPS)))
+    supply = gap.sum(axis=(2, 3))
+    base, full = co.evaluate_many([(), tuple(ids)])
+    if demand:
+        subsets = [tuple(co.scenario.measures[i].id for b, i in enumerate(demand) if code >> b & 1)
+                   for code in range(1 << len(demand))]
+        weights = shapley_weights(len(demand))
+        for first in range(0, len(subsets), 64):
+            values = co.evaluate_many(subsets[first:first + 64], progress=progress)
+            for w, (g, _) in zip(weights[first:first + 64], values):
+                change = g - base[0]
+                for j, i in enumerate(demand):
+                    gap[position[i]] += w[j] * change
+    return (gap, supply), base, full
