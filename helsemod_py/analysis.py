@@ -3,12 +3,13 @@ FTE gained cost, required intake.
 
 Attribution uses Shapley values: each measure gets its average marginal effect over orders in
 which the measures can be switched on, so interactions are shared evenly and the parts add up
-exactly to the scenario's total change. Values on the net gap are exact where each small game of
-:mod:`helsemod_py.shapley` (a supply block and the measures reaching it, or demand) has at most
-``GAME_MAX`` players: all of ``k2025_all``'s 17 measures, whose largest game has 11. Otherwise,
-and for the shortage, with up to ``EXACT_MAX`` measures every subset is evaluated (2^n
-projections); with more, ``samples`` random orders are averaged (each order telescopes to the
-total, so the sum is still exact). Measures that change nothing (a
+exactly to the scenario's total change. Values are exact where each small game of
+:mod:`helsemod_py.shapley` has at most ``GAME_MAX`` players (on the net gap: a supply block and
+the measures reaching it, or demand; so all of ``k2025_all``'s 17 measures, whose largest game has
+11; on the shortage: a component of groups and the measures reaching it or demand). Otherwise,
+with up to ``EXACT_MAX`` measures every subset is evaluated (2^n projections); with more,
+``samples`` random orders are averaged (each order telescopes to the total, so the sum is still
+exact). Measures that change nothing (a
 ``continued`` programme, already in the baseline) get zero without being evaluated.
 
 The outcome is the net gap (supply − demand, summed) or the shortage: the negative gaps summed
@@ -230,11 +231,12 @@ def plan(coalitions: Coalitions, active, method: str = "auto", samples: int = 24
     :func:`helsemod_py.shapley.games` where exact values come from them (else None); and the
     progress steps it reports.
 
-    ``"auto"`` is exact where the net gap's largest game has at most ``GAME_MAX`` players, or
-    there are at most ``EXACT_MAX`` measures; sampled otherwise."""
-    games = shapley.games(coalitions, active) if outcome == "gap" and method in ("auto", "exact") else None
-    if games is not None and (method == "exact" or shapley.largest(games) <= GAME_MAX):
-        return "exact", games, shapley.runs(coalitions, games)
+    Exact values come from the small games wherever the largest has at most ``GAME_MAX`` players
+    (``"auto"`` or ``"exact"``); otherwise ``"auto"`` evaluates every subset of up to ``EXACT_MAX``
+    measures and samples orders beyond, and ``"exact"`` evaluates every subset."""
+    games = shapley.games(coalitions, active) if method in ("auto", "exact") else None
+    if games is not None and shapley.largest(coalitions, games, outcome) <= GAME_MAX:
+        return "exact", games, shapley.runs(coalitions, games, outcome)
     if method == "auto":
         method = "exact" if len(active) <= EXACT_MAX else "sampled"
     return method, None, evaluations(len(active), method, samples)
@@ -324,7 +326,9 @@ def attribute(dataset: Dataset, scenario: Scenario, end_year: int | None = None,
         return [outcome_of(*r) for r in coalitions.evaluate_many(subsets, progress=progress)]
 
     if games is not None:
-        (shap, shap_supply), (base, _), (full, _) = shapley.exact_values(coalitions, active, games, progress)
+        (shap, shap_supply), base, full = shapley.exact_values(coalitions, active, games, progress,
+                                                               None if catchment is None else catchment.weights)
+        (base, _), (full, _) = outcome_of(*base), outcome_of(*full)
     else:
         (shap, shap_supply), (base, _), (full, _) = _shapley(None, active, method, samples, seed, values)
     pos = [active.index(m) if m in active else -1 for m in ids]

@@ -38,6 +38,7 @@ from .core.coalition_lanes import coalition_block, shapley_weights
 from .core.sectors import supply_by_sector
 from .core.supply import compact
 from .model import DEMAND_FIELDS
+from .results import shortage_units
 from .scenario.schema import LEVERS
 from .scenario.targets import OPERATION_ORDER
 
@@ -49,6 +50,10 @@ RATE_FIELDS = ("exit_rate", "transition_rate")
 ENTRANT_FIELDS = ("graduates", "immigrants", "recruits")
 #: Bytes of a kernel chunk's output (regions are projected in chunks of about this size).
 CHUNK_BYTES = 1 << 24
+#: Coalitions whose outcomes are summed together (demand subsets evaluated together).
+BATCH = 64
+#: Demand measures up to which the shortage's games keep every demand subset's change (memory).
+SHORTAGE_DEMAND_MAX = 8
 
 
 @dataclass(frozen=True)
@@ -97,15 +102,25 @@ def games(co: Coalitions, ids) -> tuple[list[Block], tuple[int, ...]] | None:
     return blocks, demand
 
 
-def largest(plan) -> int:
-    """Players of the largest game of :func:`games`' ``plan``."""
+def largest(co: Coalitions, plan, outcome: str = "gap") -> int:
+    """Players of the largest game of :func:`games`' ``plan`` for ``outcome``: the gap's blocks
+    and demand; the shortage's components (its demand measures beyond ``SHORTAGE_DEMAND_MAX``
+    count as too many)."""
     blocks, demand = plan
-    return max([len(b.players) for b in blocks] + [len(demand)])
+    if outcome == "gap":
+        return max([len(b.players) for b in blocks] + [len(demand)])
+    if len(demand) > SHORTAGE_DEMAND_MAX:
+        return 1 << 30
+    return max([len(p) for p in _component_players(co, plan).values()] + [0])
 
 
-def runs(co: Coalitions, plan) -> int:
-    """Progress steps of :func:`exact_values` for ``plan``: kernel chunks and demand subsets."""
-    return sum(len(_chunks(co, b)) for b in plan[0]) + ((1 << len(plan[1])) if plan[1] else 0)
+def runs(co: Coalitions, plan, outcome: str = "gap") -> int:
+    """Progress steps of :func:`exact_values` for ``plan``: kernel chunks, demand subsets and, for
+    the shortage, batches of each component's coalitions."""
+    steps = sum(len(_chunks(co, b)) for b in plan[0]) + ((1 << len(plan[1])) if plan[1] else 0)
+    if outcome == "shortage":
+        steps += sum(-(-(1 << len(p)) // BATCH) for p in _component_players(co, plan).values())
+    return steps
 
 
 def _field(co: Coalitions, i: int) -> str:
@@ -175,27 +190,33 @@ def _entrant_lanes(co: Coalitions, entrants: tuple[int, ...]) -> list[tuple[str 
     return lanes
 
 
-def _lane_weights(lanes: list, n_rates: int, n_variants: int, weights: np.ndarray) -> np.ndarray:
-    """Shapley coefficients ``[variant x entrant lane x rate subset, players]`` of the kernel's
-    output: the stock is linear in the entrants, so a subset of the entrant measures (bits above
-    the rate bits in ``weights``' rows) is its fields' lanes (:func:`_entrant_lanes`) minus the
-    no-entrant lane once less than it has fields, and its coefficients go to those lanes."""
+def _combine(lanes: list, n_codes: int) -> np.ndarray:
+    """``[n_codes, lanes]``: each subset of the entrant measures (bits, :func:`_entrant_lanes`) as its
+    lanes: the stock is linear in the entrants, so it is the sum of its fields' lanes less the
+    no-entrant lane once less than it has fields."""
     where = {code: e for e, (_, code) in enumerate(lanes)}
     masks: dict = {}
     for f, code in lanes[1:]:
         masks[f] = masks.get(f, 0) | code
-    n_codes = len(weights) // (n_rates * n_variants)
-    combine = np.zeros((n_codes, len(lanes)))  # subset of entrant measures -> its lanes
+    combine = np.zeros((n_codes, len(lanes)))
     for code in range(n_codes):
         parts = [where[code & mask] for mask in masks.values() if code & mask]
         combine[code, 0] = 1.0 - len(parts)
         combine[code, parts] += 1.0
-    w = weights.reshape(n_variants, n_codes, n_rates, -1)
+    return combine
+
+
+def _lane_weights(combine: np.ndarray, n_rates: int, n_variants: int, weights: np.ndarray) -> np.ndarray:
+    """Shapley coefficients ``[variant x entrant lane x rate subset, players]`` of the kernel's
+    output, from those of the coalitions (``weights``, entrant bits above the rate bits): a
+    coalition's coefficients go to the lanes that :func:`_combine` makes it of."""
+    w = weights.reshape(n_variants, len(combine), n_rates, -1)
     return np.einsum("ce,vcrp->verp", combine, w).reshape(-1, w.shape[-1])
 
 
-def _block_values(co: Coalitions, block: Block, check, pool) -> list:
-    """Futures of the block's Shapley values on FTE ``[T, rows, groups, players]``, one per chunk of rows."""
+def _block_values(co: Coalitions, block: Block, check, pool, every: bool = False) -> list:
+    """Futures of the block's Shapley values on FTE ``[T, rows, groups, players]``, one per chunk of
+    rows; with ``every``, the FTE of every coalition instead ``[T, rows, groups, 2**players]``."""
     groups = tuple(int(g) for g in co.comps[block.comp])
     rows = None if block.rows is None else tuple(int(r) for r in block.rows)
     rates, variants = block.rates, block.variants
@@ -223,7 +244,8 @@ def _block_values(co: Coalitions, block: Block, check, pool) -> list:
                                        person["avg_fte"][0], person["participation"][1],
                                        person["share_in_health_care"][1], person["avg_fte"][1], len(groups))
     n_years, n_var = len(co.base.years), 1 << len(variants)
-    weights = _lane_weights(entrant_lanes, n_rates, n_var, shapley_weights(len(block.players)))
+    combine = _combine(entrant_lanes, 1 << len(block.entrants))
+    weights = _lane_weights(combine, n_rates, n_var, shapley_weights(len(block.players)))
 
     def run(chunk):
         out = np.empty((n_years, len(chunk), len(groups), n_var, len(entrant_lanes) * n_rates))
@@ -231,27 +253,32 @@ def _block_values(co: Coalitions, block: Block, check, pool) -> list:
                         *stack["graduates"], gdist, *stack["immigrants"], idist, *stack["recruits"],
                         person["participation"][0], person["share_in_health_care"][0], person["avg_fte"][0],
                         person["sick_leave"][0], person_of, person_states, person["sick_leave"][1], chunk, out)
+        if every:
+            out = out.reshape(out.shape[:4] + (len(entrant_lanes), n_rates))
+            return np.einsum("ce,...ver->...vcr", combine, out).reshape(out.shape[:3] + (-1,))
         return (out.reshape(-1, len(weights)) @ weights).reshape(n_years, len(chunk), len(groups), len(block.players))
 
     return [pool.submit(run, chunk) for chunk in _chunks(co, block)]
 
 
-def exact_values(co: Coalitions, ids, plan, progress=None):
-    """Shapley values of the measures ``ids`` (those that change something) on the gap FTE
-    ``[n, years, regions, sectors, groups]`` and on national supply FTE ``[n, years, groups]``,
-    with the gap and supply of no measure and of all: ``(values, base, full)`` as
-    :func:`~helsemod_py.analysis._shapley` returns them."""
-    blocks, demand = plan
-    position = {co.index[m]: p for p, m in enumerate(ids)}
-    n_years, n_regions = len(co.base.years), len(co.dataset.regions)
-    fte = np.zeros((len(ids), n_years, n_regions, len(D.GROUPS)))
-
+def _check(co: Coalitions):
+    """A check that a state is within range, which refuses it the ordinary way, with its message."""
     def check(group, key):
-        if not co._within_range(group, key):  # the ordinary way refuses it, with its message
+        if not co._within_range(group, key):
             evaluate(co.dataset, co.scenario_for([co.scenario.measures[i].id for i, _ in key]), co.end_year)
+    return check
 
+
+def _supply(co: Coalitions, ids, blocks, progress, every: bool):
+    """Shapley values of the measures ``ids`` on supply FTE ``[n, years, regions, groups]``; with
+    ``every``, also per block the change of every coalition's FTE from no measure's
+    ``[2**players, years, rows, groups]``."""
+    position = {co.index[m]: p for p, m in enumerate(ids)}
+    n_regions = len(co.dataset.regions)
+    fte = np.zeros((len(ids), len(co.base.years), n_regions, len(D.GROUPS)))
+    changes = []
     with ThreadPoolExecutor(_threads()) as pool:
-        jobs = [(b, _block_values(co, b, check, pool)) for b in blocks]
+        jobs = [(b, _block_values(co, b, _check(co), pool, every)) for b in blocks]
         for block, futures in jobs:
             groups = co.comps[block.comp]
             rows = np.arange(n_regions) if block.rows is None else np.asarray(block.rows)
@@ -261,20 +288,97 @@ def exact_values(co: Coalitions, ids, plan, progress=None):
                 if progress:
                     progress()
             where = np.concatenate(parts, axis=1)
+            if every:
+                where = np.moveaxis(where - where[..., :1], -1, 0).copy()
+                changes.append(where)
+                where = np.tensordot(where, shapley_weights(len(block.players)), axes=(0, 0))
             for j, i in enumerate(block.players):
                 fte[position[i]][:, rows[:, None], groups] = where[..., j]
+    return fte, changes
+
+
+def _bits(codes: np.ndarray, players, within) -> np.ndarray:
+    """Per coalition ``codes`` (bits over ``players``), the coalition of the players ``within`` (bits over them)."""
+    pos = {i: j for j, i in enumerate(players)}
+    return sum(((codes >> pos[i]) & 1) << j for j, i in enumerate(within)) if within else np.zeros_like(codes)
+
+
+def _component_players(co: Coalitions, plan) -> dict:
+    """Per component with players, the players of its shortage game: the measures reaching any
+    of its blocks, and the demand measures."""
+    blocks, demand = plan
+    out: dict = {}
+    for c in range(len(co.comps)):
+        mine = {i for b in blocks if b.comp == c for i in b.players} | set(demand)
+        if mine:
+            out[c] = tuple(sorted(mine, key=lambda i: _order(co, i)))
+    return out
+
+
+def _shortage(co: Coalitions, ids, plan, weights, base_gap, changes, demand_changes, progress) -> np.ndarray:
+    """Shapley values on the shortage cells ``[n, years, units, sectors, groups]`` (``weights``: a
+    catchment's, :func:`~helsemod_py.results.shortage_units`), per component of groups: a game of
+    the measures reaching its blocks and the demand measures, each coalition's gap put together
+    from the blocks' FTE changes (``changes``) and demand's (``demand_changes``)."""
+    blocks, demand = plan
+    position = {co.index[m]: p for p, m in enumerate(ids)}
+    share = np.broadcast_to(co.base.sector_share, base_gap.shape)
+    base_cells = np.minimum(shortage_units(base_gap, weights), 0.0)
+    out = np.zeros((len(ids),) + base_cells.shape)
+    for c, players in _component_players(co, plan).items():
+        groups = co.comps[c]
+        mine = [(b, blocks[b].rows, share[:, slice(None) if blocks[b].rows is None else blocks[b].rows][..., groups])
+                for b in range(len(blocks)) if blocks[b].comp == c]
+        codes = np.arange(1 << len(players))
+        sub = {b: _bits(codes, players, blocks[b].players) for b, _, _ in mine}
+        sub_d = _bits(codes, players, demand)
+        coef = shapley_weights(len(players))
+        start = base_cells[..., groups]
+        acc = np.zeros((len(players), start.size))
+        for first in range(0, len(codes), BATCH):
+            batch = []
+            for code in codes[first:first + BATCH]:
+                gap = base_gap[..., groups] + (demand_changes[sub_d[code]][..., groups] if demand else 0.0)
+                for b, rows, sh in mine:
+                    where = gap if rows is None else gap[:, rows]
+                    where += changes[b][sub[b][code]][:, :, None, :] * sh
+                    if rows is not None:
+                        gap[:, rows] = where
+                batch.append((np.minimum(shortage_units(gap, weights), 0.0) - start).ravel())
+            acc += coef[first:first + BATCH].T @ np.array(batch)
+            if progress:
+                progress()
+        for j, i in enumerate(players):
+            out[position[i]][..., groups] = acc[j].reshape(start.shape)
+    return out
+
+
+def exact_values(co: Coalitions, ids, plan, progress=None, weights=None):
+    """Shapley values of the measures ``ids`` (those that change something) on the gap FTE
+    ``[n, years, regions, sectors, groups]`` (or, given a catchment's ``weights``, on the shortage
+    cells ``[n, years, units, sectors, groups]``) and on national supply FTE ``[n, years, groups]``,
+    with the gap and supply of no measure and of all: ``(values, base, full)`` as
+    :func:`~helsemod_py.analysis._shapley` returns them (before the outcome)."""
+    blocks, demand = plan
+    fte, changes = _supply(co, ids, blocks, progress, every=weights is not None)
     gap = np.stack([supply_by_sector(f, co.base.sector_share, len(D.SECTORS)) for f in fte]) if ids else \
-        np.zeros((0, n_years, n_regions, len(D.SECTORS), len(D.GROUPS)))
+        np.zeros((0, len(co.base.years), len(co.dataset.regions), len(D.SECTORS), len(D.GROUPS)))
     supply = gap.sum(axis=(2, 3))
     base, full = co.evaluate_many([(), tuple(ids)])
-    if demand:
-        subsets = [tuple(co.scenario.measures[i].id for b, i in enumerate(demand) if code >> b & 1)
-                   for code in range(1 << len(demand))]
-        weights = shapley_weights(len(demand))
-        for first in range(0, len(subsets), 64):
-            values = co.evaluate_many(subsets[first:first + 64], progress=progress)
-            for w, (g, _) in zip(weights[first:first + 64], values):
-                change = g - base[0]
-                for j, i in enumerate(demand):
-                    gap[position[i]] += w[j] * change
+    subsets = [tuple(co.scenario.measures[i].id for b, i in enumerate(demand) if code >> b & 1)
+               for code in range(1 << len(demand))] if demand else []
+    coef = shapley_weights(len(demand))
+    demand_changes = []
+    position = {co.index[m]: p for p, m in enumerate(ids)}
+    for first in range(0, len(subsets), BATCH):
+        for w, (g, _) in zip(coef[first:first + BATCH], co.evaluate_many(subsets[first:first + BATCH],
+                                                                         progress=progress)):
+            change = g - base[0]
+            if weights is not None:
+                demand_changes.append(change)
+                continue
+            for j, i in enumerate(demand):
+                gap[position[i]] += w[j] * change
+    if weights is not None:
+        gap = _shortage(co, ids, plan, weights, base[0], changes, demand_changes, progress)
     return (gap, supply), base, full

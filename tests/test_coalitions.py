@@ -121,9 +121,7 @@ def test_exact_attribution_equals_reference(ds, outcome):
     ticks = []
     att = attribute(ds, scn, end_year=END, method="exact", outcome=outcome, progress=lambda: ticks.append(1))
     method, games, steps = plan(Coalitions(ds, scn, END), EXACT_IDS, "exact", outcome=outcome)
-    assert len(ticks) == steps
-    assert (games is not None) == (outcome == "gap")  # the net gap's small games; the shortage's subsets
-    assert outcome == "gap" or steps == evaluations(len(EXACT_IDS), "exact") == 2 ** len(EXACT_IDS)
+    assert games is not None and len(ticks) == steps  # from the small games of helsemod_py.shapley
     cells, supply = _reference(ds, scn, "exact", outcome=outcome)
     _close(att.contributions.values, cells)
     _close(att.supply.values, supply)

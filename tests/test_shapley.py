@@ -17,6 +17,7 @@ from helsemod_py.coalitions import Coalitions
 from helsemod_py.core import reference
 from helsemod_py.core.coalition_lanes import coalition_block, shapley_weights
 from helsemod_py.core.supply_layout import FTE
+from helsemod_py.results import shortage_units
 
 END = 2030
 INNLANDET = [f"K34{i:02d}" for i in range(1, 7)]
@@ -134,7 +135,8 @@ MEASURES = [
 SCN = hm.Scenario("players", measures=MEASURES)
 
 
-def test_values_equal_those_of_every_subset(ds):
+@pytest.mark.parametrize("outcome", ["gap", "shortage"])
+def test_values_equal_those_of_every_subset(ds, outcome):
     """The small games' values equal the Shapley sums over all 2^11 subsets of the whole model
     (each subset bitwise a run from scratch: tests/test_coalitions.py), and add up to the total."""
     ids = list(SCN.measure_ids)
@@ -144,10 +146,17 @@ def test_values_equal_those_of_every_subset(ds):
     assert kinds == {"rates": {"stay", "y_vei", "psy"}, "entrants": {"grads", "grads_x", "imm", "rec"},
                      "variants": {"fte_up", "fte_set", "sick"}}
     assert [SCN.measures[i].id for i in games[1]] == ["tech"]
+    assert shapley.largest(co, games, outcome) == (9 if outcome == "gap" else 10)  # care in K3401; care + demand
     ticks = []
-    att = attribute(ds, SCN, end_year=END, method="auto", progress=lambda: ticks.append(1))
-    assert att.method == "shapley (exact)" and len(ticks) == shapley.runs(co, games)
-    (cells, supply), base, full = _shapley(None, ids, "exact", 0, 0, lambda subsets: co.evaluate_many(subsets))
+    att = attribute(ds, SCN, end_year=END, method="auto", outcome=outcome, progress=lambda: ticks.append(1))
+    assert att.method == "shapley (exact)" and len(ticks) == shapley.runs(co, games, outcome)
+    weights = ds.catchment().weights if outcome == "shortage" else None
+
+    def value(gap, supply):
+        return (gap if weights is None else np.minimum(shortage_units(gap, weights), 0.0)), supply
+
+    (cells, supply), base, full = _shapley(None, ids, "exact", 0, 0,
+                                           lambda subsets: [value(*r) for r in co.evaluate_many(subsets)])
     np.testing.assert_allclose(att.contributions.values, cells, rtol=1e-9, atol=1e-8)
     np.testing.assert_allclose(att.supply.values, supply, rtol=1e-9, atol=1e-7)
     np.testing.assert_allclose(att.contributions.sum("measure").values, full[0] - base[0], atol=1e-8)
@@ -160,5 +169,5 @@ def test_k2025_all_is_exact(ds):
     active = [m.id for m in scn.measures if not m.is_neutral]
     co = Coalitions(ds, scn, END)
     method, games, _ = plan(co, active)
-    assert len(active) == 17 and method == "exact" and shapley.largest(games) == 11
-    assert plan(co, active, outcome="shortage")[0] == "sampled"
+    assert len(active) == 17 and method == "exact" and shapley.largest(co, games) == 11
+    assert plan(co, active, outcome="shortage")[0] == "sampled"  # 11 in care and 2 on demand: 13 players
