@@ -149,21 +149,19 @@ def _compile(pattern: str, rule: Rule) -> re.Pattern:
 
 _COMPILED = tuple((_compile(p, r), r) for p, r in EDUCATION_LABELS)
 
-#: SSB 13953's ``Yrke`` (occupation) codes (verified with their labels, kapasitet 2026-09-02): the
-#: groups' codes are ``ssb.yrke_13953`` in the registry (``helsemod_py/groups.yaml``; e.g. ``02``
-#: Sykepleiere, ``05``/``06`` Legespesialister/Andre leger, ``09`` Andre medisinske og helserelaterte
-#: yrker as other_university, an assumption: professionals), the others are here.
-_YRKE_OTHER = {
-    "TOT": TOTAL,
+#: SSB 13953's ``Yrke`` (occupation) codes (verified with their labels, kapasitet 2026-09-02). The
+#: groups' codes are their ``ssb.yrke_13953`` in the registry (``helsemod_py/groups.yaml``; e.g.
+#: ``02`` Sykepleiere, ``05``/``06`` Legespesialister/Andre leger); the codes without a model group
+#: are here (a group of the registry that claims one of them takes it).
+_YRKE_NO_GROUP = {
     "16": Rule(why="no model group (ambulance personnel)"),
     "18": SECONDARY,  # Helsesekretærer
     **{c: NOT_CARE for c in ("20a", "20b", "21", "22", "23", "24", "25", "26", "27", "99")},  # leaders, admin...
 }
 _YRKE_GROUPS = {c: G(g.code) for g in registry().groups for c in g.yrke_13953}
-if set(_YRKE_GROUPS) & set(_YRKE_OTHER):
-    raise RegistryError(f"{registry().file}: ssb.yrke_13953: codes {sorted(set(_YRKE_GROUPS) & set(_YRKE_OTHER))} "
-                        "are not a group's (data/staff.py: _YRKE_OTHER)")
-YRKE_13953 = {"TOT": TOTAL, **dict(sorted({**_YRKE_GROUPS, **_YRKE_OTHER}.items()))}
+if "TOT" in _YRKE_GROUPS:
+    raise RegistryError(f"{registry().file}: ssb.yrke_13953: 'TOT' is SSB 13953's total, not a group's code")
+YRKE_13953 = {"TOT": TOTAL, **dict(sorted({**_YRKE_NO_GROUP, **_YRKE_GROUPS}.items()))}
 
 #: SSB 11996's ``KOKfunksjon0000`` (KOSTRA functions, verified with their labels).
 FUNKSJON_11996 = {
