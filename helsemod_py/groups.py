@@ -193,7 +193,7 @@ class _Checker:
 
 def _build(data, label: str, lines: dict) -> Registry:
     ck = _Checker(label, lines)
-    if not ck.keys(data, (), _TOP_KEYS, ("fact_units", "groups", "transitions")):
+    if not ck.keys(data, (), _TOP_KEYS, ("fact_units", "groups")):
         raise RegistryError(ck.problems)
     units = data.get("fact_units") or {}
     if not isinstance(units, dict) or not all(isinstance(v, str) for v in units.values()):
