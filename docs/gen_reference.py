@@ -224,7 +224,8 @@ def _facts_table() -> str:
     facts = load_facts()
     rows: list = []
     _facts_rows(facts, [], None, facts.get("group_units", {}), rows)
-    return _table(["fact (`default_facts.yaml`)", "value", "unit", "source or assumption"],
+    return _table(["fact (`default_facts.yaml`; a group's from `groups.yaml`)", "value", "unit",
+                   "source or assumption"],
                   [(f"`{k}`", v, u, r) for k, v, u, r in rows])
 
 
@@ -291,7 +292,7 @@ def parameters_page() -> str:
         _by_group_table(), "",
         "## Default values by service", "", _by_service_table(), "",
         "## Default transitions between groups", "",
-        "Base-year flows of `default_facts.yaml` spread evenly over ages "
+        "Base-year flows of `groups.yaml` (transitions) spread evenly over ages "
         f"{facts['transitions']['ages'][0]}–{facts['transitions']['ages'][1]} of the source group.", "",
         _by_transition_table(), "",
         "## Share of each group's FTE by service (default)", "",
@@ -299,8 +300,9 @@ def parameters_page() -> str:
         f"(rows sum to 1). Source: {facts['services']['reference']}.", "",
         _service_shares_table(), "",
         "## Facts and assumptions behind the default dataset", "",
-        "Every entry of `helsemod_py/data/default_facts.yaml` that carries a source. *assumption* means "
-        "no published figure was used.", "",
+        "Every entry of `helsemod_py/data/default_facts.yaml` that carries a source, with each personnel "
+        "group's facts, service shares and vacancies and the transitions' flows from the registry of groups "
+        "`helsemod_py/groups.yaml`. *assumption* means no published figure was used.", "",
         _facts_table(), "",
         "## Dataset folder format", "",
         "`helsemod data default --out DIR` writes a dataset as a folder; `--data DIR` reads one. "

@@ -21,28 +21,12 @@ import re
 
 from . import dims as D
 from .errors import HelsemodError
+from .groups import registry
 
-#: id -> other names, per kind. ``word(e)`` / ``word(er)`` / ``word(r)``: singular and plural.
+#: id -> other names, per kind. ``word(e)`` / ``word(er)`` / ``word(r)``: singular and plural. A group's
+#: names are its ``aliases`` in the registry of groups (``helsemod_py/groups.yaml``).
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "group": {
-        "physician": ("lege(r)", "sykehuslege(r)", "physician(s)", "doctor(s)"),
-        "gp": ("fastlege(r)", "allmennlege(r)", "GP(s)", "general practitioner(s)"),
-        "nurse": ("sykepleier(e)", "nurse(s)"),
-        "specialist_nurse": ("spesialsykepleier(e)", "specialist nurse(s)"),
-        "aks": ("AKS-sykepleier(e)", "avansert klinisk allmennsykepleier(e)", "AKS nurse(s)"),
-        "public_health_nurse": ("helsesykepleier(e)", "helsesøster", "helsesøstre", "public health nurse(s)"),
-        "midwife": ("jordmor", "jordmødre", "midwives"),
-        "health_worker": ("helsefagarbeider(e)", "hjelpepleier(e)", "omsorgsarbeider(e)", "health worker(s)"),
-        "social_educator": ("vernepleier(e)", "social educator(s)"),
-        "physiotherapist": ("fysioterapeut(er)", "physiotherapist(s)"),
-        "occupational_therapist": ("ergoterapeut(er)", "occupational therapist(s)"),
-        "psychologist": ("psykolog(er)", "psychologist(s)"),
-        "dentist": ("tannlege(r)", "dentist(s)"),
-        "dental_hygienist": ("tannpleier(e)", "dental hygienist(s)"),
-        "social_worker": ("sosionom(er)", "barnevernspedagog(er)", "social worker(s)"),
-        "other_university": ("annen høyere utdanning", "andre med høyere utdanning"),
-        "unskilled": ("ufaglært(e)", "assistent(er)", "unskilled staff"),
-    },
+    "group": {g.code: g.aliases for g in registry().groups},  # helsemod_py/groups.yaml
     "service": {
         "nursing_home": ("sykehjem", "institusjon(er)", "heldøgns omsorg", "heldøgnsomsorg", "nursing home(s)"),
         "home_care": ("hjemmetjeneste(r)", "hjemmetjenesten", "hjemmebaserte tjenester", "hjemmesykepleie"),

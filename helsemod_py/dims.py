@@ -1,5 +1,8 @@
 """Dimension names and label sets: the one place the model's axes are defined.
 
+The personnel groups and the transitions between them come from the registry
+``helsemod_py/groups.yaml`` (:mod:`helsemod_py.groups`); the rest is defined here.
+
 Every module imports the dimension names and code lists from here (the pyam habit of
 index constants), so a label typo is an ``ImportError`` or a validation error, never a
 silently misaligned array.
@@ -11,6 +14,8 @@ import functools
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from . import groups as _groups
 
 # --- dimension names (also the column names of tidy tables) -------------------------
 REGION = "region"
@@ -67,26 +72,9 @@ class Label:
     en: str
 
 
-# --- personnel (education) groups -----------------------------------------------------
-GROUP_LABELS = (
-    Label("physician", "Leger (unntatt fastleger)", "Physicians (excl. GPs)"),
-    Label("gp", "Fastleger", "General practitioners"),
-    Label("nurse", "Sykepleiere", "Nurses"),
-    Label("specialist_nurse", "Spesialsykepleiere", "Specialist nurses"),
-    Label("aks", "Avanserte kliniske allmennsykepleiere (AKS)", "Advanced clinical nurses (AKS)"),
-    Label("public_health_nurse", "Helsesykepleiere", "Public-health nurses"),
-    Label("midwife", "Jordmødre", "Midwives"),
-    Label("health_worker", "Helsefagarbeidere/hjelpepleiere/omsorgsarbeidere", "Health workers"),
-    Label("social_educator", "Vernepleiere", "Social educators"),
-    Label("physiotherapist", "Fysioterapeuter", "Physiotherapists"),
-    Label("occupational_therapist", "Ergoterapeuter", "Occupational therapists"),
-    Label("psychologist", "Psykologer", "Psychologists"),
-    Label("dentist", "Tannleger", "Dentists"),
-    Label("dental_hygienist", "Tannpleiere", "Dental hygienists"),
-    Label("social_worker", "Sosionomer/barnevernspedagoger", "Social workers"),
-    Label("other_university", "Annen høyere utdanning", "Other university-educated"),
-    Label("unskilled", "Ufaglærte (uten helse- og sosialfaglig utdanning)", "Unskilled staff"),
-)
+# --- personnel (education) groups: from the registry (helsemod_py/groups.yaml) ---------
+#: Each group's code, Norwegian and English name, in the model's order (the registry's).
+GROUP_LABELS = tuple(Label(g.code, g.nb, g.en) for g in _groups.registry().groups)
 GROUPS = tuple(lbl.code for lbl in GROUP_LABELS)
 
 # --- services demanding personnel -----------------------------------------------------
@@ -102,6 +90,7 @@ SERVICE_LABELS = (
     Label("specialist", "Spesialisthelsetjenesten (etter bosted)", "Specialist health service (by residence)"),
 )
 SERVICES = tuple(lbl.code for lbl in SERVICE_LABELS)
+_groups.check_service_shares(SERVICES)
 
 # --- sectors where personnel work -------------------------------------------------------
 SECTOR_LABELS = (
@@ -124,20 +113,13 @@ SERVICE_SECTOR = {
 }
 #: Sectors whose supply and demand are located in the municipality (the rest at hospital trusts).
 MUNICIPAL_SECTORS = ("care", "primary")
-#: Groups with a nursing education: their FTE in ``care`` is KOSTRA's "nurses in the care services"
+#: Groups with a nursing education (``nursing: true`` in the registry): their FTE in ``care`` is KOSTRA's "nurses in the care services"
 #: (SSB 11924/14534; the panel's ``Y_5``), the result variable ``care_nurse_fte``.
-NURSE_GROUPS = ("nurse", "specialist_nurse", "aks", "public_health_nurse", "midwife")
+NURSE_GROUPS = tuple(g.code for g in _groups.registry().groups if g.nursing)
 
-# --- group-to-group transitions (further education, trade certificates, specialisation)
-TRANSITION_PAIRS = (
-    ("unskilled", "health_worker"),  # trade certificate (fagbrev på jobb, kurspakke)
-    ("health_worker", "nurse"),  # bachelor in nursing for health workers (e.g. Y-vei)
-    ("nurse", "specialist_nurse"),  # further education (ABIOK, geriatric, ...)
-    ("nurse", "aks"),  # master in advanced clinical general nursing
-    ("nurse", "public_health_nurse"),
-    ("nurse", "midwife"),
-    ("physician", "gp"),  # entering general practice
-)
+# --- group-to-group transitions (further education, trade certificates, specialisation), in
+# the registry's order: (from, to), e.g. ("unskilled", "health_worker") for a trade certificate
+TRANSITION_PAIRS = tuple((t.source, t.target) for t in _groups.registry().transitions)
 TRANSITIONS = tuple(f"{a}>{b}" for a, b in TRANSITION_PAIRS)
 
 LABELS = {

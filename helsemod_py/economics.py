@@ -1,13 +1,14 @@
 """What the FTE a measure gains cost: wages and employer's costs per personnel group, and the
 K2025 budget lines to hold a scenario library's programme costs against.
 
-The facts (with their sources) are in ``helsemod_py/data/economics.yaml``: yearly earnings per
-FTE by group (KS and SSB wage statistics, 2023 level), the employer's social security
-contribution and pension cost, and the budget chapters of Kompetanseløft 2025. An FTE that a
-measure adds to supply costs its group's wage times ``(1 + pension) x (1 + social security)``
-a year, when the lever pays for it (:attr:`helsemod_py.scenario.schema.Lever.paid`): more
-people, bigger positions and longer careers are paid; lower sick leave is not (the wages were
-paid during the absence too), and demand-side measures add no FTE to pay.
+The facts (with their sources): each group's yearly earnings per FTE (KS and SSB wage statistics,
+2023 level) is the group's ``wage`` in ``helsemod_py/groups.yaml``; ``helsemod_py/data/economics.yaml``
+gives how those wages are set, the employer's social security contribution and pension cost, and
+the budget chapters of Kompetanseløft 2025. An FTE that a measure adds to supply costs its
+group's wage times ``(1 + pension) x (1 + social security)`` a year, when the lever pays for it
+(:attr:`helsemod_py.scenario.schema.Lever.paid`): more people, bigger positions and longer
+careers are paid; lower sick leave is not (the wages were paid during the absence too), and
+demand-side measures add no FTE to pay.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import pandas as pd
 import yaml
 
 from . import dims as D
+from .errors import RegistryError
+from .groups import registry
 from .scenario.schema import UNITS_NOK
 
 FACTS_FILE = Path(__file__).parent / "data" / "economics.yaml"
@@ -29,13 +32,15 @@ CHAPTER_LINE = {"780": "769"}
 
 @functools.lru_cache(maxsize=1)
 def facts() -> dict:
-    """The economic facts of ``data/economics.yaml`` (read once)."""
+    """The economic facts of ``data/economics.yaml`` (read once), with ``wages``: each group's wage
+    from the registry of groups (``helsemod_py/groups.yaml``)."""
     with open(FACTS_FILE, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
-    missing = [g for g in D.GROUPS if g not in data["wages"]]
-    if missing:  # a developer error: every group needs a wage
-        raise ValueError(f"{FACTS_FILE.name}: no wage for {', '.join(missing)}")
-    return data
+    if "wages" in data:  # a developer error: a group's wage belongs to its entry in groups.yaml
+        raise RegistryError(f"{FACTS_FILE.name}: wages: give each group's wage in helsemod_py/groups.yaml "
+                            "(the group's wage: {value, reference}), not here")
+    wages = {g.code: g.wage for g in registry().groups}  # every group has one (the registry checks)
+    return {k: v for k, v in data.items() if k != "budget"} | {"wages": wages, "budget": data["budget"]}
 
 
 def employer_factor() -> float:

@@ -25,6 +25,10 @@ class ImportDataError(HelsemodError):
     """An SSB file could not be imported."""
 
 
+class RegistryError(HelsemodError):
+    """The registry of personnel groups (``helsemod_py/groups.yaml``) is invalid or incomplete."""
+
+
 #: Longest quotation of a user's file in an error message (characters of its repr).
 QUOTE_LIMIT = 40
 

@@ -1,4 +1,5 @@
-"""The embedded default dataset: Norway-like, built from the cited facts in ``default_facts.yaml``.
+"""The embedded default dataset: Norway-like, built from the cited facts in ``default_facts.yaml``
+and, for each personnel group, in its entry of the registry ``helsemod_py/groups.yaml``.
 
 What is real and what is synthetic:
 
@@ -15,6 +16,7 @@ The build is deterministic and takes well under a second; :func:`default_dataset
 
 from __future__ import annotations
 
+import copy
 import functools
 from importlib import resources
 
@@ -23,6 +25,8 @@ import yaml
 from scipy.optimize import brentq, root
 
 from .. import dims as D
+from ..errors import RegistryError
+from ..groups import registry
 from .dataset import Dataset
 from .demography import fertility_schedule, life_expectancy, mortality_for_life_expectancy
 from .regional import Measured, NationalSupply, migration_components, regional_supply
@@ -32,10 +36,36 @@ from .trusts import catchment
 FACTS_FILE = "default_facts.yaml"
 
 
+#: What the facts take from the registry of groups (``helsemod_py/groups.yaml``): section -> key.
+FROM_REGISTRY = {"groups": None, "group_units": None, "transitions": "values", "vacancies": "values",
+                 "services": "shares"}
+
+
 def load_facts() -> dict:
-    """The facts and assumptions behind the default dataset (parsed YAML)."""
+    """The facts and assumptions behind the default dataset (parsed YAML), with each group's
+    facts, units, vacancies and service shares and the transitions' flows from the registry of
+    groups (:mod:`helsemod_py.groups`): ``groups``, ``group_units``, ``vacancies.values``,
+    ``services.shares`` and ``transitions.values``, as if they were written in the facts file."""
     text = resources.files(__package__).joinpath(FACTS_FILE).read_text(encoding="utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when present
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when present
+    reg = registry()
+    here = [f"{k}.{sub}" if sub else k for k, sub in FROM_REGISTRY.items()
+            if (k in raw if sub is None else sub in raw.get(k, {}))]
+    if here:  # a developer error: a group's facts belong to its entry of groups.yaml
+        raise RegistryError(f"{FACTS_FILE}: {', '.join(here)}: each group's facts are in its entry of "
+                            f"helsemod_py/{reg.file} (the transitions' flows under transitions), not here")
+    groups = copy.deepcopy({g.code: g.facts for g in reg.groups})
+    out = {}
+    for key, value in raw.items():
+        out[key] = value
+        if key == "population":  # where the groups' facts were written in the facts file
+            out["groups"], out["group_units"] = groups, dict(reg.fact_units)
+    out["transitions"] = {**raw["transitions"],
+                          "values": copy.deepcopy({f"{t.source}>{t.target}": t.flow for t in reg.transitions})}
+    out["vacancies"] = {**raw["vacancies"], "values": {g.code: g.vacancies for g in reg.groups
+                                                       if g.vacancies is not None}}
+    out["services"] = {**raw["services"], "shares": {g.code: list(g.service_shares) for g in reg.groups}}
+    return out
 
 
 def _bands(bands, ages) -> np.ndarray:

@@ -65,7 +65,8 @@ import numpy as np
 import pandas as pd
 
 from .. import dims as D
-from ..errors import ImportDataError
+from ..errors import ImportDataError, RegistryError
+from ..groups import registry
 from . import jsonstat as J
 from . import regions as RG
 
@@ -108,43 +109,23 @@ SECONDARY = Rule(why="no model group (upper-secondary or other education)")
 NOT_CARE = Rule(why="no model group (administration, service or unspecified)")
 NURSE_CODE = Rule(within=D.NURSE_GROUPS)
 
+#: Each group's label patterns (``ssb.labels`` of the registry, ``helsemod_py/groups.yaml``), in the
+#: registry's order: ``(group, pattern, before_totals)``.
+_GROUP_LABELS = tuple((g.code, "|".join(g.ssb_labels), g.ssb_labels_before_totals)
+                      for g in registry().groups if g.ssb_labels)
+
 #: Education and occupation labels -> rule, tried in order on the label in lower case (trailing
-#: footnote digits and "mv." removed); the first pattern that matches the whole label wins.
+#: footnote digits and "mv." removed); the first pattern that matches the whole label wins: the
+#: sum of the nurse categories, the groups whose labels come before totals (``labels_before_totals``
+#: in the registry: "uten helsefaglig utdanning i alt" is a group), totals, the other groups'
+#: labels (the registry's ``ssb.labels``), then educations without a model group and level sums.
 #: Norwegian labels as in SSB's statbank and hesospers tables, English as in ssb.no/en.
 EDUCATION_LABELS: tuple[tuple[str, Rule], ...] = (
     (r"(alle )?sykepleiere?,? i alt|alle sykepleiere|all nurses|nurses,? total|total,? nurses", ALL_NURSES),
-    (r".*(uten|ikke|without|non-?) ?helse.*utdanning( i alt)?|.*without (a )?health.* education|ufaglærte?"
-     r"|unskilled.*|pleieassistenter|assistenter|hjemmehjelpere?( og andre pleiemedarbeidere)?"
-     r"|(andre )?pleiemedarbeidere", G("unskilled")),
+    *((p, G(g)) for g, p, first in _GROUP_LABELS if first),
     (r"(.+?),? (i alt|totalt?)|total,? (.+)|(alle|all|sum) (.+)|i alt|totalt?|sum|omsorgstjenestene"
      r"|begge kjønn|both sexes", TOTAL),
-    (r"(psykiatrisk|geriatrisk)e? sykepleiere?|sykepleiere? med (annen |relevant )?videreutdanning( .+)?"
-     r"|spesialsykepleiere?|(psychiatric|geriatric|specialist) nurses?|nurses? with (other |relevant )?"
-     r"further (education|training)( .+)?", G("specialist_nurse")),
-    (r"avanserte? kliniske? allmennsykepleiere?|aks|advanced (clinical )?(general )?nurses?", G("aks")),
-    (r"helses(øster|østre|ykepleiere?)|health visitors?|public health nurses?", G("public_health_nurse")),
-    (r"jordm(or|ødre)|midwi(fe|ves)", G("midwife")),
-    (r"sykepleiere?( uten videreutdanning)?|(registered )?nurses?( without further (education|training))?",
-     G("nurse")),
-    (r"hjelpepleiere?|omsorgsarbeidere?|helsefagarbeidere?|auxil+iary nurses?|care workers?"
-     r"|health (care )?workers?", G("health_worker")),
-    (r"vernepleiere?|social educators?", G("social_educator")),
-    (r"fysioterapeut(er)?|physio ?therapists?|physioterapists?", G("physiotherapist")),
-    (r"ergoterapeut(er)?|occupational therapists?", G("occupational_therapist")),
-    (r"(kliniske? )?psykolog(er)?|(clinical )?psychologists?", G("psychologist")),
-    (r"tannleger?( (uten|med) spesialitet)?|(specialised )?dentists?|specialists? in dentistry", G("dentist")),
-    (r"tannpleiere?|dental hygienists?|dental nurses?", G("dental_hygienist")),
-    (r"sosionom(er)?|barnevernspedagog(er)?|social workers?|child welfare officers?"
-     r"|barnevernspedagoger, miljøterapeuter,? (og )?sosionomer", G("social_worker")),
-    (r"leger?( (uten|med) spesialitet)?|legespesialister|(specialised |specialist )?physicians?"
-     r"|medical doctors?", G("physician")),
-    (r"radiograf(er)?|bioingeniør(er)?|audiograf(er)?|optiker(e)?|ortopediingeniør(er)?|(kliniske? )?"
-     r"ernæringsfysiolog(er)?|(reseptar|provisor)?farmasøyt(er)?|reseptar(er)?( og farmasøyter)?|kiropraktor(er)?"
-     r"|perfusjonist(er)?|(øvrig|annen) helse.*utd.* (på )?(høgskole|høyskole|universitets)nivå"
-     r"|annen høyere helseutdanning|miljøterapeut(er)?( og |/)pedagog(er)?|radiographers?|medical laboratory "
-     r"technologists?|audiologists?|optometrists?|certified prosthetists?|clinical nutritionists?|(dispensing )?"
-     r"pharmacists?|chiropractors?|perfusionists?|other health care education,? (university|college).*",
-     G("other_university")),
+    *((p, G(g)) for g, p, first in _GROUP_LABELS if not first),
     (r"helsesekretær(er)?|ambulansearbeider(e)?|apotektekniker(e)?|fotterapeut(er)?|barne- og ungdomsarbeider(e)?"
      r"|tannhelsesekretær(er)?|tanntekniker(e)?|aktivitør(er)?|annen (videregående|vg\.?) helse.*"
      r"|medisinstudent(er)? med lisens|medical secretar(y|ies)|paramedics?|pharmacy technicians?|chiropodists?"
@@ -156,24 +137,31 @@ EDUCATION_LABELS: tuple[tuple[str, Rule], ...] = (
     (r"(ungdomsskole- og )?videregående( skole)?( nivå)?|(høgskole|høyskole|universitets)nivå"
      r"|.*utdanning på .+nivå|(upper )?secondary level|college level|university level", LEVEL_SUM),
 )
-_COMPILED = tuple((re.compile(p), r) for p, r in EDUCATION_LABELS)
 
-#: SSB 13953's ``Yrke`` (occupation) codes (verified with their labels, kapasitet 2026-09-02).
-YRKE_13953 = {
-    "TOT": TOTAL, "01": G("specialist_nurse"), "02": G("nurse"), "03": G("midwife"),  # Spesialsykepl., Sykepl.
-    "04": G("health_worker"),  # Helsefagarbeidere mv.
-    "05": G("physician"), "06": G("physician"),  # Legespesialister, Andre leger
-    "07": G("psychologist"), "08": G("social_educator"),
-    "09": G("other_university"),  # Andre medisinske og helserelaterte yrker (an assumption: professionals)
-    "10": G("occupational_therapist"), "11": G("physiotherapist"),
-    "12": G("other_university"), "13": G("other_university"), "14": G("other_university"),  # Ernæringsfysiologer,
-    "15": G("other_university"),  # Bioingeniører, Radiografer mv., Audiografer og logopeder
+
+def _compile(pattern: str, rule: Rule) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:  # a group's ssb.labels in the registry
+        raise RegistryError(f"{registry().file}: groups.{rule.group}.ssb.labels: not a regular expression "
+                            f"({exc})") from None
+
+
+_COMPILED = tuple((_compile(p, r), r) for p, r in EDUCATION_LABELS)
+
+#: SSB 13953's ``Yrke`` (occupation) codes (verified with their labels, kapasitet 2026-09-02). The
+#: groups' codes are their ``ssb.yrke_13953`` in the registry (``helsemod_py/groups.yaml``; e.g.
+#: ``02`` Sykepleiere, ``05``/``06`` Legespesialister/Andre leger); the codes without a model group
+#: are here (a group of the registry that claims one of them takes it).
+_YRKE_NO_GROUP = {
     "16": Rule(why="no model group (ambulance personnel)"),
-    "17": G("social_worker"),  # Barnevernspedagoger, miljøterapeuter, sosionomer mv.
     "18": SECONDARY,  # Helsesekretærer
-    "19": G("unskilled"),  # Andre pleiemedarbeidere
     **{c: NOT_CARE for c in ("20a", "20b", "21", "22", "23", "24", "25", "26", "27", "99")},  # leaders, admin...
 }
+_YRKE_GROUPS = {c: G(g.code) for g in registry().groups for c in g.yrke_13953}
+if "TOT" in _YRKE_GROUPS:
+    raise RegistryError(f"{registry().file}: ssb.yrke_13953: 'TOT' is SSB 13953's total, not a group's code")
+YRKE_13953 = {"TOT": TOTAL, **dict(sorted({**_YRKE_NO_GROUP, **_YRKE_GROUPS}.items()))}
 
 #: SSB 11996's ``KOKfunksjon0000`` (KOSTRA functions, verified with their labels).
 FUNKSJON_11996 = {
