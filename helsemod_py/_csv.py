@@ -4,9 +4,10 @@ float_format=...)`` writes, byte for byte.
 pandas formats a results table of half a million rows in seconds, most of it converting its
 string columns row by row; pyarrow's writer takes a tenth of that. Floats are formatted as
 Python's ``%`` operator formats them, as pandas does (NaN as an empty field; ``%.Ng`` through
-pyarrow, see :func:`_rounded`), then pyarrow writes the table without quotes. Tables pyarrow would write differently go to pandas unchanged: a text field that
-needs quotes (a comma, a quote, a line break, or an empty text in a one-column table), a column
-name that needs them, or a column neither text, integer nor float64.
+pyarrow, see :func:`_rounded`), then pyarrow writes the table without quotes. Tables pyarrow
+would write differently go to pandas unchanged: a text field that needs quotes (a comma, a
+quote, a line break, or an empty text in a one-column table), a column name that needs them, or
+a column neither text, integer nor float64.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def write_arrow(table, path, float_format: str = "%.6g") -> None:
     :func:`to_csv` writes the same table as a DataFrame, byte for byte; a table pyarrow would write
     differently goes through pandas.
 
-    Floats are formatted in Python a chunk of rows at a time while a second thread has pyarrow
-    write the chunk before (pyarrow lets go of the interpreter while it writes)."""
+    Floats are formatted (:func:`_format_floats`) a chunk of rows at a time while a second thread
+    has pyarrow write the chunk before (pyarrow lets go of the interpreter while it writes)."""
     from concurrent.futures import ThreadPoolExecutor
 
     import pyarrow as pa
