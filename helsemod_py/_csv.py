@@ -127,7 +127,7 @@ def _format_floats(values: np.ndarray, float_format: str, pa):
 @functools.cache
 def _arrow_writes_fixed() -> bool:
     """Whether pyarrow writes floats from 1e-4 to below 1e9 in fixed notation and shortest form, as
-    :func:`_rounded` needs (pyarrow 14 and later do; else Python formats every value)."""
+    :func:`_rounded` needs (where a version does not, Python formats every value)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -150,9 +150,8 @@ def _rounded(values: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:
     ``%g`` writes a value of exponent -4 to ``digits - 1`` as its correctly rounded digits in
     fixed notation, trailing zeros dropped; pyarrow writes a float of that size (below 1e9:
     ``digits`` at most 9) in fixed notation too, with the fewest digits that read back as the same
-    float. These are the same digits: the
-    nearest float to a decimal of at most 15 significant digits is the nearest to no other such
-    decimal. Rounding is done on ``|v| * 10**k`` (an exact power of ten: one rounding error, at most
+    float. These are the same digits: the nearest float to a decimal of at most 15 significant
+    digits is the nearest to no other such decimal. Rounding is done on ``|v| * 10**k`` (an exact power of ten: one rounding error, at most
     half a unit in the last place); a value whose product lies within four such errors of a half
     (where that error could change the rounding, or an exact tie) is left to Python, as are values
     ``%g`` writes in exponent form, infinities and NaN. Zeros (and -0) are written as they are."""
