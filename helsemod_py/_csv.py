@@ -2,23 +2,27 @@
 float_format=...)`` writes, byte for byte.
 
 pandas formats a results table of half a million rows in seconds, most of it converting its
-string columns row by row; pyarrow's writer takes a tenth of that. Floats are formatted by
-Python's ``%`` operator as pandas does (NaN as an empty field), then pyarrow writes the table
-without quotes. Tables pyarrow would write differently go to pandas unchanged: a text field that
-needs quotes (a comma, a quote, a line break, or an empty text in a one-column table), a column
-name that needs them, or a column neither text, integer nor float64.
+string columns row by row; pyarrow's writer takes a tenth of that. Floats are formatted as
+Python's ``%`` operator formats them, as pandas does (NaN as an empty field; ``%.Ng`` through
+pyarrow, see :func:`_rounded`), then pyarrow writes the table without quotes. Tables pyarrow
+would write differently go to pandas unchanged: a text field that needs quotes (a comma, a
+quote, a line break, or an empty text in a one-column table), a column name that needs them, or
+a column neither text, integer nor float64.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 
 import numpy as np
 import pandas as pd
 
 _SPECIAL = (",", '"', "\n", "\r")
-#: Rows formatted at a time by :func:`write_arrow` while pyarrow writes the rows before them.
+#: Rows formatted and converted to text at a time by :func:`write_arrow`, in :data:`THREADS` threads.
 CHUNK_ROWS = 1 << 16
+THREADS = 2
 #: Rows pyarrow's CSV writer converts at a time (its default, 1 024, takes a third longer).
 BATCH_ROWS = 1 << 14
 
@@ -43,8 +47,9 @@ def write_arrow(table, path, float_format: str = "%.6g") -> None:
     :func:`to_csv` writes the same table as a DataFrame, byte for byte; a table pyarrow would write
     differently goes through pandas.
 
-    Floats are formatted in Python a chunk of rows at a time while a second thread has pyarrow
-    write the chunk before (pyarrow lets go of the interpreter while it writes)."""
+    Chunks of rows are formatted (floats by :func:`_format_floats`) and converted to CSV text by
+    pyarrow in :data:`THREADS` threads at once (numpy and pyarrow let go of the interpreter while
+    they work), and written to the file in order."""
     from concurrent.futures import ThreadPoolExecutor
 
     import pyarrow as pa
@@ -60,20 +65,19 @@ def write_arrow(table, path, float_format: str = "%.6g") -> None:
     schema = pa.schema([pa.field(n, pa.string() if i in floats else table.schema.field(i).type)
                         for i, n in enumerate(names)])
     options = pcsv.WriteOptions(include_header=False, quoting_style="none", batch_size=BATCH_ROWS)
-    with pa.output_stream(str(path), compression=None) as sink, ThreadPoolExecutor(1) as pool:
-        sink.write((",".join(names) + "\n").encode("utf-8"))
-        writer = pcsv.CSVWriter(sink, schema, write_options=options)
-        pending = None
-        for start in range(0, table.num_rows, CHUNK_ROWS):
-            part = table.slice(start, CHUNK_ROWS)
-            columns = [_format_floats(part.column(i).to_numpy(), float_format, pa) if i in floats else part.column(i)
-                       for i in range(part.num_columns)]
-            if pending is not None:
-                pending.result()
-            pending = pool.submit(writer.write_table, pa.table(columns, schema=schema))
-        if pending is not None:
-            pending.result()
-        writer.close()
+
+    def text(start: int):
+        part = table.slice(start, CHUNK_ROWS)
+        columns = [_format_floats(part.column(i).to_numpy(), float_format, pa) if i in floats else part.column(i)
+                   for i in range(part.num_columns)]
+        sink = pa.BufferOutputStream()
+        pcsv.write_csv(pa.table(columns, schema=schema), sink, options)
+        return sink.getvalue()
+
+    with open(path, "wb") as fh, ThreadPoolExecutor(THREADS) as pool:
+        fh.write((",".join(names) + "\n").encode("utf-8"))
+        for chunk in pool.map(text, range(0, table.num_rows, CHUNK_ROWS)):
+            fh.write(chunk)
 
 
 def _arrow_column(col, pa) -> bool:
@@ -96,12 +100,75 @@ def _arrow_column(col, pa) -> bool:
     return not any(t.null_count or pc.any(pc.match_substring_regex(t, r'[,"\r\n]')).as_py() for t in texts)
 
 
+#: ``%.Ng`` formats (N at most 9), written from the values rounded to N significant digits (:func:`_rounded`).
+_G = re.compile(r"%\.([1-9])g")
+#: 1, 10, ..., 10**19, each read from its decimal text: exact.
+_POWERS_OF_TEN = np.array([float(f"1e{k}") for k in range(20)])
+
+
 def _format_floats(values: np.ndarray, float_format: str, pa):
+    """``float_format % v`` of every value as a pyarrow string array (NaN: null).
+
+    A ``%.Ng`` format (``%.6g``, the tables' own) is written as pyarrow writes the values rounded to
+    N significant digits, several times faster than Python formats them one by one; the values
+    :func:`_rounded` leaves out (NaN, infinite, exponent form, a near tie) are formatted by Python."""
+    g = _G.fullmatch(float_format)
+    if g is None or not _arrow_writes_fixed():
+        return _format_each(values, float_format, pa)
+    import pyarrow.compute as pc
+
+    rounded, done = _rounded(values, int(g.group(1)))
+    text = pc.cast(pa.array(rounded), pa.string())
+    if not done.all():
+        text = pc.replace_with_mask(text, pa.array(~done), _format_each(values[~done], float_format, pa))
+    return text
+
+
+@functools.cache
+def _arrow_writes_fixed() -> bool:
+    """Whether pyarrow writes floats from 1e-4 to below 1e9 in fixed notation and shortest form, as
+    :func:`_rounded` needs (where a version does not, Python formats every value)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    probe = [0.0001, 0.000123456, 1.5, -0.25, 100000.0, 123456.0, 999999999.0]
+    return pc.cast(pa.array(probe), pa.string()).to_pylist() == ["%.9g" % x for x in probe]
+
+
+def _format_each(values: np.ndarray, float_format: str, pa):
     text = [float_format % v for v in values.tolist()]
     if np.isnan(values).any():
         for i in np.flatnonzero(np.isnan(values)):
             text[i] = None
     return pa.array(text, type=pa.string())
+
+
+def _rounded(values: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` rounded to ``digits`` significant digits, and where the shortest form of the
+    rounded value (pyarrow's text of a float) is what ``%.{digits}g`` writes.
+
+    ``%g`` writes a value of exponent -4 to ``digits - 1`` as its correctly rounded digits in
+    fixed notation, trailing zeros dropped; pyarrow writes a float of that size (below 1e9:
+    ``digits`` at most 9) in fixed notation too, with the fewest digits that read back as the same
+    float. These are the same digits: the nearest float to a decimal of at most 15 significant
+    digits is the nearest to no other such decimal. Rounding is done on ``|v| * 10**k`` (an exact power of ten: one rounding error, at most
+    half a unit in the last place); a value whose product lies within four such errors of a half
+    (where that error could change the rounding, or an exact tie) is left to Python, as are values
+    ``%g`` writes in exponent form, infinities and NaN. Zeros (and -0) are written as they are."""
+    v = np.asarray(values, dtype=np.float64)
+    size = np.abs(v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(size))
+        done = (exponent >= -4) & (exponent < digits)  # False for 0, inf and NaN
+        scale = _POWERS_OF_TEN[np.where(done, digits - 1 - exponent, 0).astype(np.intp)]
+        scaled = size * scale
+        whole = np.rint(scaled)
+        done &= (scaled >= _POWERS_OF_TEN[digits - 1]) & (whole < _POWERS_OF_TEN[digits])  # the exponent was right
+        done &= np.abs(scaled - np.floor(scaled) - 0.5) > _POWERS_OF_TEN[digits] * 2.0 ** -50  # not near a half
+        rounded = np.copysign(whole / scale, v)
+    zero = v == 0
+    rounded[zero] = v[zero]
+    return rounded, done | zero
 
 
 def _arrow_table(frame: pd.DataFrame, float_format: str):

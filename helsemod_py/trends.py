@@ -67,10 +67,10 @@ def coverage_user_rate(user_rate: np.ndarray, trend: np.ndarray, path: np.ndarra
     if not np.any(trend) or not np.any(path):
         return np.broadcast_to(user_rate, (n1,) + user_rate.shape)
     out = np.empty((n1,) + user_rate.shape)
-    out[0] = user_rate
-    for t in range(1, n1):
+    np.minimum(user_rate, 1.0, out=out[0])
+    for t in range(1, n1):  # a year at a time: each year's rates capped while still in the cache
         np.multiply(user_rate, np.exp(trend * path[t])[:, :, None, :], out=out[t])
-    np.minimum(out, 1.0, out=out)
+        np.minimum(out[t], 1.0, out=out[t])
     return out
 
 

@@ -175,6 +175,23 @@ def test_a_reader_that_stops_early_is_no_error():
 SCEN = Path(__file__).parents[1] / "scenarios"
 
 
+def test_baseline_run_writes_the_baseline_hash_without_loading_the_schema(tmp_path):
+    """`helsemod run` of the baseline writes Scenario("baseline").hash, and never loads pydantic."""
+    import subprocess
+    import sys
+
+    from helsemod_py.scenario import Scenario
+
+    out = tmp_path / "base"
+    code = ("import sys\nfrom helsemod_py.cli import main\n"
+            f"main(['run', '--end-year', '2026', '--out', {str(out)!r}, '-q'], standalone_mode=False)\n"
+            "print('pydantic' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["scenario"] == "baseline" and man["scenario_hash"] == Scenario("baseline").hash
+
+
 def test_run_scenario_writes_its_hash(runner, tmp_path):
     from helsemod_py.scenario import Scenario
 

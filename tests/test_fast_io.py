@@ -220,6 +220,38 @@ def test_csv_writer_matches_pandas(tmp_path_factory, frame):
     assert _fast_bytes(frame, tmp) == _pandas_bytes(frame, tmp)
 
 
+@pytest.mark.parametrize("fmt", ["%.6g", "%.3g", "%.9g", "%.1g"])
+def test_floats_formatted_through_pyarrow_are_what_python_writes(fmt):
+    """``%.Ng`` written from the values rounded to N digits (pyarrow's shortest form) is what Python's
+    ``%`` writes, byte for byte: at every exponent, half-way values and their neighbours, powers of
+    ten and theirs, zeros, infinities, NaN (null) and doubles of any bit pattern."""
+    import pyarrow as pa
+
+    from helsemod_py._csv import _format_each, _format_floats
+
+    rng = np.random.default_rng(16)
+    digits = int(fmt[2:-1])
+    e = rng.integers(-7, digits + 3, 20_000)
+    m = rng.integers(10 ** (digits - 1), 10 ** digits, len(e)) + rng.choice([0.0, 0.5, 0.25], len(e))
+    exact = m * 10.0 ** (e - digits + 1)
+    tens = 10.0 ** np.arange(-8, 12)
+    values = np.concatenate([exact, np.nextafter(exact, np.inf), np.nextafter(exact, -np.inf), -exact, tens,
+                             np.nextafter(tens, 0), np.nextafter(tens, np.inf), np.round(rng.normal(0, 1e6, 5_000)),
+                             rng.integers(0, 2 ** 63, 20_000, dtype=np.int64).view(np.float64),
+                             [0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324, 1.7976931348623157e308]])
+    assert _format_floats(values, fmt, pa).equals(_format_each(values, fmt, pa))
+
+
+@given(st.lists(st.floats(), max_size=40))
+def test_floats_formatted_through_pyarrow_are_what_python_writes_any(values):
+    import pyarrow as pa
+
+    from helsemod_py._csv import _format_each, _format_floats
+
+    values = np.array(values, dtype=np.float64)
+    assert _format_floats(values, "%.6g", pa).equals(_format_each(values, "%.6g", pa))
+
+
 # --- tidy tables ----------------------------------------------------------------------------
 def test_tidy_equals_xarray_to_dataframe(small_dataset):
     import helsemod_py as hm

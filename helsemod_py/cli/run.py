@@ -73,11 +73,13 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
     ds = _load(data_dir)
     selection = _selection(ds, region, regions)
     group_list = _select_groups(groups)
-    scn = _scenario(scenario_file)
+    # the baseline without draws is the model's own (no scenario to load, validate or apply)
+    scn = _scenario(scenario_file) if scenario_file or draws else None
     lang = current_lang()
     from ..labels import scenario_name
 
-    with progress_bar(tr("projecting", lang, name=scenario_name(scn.name, lang)), 1, quiet or as_json) as tick:
+    name = scn.name if scn is not None else "baseline"
+    with progress_bar(tr("projecting", lang, name=scenario_name(name, lang)), 1, quiet or as_json) as tick:
         res = hm.project(ds, scn, end_year=end_year)
         tick()
     if group_list:
@@ -98,7 +100,8 @@ def run(scenario_file, data_dir, end_year, out_dir, fmt, force, region, regions,
     if out_dir:
         extra = {"quantiles.csv": _keep_quantiles(quantile_table(ens), res, written)} if ens is not None else None
         with progress_bar(tr("writing", lang, out=out_dir), 1, quiet or as_json) as tick:
-            write_results(res, out_dir, force=force, fmt=fmt, scenario_hash=scn.hash, seed=seed if draws else None,
+            write_results(res, out_dir, force=force, fmt=fmt, scenario_hash=_scenario_hash(scn),
+                          seed=seed if draws else None,
                           manifest_extra={"scenario_file": scenario_file, "draws": draws, "noise": noise},
                           extra_tables=extra, municipalities=written)
             tick()
@@ -224,6 +227,15 @@ def intake(group, data_dir, target_year, start_year, level, scenario_file, chann
         if nb:  # Norwegian number style: thin space for thousands, a real minus sign
             numbers = numbers.replace(",", "\u00a0").replace("-", "\u2212")
         click.echo(f"  {row.region_name:<36}{numbers}")
+
+
+def _scenario_hash(scn) -> str:
+    """The scenario's hash, or the baseline's where there is none."""
+    if scn is not None:
+        return scn.hash
+    from ..scenario.hashing import BASELINE_HASH
+
+    return BASELINE_HASH
 
 
 def _keep_quantiles(table, res, municipalities):

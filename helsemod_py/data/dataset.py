@@ -384,6 +384,27 @@ def closed_region(ds: Dataset) -> dict:
 
 
 def _check_values(name: str, spec: ParamSpec, arr: np.ndarray, codes) -> list[str]:
+    out = [] if _within(arr, spec.lo, spec.hi) else _value_problems(name, spec, arr, codes)
+    if spec.sums_to_one and not out:
+        axes = tuple(spec.dims.index(d) for d in spec.sums_to_one)
+        sums = arr.sum(axis=axes)
+        bad = np.abs(sums - 1.0) > 1e-6
+        keep = [d for d in spec.dims if d not in spec.sums_to_one]
+        for pos in np.argwhere(bad)[:_MAX_SHOWN]:
+            at = ", ".join(f"{d}={coords(spec, d, codes)[i]}" for d, i in zip(keep, pos))
+            out.append(f"{name}: column 'value': sums to {_fmt(float(sums[tuple(pos)]))} over "
+                       f"{'/'.join(spec.sums_to_one)} at {at or 'all'}; must sum to 1")
+    return out
+
+
+def _within(arr: np.ndarray, lo: float, hi: float) -> bool:
+    """Whether every value is a number from ``lo`` to ``hi`` (finite bounds), seen from the least and
+    the greatest value alone (NaN makes both NaN): the usual case, in two passes over the array."""
+    return arr.size > 0 and bool(np.isfinite(lo) and np.isfinite(hi) and lo <= arr.min() and arr.max() <= hi)
+
+
+def _value_problems(name: str, spec: ParamSpec, arr: np.ndarray, codes) -> list[str]:
+    """Values that are not finite numbers, or lie outside the parameter's range (the first few of each)."""
     out = []
     bad_nan = ~np.isfinite(arr)
     finite = True
@@ -401,15 +422,6 @@ def _check_values(name: str, spec: ParamSpec, arr: np.ndarray, codes) -> list[st
                        f"{word} {_fmt(lim)} (allowed {_fmt(spec.lo)} to {_fmt(spec.hi)} {spec.unit})")
         if mask.sum() > _MAX_SHOWN:
             out.append(f"{name}: column 'value': ... and {int(mask.sum()) - _MAX_SHOWN} more values {word} {_fmt(lim)}")
-    if spec.sums_to_one and not out:
-        axes = tuple(spec.dims.index(d) for d in spec.sums_to_one)
-        sums = arr.sum(axis=axes)
-        bad = np.abs(sums - 1.0) > 1e-6
-        keep = [d for d in spec.dims if d not in spec.sums_to_one]
-        for pos in np.argwhere(bad)[:_MAX_SHOWN]:
-            at = ", ".join(f"{d}={coords(spec, d, codes)[i]}" for d, i in zip(keep, pos))
-            out.append(f"{name}: column 'value': sums to {_fmt(float(sums[tuple(pos)]))} over "
-                       f"{'/'.join(spec.sums_to_one)} at {at or 'all'}; must sum to 1")
     return out
 
 

@@ -1,6 +1,29 @@
-"""YAML scenarios of Kompetanseløft 2025 measures: schema, loading, application."""
+"""YAML scenarios of Kompetanseløft 2025 measures: schema, loading, application.
 
-from .core import Scenario, region_mask
-from .schema import FAMILIES, LEVERS, Assumptions, Measure, ScenarioFile
+The names below load on first use (PEP 562, as :mod:`helsemod_py` does): the schema is built with
+pydantic, a tenth of a second that a run of the baseline, which reads no scenario file, never needs
+(it takes only :data:`.hashing.BASELINE_HASH`).
+"""
+
+_LAZY = {
+    "Scenario": ".core",
+    "region_mask": ".core",
+    "Measure": ".schema",
+    "Assumptions": ".schema",
+    "ScenarioFile": ".schema",
+    "LEVERS": ".schema",
+    "FAMILIES": ".schema",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Scenario", "Measure", "Assumptions", "ScenarioFile", "LEVERS", "FAMILIES", "region_mask"]

@@ -7,7 +7,6 @@ A scenario is a function from baseline model inputs to new inputs, applied to a 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 
 from .. import _paths
 from ..errors import ScenarioError, quote
+from .hashing import content_hash
 from .loader import read_scenario_file, validation_lines
 from .schema import LEVERS, Assumptions, Measure, ScenarioFile
 from .targets import OPERATION_ORDER, region_mask  # noqa: F401  (re-exported)
@@ -99,7 +99,7 @@ class Scenario:
             entry = body["assumptions"].get(key, {})
             if entry.get("file"):
                 entry["file"] = _file_hash(Path(entry["file"]))
-        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+        return content_hash(body)
 
     @property
     def end_year(self) -> int | None:
