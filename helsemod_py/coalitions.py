@@ -41,7 +41,8 @@ from .core.sectors import demand_by_sector, supply_by_sector
 from .core.supply import FTE, project_supply
 from .model import (_W0, _W1, DEMAND_FIELDS, SUPPLY_FIELDS, build_inputs, run_demand, run_kernels, run_population,
                     run_supply)
-from .scenario.apply import _apply_measure, _dim_mask, range_problems, spread_nationally
+from .scenario.apply import (_apply_measure, _dim_mask, masked_change, range_problems, spread_nationally, target_mask,
+                             time_weights, within_range)
 from .scenario.schema import LEVERS
 from .scenario.targets import OPERATION_ORDER
 
@@ -123,6 +124,30 @@ def _run_blocks(args: dict, groups) -> np.ndarray:
                             a["immigrant_age_dist"], a["participation"], a["share_in_health_care"], a["avg_fte"],
                             a["sick_leave"], keep_stock=False, recruits=a["recruits"])[2]
     return np.ascontiguousarray(totals[..., FTE])
+
+
+class _OutOfRange(Exception):
+    """A piece of a coalition's state is out of its lever's range (run it the ordinary way, which refuses it)."""
+
+
+def _masked(m) -> bool:
+    """A measure applied cell by cell through its target's mask (not a national flow spread over regions)."""
+    return m.operation in ("multiply", "add", "set") and not spread_nationally(LEVERS[m.parameter], m.operation)
+
+
+def _columns(name: str, groups) -> np.ndarray:
+    """Positions along ``name``'s group axis of the components' ``groups`` (for transition rates:
+    the transitions out of them)."""
+    src = D.transition_index()[0]
+    return np.array([k for k in range(len(src)) if src[k] in groups] if name == "transition_rate" else groups,
+                    dtype=np.int64)
+
+
+def _sums_within_one(rates: np.ndarray, groups) -> bool:
+    """Transition rates ``[T, R, transitions out of groups, S, A]`` out of each group sum to at most 1."""
+    src = D.transition_index()[0]
+    out = src[_columns("transition_rate", groups)]
+    return all((rates[:, :, out == g].sum(axis=2) <= 1 + 1e-9).all() for g in np.unique(out))
 
 
 class _Cache:
@@ -295,26 +320,49 @@ class Coalitions:
 
     def _piece(self, name, group, key, groups, rows):
         """Supply kernel input ``name`` (:data:`_SUPPLY_ARGS`) of the state ``(group, key)`` at the
-        components' ``groups`` and the regions ``rows`` (None: all), kept with the states."""
+        components' ``groups`` and the regions ``rows`` (None: all), kept with the states.
+
+        Where the last measure is masked (:func:`_masked`), it is applied to the piece of the state
+        before it alone: the same arithmetic on the same numbers as on the whole field, so the
+        same piece, without the whole field's state; its range is checked on the piece (raises
+        :class:`_OutOfRange`). Each cell a measure changes lies in a piece of a block it reaches."""
         hit = self._states.get(("piece", name, key, groups, rows))
         if hit is not None:
             return hit[0]
-        if name == "migration":
-            arr = self.migration
-        elif name == "mortality":
-            arr = self.base.mortality[..., _W0:_W1]
+        last = self._measure(key[-1]) if key else None
+        if last is not None and _masked(last) and LEVERS[last.parameter].field == name:
+            piece = self._masked_piece(last, name, self._piece(name, group, key[:-1], groups, rows), groups, rows)
         else:
-            arr = self._state(group, key)[0][name]
-        _, r_axis, g_axis = next(a for a in _SUPPLY_ARGS if a[0] == name)
-        picks = {}
-        if r_axis is not None and rows is not None:
-            picks[r_axis] = np.array(rows)
-        if g_axis is not None and len(groups) < len(D.GROUPS):
-            src = D.transition_index()[0]
-            picks[g_axis] = np.array([k for k in range(len(src)) if src[k] in groups] if name == "transition_rate"
-                                     else groups, dtype=np.int64)
-        piece = _take(arr, picks)
+            if name == "migration":
+                arr = self.migration
+            elif name == "mortality":
+                arr = self.base.mortality[..., _W0:_W1]
+            else:
+                arr = self._state(group, key)[0][name]
+            _, r_axis, g_axis = next(a for a in _SUPPLY_ARGS if a[0] == name)
+            picks = {}
+            if r_axis is not None and rows is not None:
+                picks[r_axis] = np.array(rows)
+            if g_axis is not None and len(groups) < len(D.GROUPS):
+                picks[g_axis] = _columns(name, groups)
+            piece = _take(arr, picks)
         return self._states.put(("piece", name, key, groups, rows), piece, _owned_bytes(piece))[0]
+
+    def _masked_piece(self, m, name, prev, groups, rows):
+        """The piece ``prev`` of field ``name`` after the masked measure ``m``."""
+        wt = time_weights(m, self.base, prev.ndim - 1)
+        if wt is None:
+            return prev
+        mask = target_mask(m, self.dataset.regions)  # [R or 1, groups or transitions, ...]
+        if rows is not None and mask.shape[0] > 1:
+            mask = mask[list(rows)]
+        if len(groups) < len(D.GROUPS):
+            mask = mask[:, _columns(name, groups)]
+        new = masked_change(m.operation, m.change.value, prev, wt, mask[None])
+        piece = np.broadcast_to(new, np.broadcast_shapes(prev.shape, new.shape))
+        if not within_range(m.parameter, piece) or (name == "transition_rate" and not _sums_within_one(piece, groups)):
+            raise _OutOfRange
+        return piece
 
     # --- evaluation ---------------------------------------------------------------------------
     def evaluate(self, ids, values=None) -> tuple[np.ndarray, np.ndarray]:
@@ -371,12 +419,17 @@ class Coalitions:
         supply = {g: k for g, k in keys.items() if set(g) & set(SUPPLY_FIELDS)}
         demand = {g: k for g, k in keys.items() if g not in supply}
         per_comp = [self._comp_keys(supply, c) for c in range(len(self.comps))]
-        if not all(self._within_range(g, k) for ks in [demand, *per_comp] for g, k in ks.items()):
+        # supply states of masked measures are checked on their pieces (_piece, in _cells)
+        if not all(self._within_range(g, k) for ks in [demand, *per_comp] for g, k in ks.items()
+                   if ks is demand or not all(_masked(self._measure(x)) for x in k)):
             return ids, None
         s_key = ("supply", tuple(sorted(supply.items())))
         d_key = ("demand", tuple(sorted(demand.items())))
         if not self._known(jobs, s_key):
-            jobs[s_key] = _Assembly(self._cells(supply, per_comp, jobs, pool, running))
+            try:
+                jobs[s_key] = _Assembly(self._cells(supply, per_comp, jobs, pool, running))
+            except _OutOfRange:
+                return ids, None
         if not self._known(jobs, d_key):
             inp = self.base.copy()
             for g, k in demand.items():

@@ -33,10 +33,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import dims as D
-from .coalitions import Coalitions, _threads, evaluate
+from .coalitions import Coalitions, _masked, _OutOfRange, _threads, evaluate
 from .core.coalition_lanes import coalition_block, shapley_weights
 from .core.sectors import supply_by_sector
 from .core.supply import compact
+from .errors import HelsemodError
 from .model import DEMAND_FIELDS
 from .results import shortage_units
 from .scenario.schema import LEVERS
@@ -134,18 +135,27 @@ def _chunks(co: Coalitions, block: Block) -> list[np.ndarray]:
     return [np.arange(a, min(a + per, n_rows), dtype=np.int64) for a in range(0, n_rows, per)]
 
 
+def _piece_state(co: Coalitions, field: str, key: tuple, groups: tuple, rows, check) -> np.ndarray:
+    """``field`` after the measures ``key`` in turn, at the block's ``groups`` and regions ``rows``
+    (None: all): :meth:`Coalitions._piece`, out of range refused the ordinary way, with its message."""
+    group = co._group(field)
+    if key and not all(_masked(co._measure(k)) for k in key):
+        check(group, key)  # the whole field's state, checked
+    try:
+        return co._piece(field, group, key, groups, rows)
+    except _OutOfRange:
+        evaluate(co.dataset, co.scenario_for([co.scenario.measures[i].id for i, _ in key]), co.end_year)
+        raise HelsemodError(f"{field}: a piece of the measures {key} out of range in a state within range") from None
+
+
 def _states(co: Coalitions, block: Block, field: str, players: tuple[int, ...], groups, check) -> tuple:
     """The stack of ``field``'s states in ``block`` (the field after each subset of its measures
     among ``players``, applied in order; compact year and region axes), and per subset of
     ``players`` (bits) the state it reads."""
     mine = [j for j, i in enumerate(players) if _field(co, i) == field]
-    group = co._group(field)
-    pieces = []
-    for code in range(1 << len(mine)):
-        key = tuple((players[j], None) for b, j in enumerate(mine) if code >> b & 1)
-        check(group, key)
-        rows = None if block.rows is None else tuple(int(r) for r in block.rows)
-        pieces.append(co._piece(field, group, key, groups, rows))
+    rows = None if block.rows is None else tuple(int(r) for r in block.rows)
+    pieces = [_piece_state(co, field, tuple((players[j], None) for b, j in enumerate(mine) if code >> b & 1),
+                           groups, rows, check) for code in range(1 << len(mine))]
     index = np.zeros(1 << len(players), dtype=np.int64)
     for b, j in enumerate(mine):
         index |= ((np.arange(1 << len(players)) >> j) & 1) << b
@@ -215,8 +225,9 @@ def _lane_weights(combine: np.ndarray, n_rates: int, n_variants: int, weights: n
 
 
 def _block_values(co: Coalitions, block: Block, check, pool, every: bool = False) -> list:
-    """Futures of the block's Shapley values on FTE ``[T, rows, groups, players]``, one per chunk of
-    rows; with ``every``, the FTE of every coalition instead ``[T, rows, groups, 2**players]``."""
+    """Futures of the block's Shapley values on FTE ``[T, rows, groups, players + 2]``, one per
+    chunk of rows, then the FTE of no measure and of all; with ``every``, the FTE of every
+    coalition instead ``[T, rows, groups, 2**players]``."""
     groups = tuple(int(g) for g in co.comps[block.comp])
     rows = None if block.rows is None else tuple(int(r) for r in block.rows)
     rates, variants = block.rates, block.variants
@@ -246,6 +257,10 @@ def _block_values(co: Coalitions, block: Block, check, pool, every: bool = False
     n_years, n_var = len(co.base.years), 1 << len(variants)
     combine = _combine(entrant_lanes, 1 << len(block.entrants))
     weights = _lane_weights(combine, n_rates, n_var, shapley_weights(len(block.players)))
+    ends = np.zeros((len(weights), 2))  # no measure (the first lane) and all of them (through combine)
+    ends[0, 0] = 1.0
+    ends[((n_var - 1) * len(entrant_lanes) + np.arange(len(entrant_lanes))) * n_rates + n_rates - 1, 1] = combine[-1]
+    weights = np.concatenate([weights, ends], axis=1)
 
     def run(chunk):
         out = np.empty((n_years, len(chunk), len(groups), n_var, len(entrant_lanes) * n_rates))
@@ -256,7 +271,7 @@ def _block_values(co: Coalitions, block: Block, check, pool, every: bool = False
         if every:
             out = out.reshape(out.shape[:4] + (len(entrant_lanes), n_rates))
             return np.einsum("ce,...ver->...vcr", combine, out).reshape(out.shape[:3] + (-1,))
-        return (out.reshape(-1, len(weights)) @ weights).reshape(n_years, len(chunk), len(groups), len(block.players))
+        return (out.reshape(-1, len(weights)) @ weights).reshape(n_years, len(chunk), len(groups), weights.shape[1])
 
     return [pool.submit(run, chunk) for chunk in _chunks(co, block)]
 
@@ -270,12 +285,13 @@ def _check(co: Coalitions):
 
 
 def _supply(co: Coalitions, ids, blocks, progress, every: bool):
-    """Shapley values of the measures ``ids`` on supply FTE ``[n, years, regions, groups]``; with
-    ``every``, also per block the change of every coalition's FTE from no measure's
-    ``[2**players, years, rows, groups]``."""
+    """Shapley values of the measures ``ids`` on supply FTE ``[n, years, regions, groups]``, the
+    change of all of them ``[years, regions, groups]`` (the kernel's, block by block) and, with
+    ``every``, per block the change of every coalition's FTE ``[2**players, years, rows, groups]``."""
     position = {co.index[m]: p for p, m in enumerate(ids)}
     n_regions = len(co.dataset.regions)
     fte = np.zeros((len(ids), len(co.base.years), n_regions, len(D.GROUPS)))
+    delta = np.zeros(fte.shape[1:])
     changes = []
     with ThreadPoolExecutor(_threads()) as pool:
         jobs = [(b, _block_values(co, b, _check(co), pool, every)) for b in blocks]
@@ -291,10 +307,14 @@ def _supply(co: Coalitions, ids, blocks, progress, every: bool):
             if every:
                 where = np.moveaxis(where - where[..., :1], -1, 0).copy()
                 changes.append(where)
+                all_of_them = where[-1]
                 where = np.tensordot(where, shapley_weights(len(block.players)), axes=(0, 0))
+            else:
+                all_of_them = where[..., -1] - where[..., -2]
+            delta[:, rows[:, None], groups] = all_of_them
             for j, i in enumerate(block.players):
                 fte[position[i]][:, rows[:, None], groups] = where[..., j]
-    return fte, changes
+    return fte, delta, changes
 
 
 def _bits(codes: np.ndarray, players, within) -> np.ndarray:
@@ -358,27 +378,33 @@ def exact_values(co: Coalitions, ids, plan, progress=None, weights=None):
     ``[n, years, regions, sectors, groups]`` (or, given a catchment's ``weights``, on the shortage
     cells ``[n, years, units, sectors, groups]``) and on national supply FTE ``[n, years, groups]``,
     with the gap and supply of no measure and of all: ``(values, base, full)`` as
-    :func:`~helsemod_py.analysis._shapley` returns them (before the outcome)."""
+    :func:`~helsemod_py.analysis._shapley` returns them (before the outcome). No measure is run
+    the usual way; all of them is that plus the change of all in the kernel of the blocks and in
+    demand (the same to float rounding, without projecting them again)."""
     blocks, demand = plan
-    fte, changes = _supply(co, ids, blocks, progress, every=weights is not None)
+    fte, delta, changes = _supply(co, ids, blocks, progress, every=weights is not None)
     gap = np.stack([supply_by_sector(f, co.base.sector_share, len(D.SECTORS)) for f in fte]) if ids else \
         np.zeros((0, len(co.base.years), len(co.dataset.regions), len(D.SECTORS), len(D.GROUPS)))
     supply = gap.sum(axis=(2, 3))
-    base, full = co.evaluate_many([(), tuple(ids)])
+    (base,) = co.evaluate_many([()])
+    change_all = supply_by_sector(delta, co.base.sector_share, len(D.SECTORS))
+    full = [base[0] + change_all, base[1] + change_all.sum(axis=(1, 2))]
     subsets = [tuple(co.scenario.measures[i].id for b, i in enumerate(demand) if code >> b & 1)
                for code in range(1 << len(demand))] if demand else []
     coef = shapley_weights(len(demand))
     demand_changes = []
     position = {co.index[m]: p for p, m in enumerate(ids)}
     for first in range(0, len(subsets), BATCH):
-        for w, (g, _) in zip(coef[first:first + BATCH], co.evaluate_many(subsets[first:first + BATCH],
-                                                                         progress=progress)):
+        values = co.evaluate_many(subsets[first:first + BATCH], progress=progress)
+        for code, (g, _) in enumerate(values, first):
             change = g - base[0]
+            if code == len(subsets) - 1:
+                full[0] += change  # all demand measures: the demand of all measures
             if weights is not None:
                 demand_changes.append(change)
                 continue
             for j, i in enumerate(demand):
-                gap[position[i]] += w[j] * change
+                gap[position[i]] += coef[code, j] * change
     if weights is not None:
         gap = _shortage(co, ids, plan, weights, base[0], changes, demand_changes, progress)
-    return (gap, supply), base, full
+    return (gap, supply), base, tuple(full)

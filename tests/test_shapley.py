@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import helsemod_py as hm
 from helsemod_py import shapley
 from helsemod_py.analysis import _shapley, attribute, plan
-from helsemod_py.coalitions import Coalitions
+from helsemod_py.coalitions import _SUPPLY_ARGS, Coalitions, _columns, _take
 from helsemod_py.core import reference
 from helsemod_py.core.coalition_lanes import coalition_block, shapley_weights
 from helsemod_py.core.supply_layout import FTE
@@ -135,6 +135,30 @@ MEASURES = [
 SCN = hm.Scenario("players", measures=MEASURES)
 
 
+def test_pieces_are_slices_of_the_whole_fields(ds):
+    """A block's states computed on its piece alone (masked measures) are bitwise the slices of the
+    whole field's states."""
+    co = Coalitions(ds, SCN, END)
+    blocks, _ = shapley.games(co, list(SCN.measure_ids))
+    seen = 0
+    for b in blocks:
+        groups = tuple(int(g) for g in co.comps[b.comp])
+        rows = None if b.rows is None else tuple(int(r) for r in b.rows)
+        for players in (b.rates + b.entrants, b.variants):
+            for code in range(1 << len(players)):
+                for field in {shapley._field(co, i) for i in players}:
+                    key = tuple((i, None) for j, i in enumerate(players) if code >> j & 1 and shapley._field(co, i) == field)
+                    got = shapley._piece_state(co, field, key, groups, rows, shapley._check(co))
+                    _, r_axis, g_axis = next(a for a in _SUPPLY_ARGS if a[0] == field)
+                    picks = {g_axis: _columns(field, groups)}
+                    if rows is not None:
+                        picks[r_axis] = np.array(rows)
+                    want = _take(co._state(co._group(field), key)[0][field], picks)  # of the whole field
+                    assert got.shape == want.shape and np.array_equal(got, want), (field, key)
+                    seen += 1
+    assert seen > 30
+
+
 @pytest.mark.parametrize("outcome", ["gap", "shortage"])
 def test_values_equal_those_of_every_subset(ds, outcome):
     """The small games' values equal the Shapley sums over all 2^11 subsets of the whole model
@@ -160,6 +184,7 @@ def test_values_equal_those_of_every_subset(ds, outcome):
     np.testing.assert_allclose(att.contributions.values, cells, rtol=1e-9, atol=1e-8)
     np.testing.assert_allclose(att.supply.values, supply, rtol=1e-9, atol=1e-7)
     np.testing.assert_allclose(att.contributions.sum("measure").values, full[0] - base[0], atol=1e-8)
+    np.testing.assert_allclose(att.total.values, full[0] - base[0], atol=1e-8)
     assert abs(float(att.contributions.sel(measure="psy").sum())) > 0.1  # every player moves something
 
 

@@ -241,18 +241,42 @@ def _apply_measure(m: Measure, inp, dataset):
         else:  # set the national total of each targeted group, keep the regional spread
             new = arr + wt * (spread > 0) * (v * spread - arr)
     else:
-        mask = _mask(lever, m, dataset.regions)
-        if (mask == mask[:1]).all():  # the same in every region
-            mask = mask[:1]
-        mask = mask[None]
-        with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused by _check_ranges
-            if op == "multiply":
-                new = arr * (1.0 + wt * (v - 1.0) * mask)
-            elif op == "add":
-                new = arr + wt * v * mask
-            else:  # set
-                new = arr + wt * mask * (v - arr)
+        new = masked_change(op, v, arr, wt, target_mask(m, dataset.regions)[None])
     setattr(inp, lever.field, np.broadcast_to(new, current.shape))
+
+
+def target_mask(m: Measure, regions) -> np.ndarray:
+    """The cells a masked measure (not :func:`spread_nationally`) changes, with its lever's dims
+    (0/1; the region axis of length 1 where the mask is the same in every region)."""
+    mask = _mask(LEVERS[m.parameter], m, regions)
+    return mask[:1] if (mask == mask[:1]).all() else mask
+
+
+def time_weights(m: Measure, inp, ndim: int) -> np.ndarray | None:
+    """A measure's weight per year of its lever's field ``[T or 1, 1 x ndim]`` (its path; one year
+    where it is the same in all), or None where it never acts."""
+    w = _weights(m, inp.years[:-1] if LEVERS[m.parameter].steps else inp.years)
+    return _time(w if np.ptp(w) > 0 else w[:1], ndim) if w.any() else None
+
+
+def masked_change(op: str, v: float, arr, wt, mask) -> np.ndarray:
+    """A field ``arr`` after a masked measure: ``op`` by ``v``, phased in by ``wt`` on the cells of
+    ``mask`` (broadcast against ``arr``; any slice of the three gives that slice of the result)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # what overflows is refused by _check_ranges
+        if op == "multiply":
+            return arr * (1.0 + wt * (v - 1.0) * mask)
+        if op == "add":
+            return arr + wt * v * mask
+        return arr + wt * mask * (v - arr)  # set
+
+
+def within_range(param: str, arr) -> bool:
+    """The values ``arr`` of lever ``param`` (its field, or any part of it) are finite and within
+    its range, as :func:`range_problems` checks them (transition sums aside)."""
+    lever = LEVERS["staff_mix"] if param == "task_shift" else LEVERS[param]
+    lo, hi = (-lever.hi if param == "recruits" else lever.lo), lever.hi
+    arr = np.asarray(arr)
+    return bool(arr.size and np.isfinite([lo, hi]).all() and lo - 1e-12 <= arr.min() and arr.max() <= hi + 1e-12)
 
 
 def _displaced(m: Measure, dataset, spread: np.ndarray) -> np.ndarray:
@@ -342,13 +366,13 @@ def range_problems(inp, touched, scenario) -> list[str]:
     for param, idx in touched.items():
         lever = LEVERS[param]
         arr = compact(getattr(inp, lever.field), leading=np.ndim(getattr(inp, lever.field)))
+        if within_range(param, arr):
+            continue  # finite and in range (a NaN fails the comparisons)
         # the range of the field changed (task_shift's 0..1 is the share moved, not the staff mix's)
         ranged = LEVERS["staff_mix"] if param == "task_shift" else lever
         lo, hi = ranged.lo, ranged.hi
         if param == "recruits":  # recruits are at least 0 (schema); displacement takes them from other regions
             lo = -hi
-        if arr.size and np.isfinite([lo, hi]).all() and lo - 1e-12 <= arr.min() and arr.max() <= hi + 1e-12:
-            continue  # finite and in range (a NaN fails the comparisons)
         if not np.isfinite(arr).all():
             problems.append(f"{where(idx)} make {param} NaN or infinite")
             continue
