@@ -96,6 +96,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "mnok": ("MNOK", "mill. kr"),
     "fte": ("FTE", "årsverk"),
     "to": ("{a} to {b}", "{a} til {b}"),
+    "method_exact": ("shapley (exact)", "Shapley (eksakt)"),
+    "method_sampled": ("shapley (sampled, {n} orders, seed {seed})", "Shapley (utvalg, {n} rekkefølger, frø {seed})"),
     "writing_report": ("writing the report", "skriver rapporten"),
 }
 

@@ -22,11 +22,16 @@ scenario, the inputs are built and the assumptions applied; then
   a block is projected once, with the states of only the measures that reach its component (in
   its regions), on the sliced inputs (:func:`_run_blocks`); the kernel's arithmetic for a group is
   the same whatever else it runs, so each coalition's supply is bitwise that of a full run. A
-  coalition that adds one measure runs only the blocks that measure reaches;
+  coalition that adds one measure runs only the blocks that measure reaches. A measure masked
+  cell by cell (not a national flow spread over regions) is applied to a block's piece of its
+  field alone (:meth:`Coalitions._piece`): the same arithmetic on the same numbers, so the same
+  piece, without building the whole field's state;
 * a subset whose parameters leave their range is run the ordinary way, which refuses it with its
   usual message; so is every subset of a scenario with problems that only a dataset shows. The
-  range is checked on the states of the measures reaching each component: a cell out of range in
-  the coalition is out of range there (the same number), so nothing out of range is run fast.
+  range is checked on the states of the measures reaching each component (those of masked
+  measures on their pieces; each cell a measure changes lies in the piece of a block it reaches):
+  a cell out of range in the coalition is out of range there (the same number), so nothing out of
+  range is run fast.
 """
 
 from __future__ import annotations

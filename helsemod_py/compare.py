@@ -6,6 +6,7 @@ continued), its evidence (published or *assumption*) and its gain at the ends of
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,6 +85,9 @@ def waterfall_lines(ce: pd.DataFrame, year: int, method: str, outcome: str, lang
 
     what = h("wf_gap") if outcome == "gap" else h("wf_shortage")
     wl, wn = (15, 18) if lang == "nb" else (11, 15)  # Norwegian headers are longer
+    sampled = re.fullmatch(r"shapley \(sampled, (\d+) orders, seed (\d+)\)", method)
+    method = tr("method_exact", lang) if method == "shapley (exact)" else \
+        tr("method_sampled", lang, n=sampled[1], seed=sampled[2]) if sampled else method
     out = [f"  {tr('wf_head', lang, year=year, what=what, method=method)}",
            f"    {h('measure'):<40}{h('status'):<11}{h('evidence'):<13}{h('fte'):>8}{h('range_fte'):>16}"
            f"{h('local_fte'):>{wl}}{h('programme'):>11}{h('total'):>11}{h('npf_prog'):>{wn}}{h('npf_total'):>{wn}}",

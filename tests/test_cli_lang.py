@@ -54,6 +54,7 @@ def test_compare_has_progress_on_every_long_step_and_norwegian_tables(tmp_path):
         assert label in res.stderr, label
     assert "Lavere sykefravær mot Referansebane, 2027 (årsverk, + = mindre mangel)" in res.stdout
     assert "fossefall 2027" in res.stdout and "kr/årsverk samlet" in res.stdout
+    assert "(Shapley (eksakt))" in res.stdout  # the method named in Norwegian too
     assert res.stdout.startswith("MERK: SYNTETISKE data")
     quiet = CliRunner().invoke(main, ["run", "--end-year", "2099"])  # not a terminal: no bar before an error
     assert quiet.output.strip().splitlines() == ["error: end year 2099: must be after the base year 2024 and at "
