@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._version import __version__  # noqa: F401
 
+from ._lazy import lazy_getattr
 from .errors import DatasetError, HelsemodError, ImportDataError, ScenarioError
 
 # The rest loads on first use (PEP 562), so `helsemod --help` and `--version` start fast.
@@ -27,14 +28,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def load_dataset(path=None):

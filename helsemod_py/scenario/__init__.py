@@ -5,6 +5,8 @@ pydantic, a tenth of a second that a run of the baseline, which reads no scenari
 (it takes only :data:`.hashing.BASELINE_HASH`).
 """
 
+from .._lazy import lazy_getattr
+
 _LAZY = {
     "Scenario": ".core",
     "region_mask": ".core",
@@ -16,14 +18,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = ["Scenario", "Measure", "Assumptions", "ScenarioFile", "LEVERS", "FAMILIES", "region_mask"]
