@@ -196,3 +196,34 @@ def test_k2025_all_is_exact(ds):
     method, games, _ = plan(co, active)
     assert len(active) == 17 and method == "exact" and shapley.largest(co, games) == 11
     assert plan(co, active, outcome="shortage")[0] == "sampled"  # 11 in care and 2 on demand: 13 players
+
+
+@settings(max_examples=25, deadline=None)
+@given(picks=st.lists(st.sampled_from(range(len(MEASURES))), min_size=1, max_size=5, unique=True),
+       scale=st.floats(0.5, 1.5), outcome=st.sampled_from(["gap", "shortage"]))
+def test_any_set_of_measures_is_exact(ds, picks, scale, outcome):
+    """Any few of the measures, their changes scaled: the small games' values are the Shapley sums
+    over every subset (efficiency, null players and all), on the gap and on the shortage."""
+    measures = []
+    for i in sorted(picks):
+        m = dict(MEASURES[i])
+        op = next(k for k in ("multiply", "add", "set") if k in m)
+        value = m[op]["value"]
+        m[op] = dict(m[op], value=1.0 + (value - 1.0) * scale if op == "multiply" else value * scale
+                     if op == "add" else value)
+        measures.append(m)
+    scn = hm.Scenario("some", measures=measures)
+    ids = list(scn.measure_ids)
+    co = Coalitions(ds, scn, END)
+    att = attribute(ds, scn, end_year=END, method="exact", outcome=outcome)
+    assert plan(co, ids, "exact", outcome=outcome)[1] is not None  # from the small games
+    weights = ds.catchment().weights if outcome == "shortage" else None
+
+    def value(gap, supply):
+        return (gap if weights is None else np.minimum(shortage_units(gap, weights), 0.0)), supply
+
+    (cells, supply), base, full = _shapley(None, ids, "exact", 0, 0,
+                                           lambda subsets: [value(*r) for r in co.evaluate_many(subsets)])
+    np.testing.assert_allclose(att.contributions.values, cells, rtol=1e-9, atol=1e-8)
+    np.testing.assert_allclose(att.supply.values, supply, rtol=1e-9, atol=1e-7)
+    np.testing.assert_allclose(att.total.values, full[0] - base[0], atol=1e-8)
