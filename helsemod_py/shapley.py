@@ -116,9 +116,9 @@ def largest(co: Coalitions, plan, outcome: str = "gap") -> int:
 
 
 def runs(co: Coalitions, plan, outcome: str = "gap") -> int:
-    """Progress steps of :func:`exact_values` for ``plan``: kernel chunks, demand subsets and, for
-    the shortage, batches of each component's coalitions."""
-    steps = sum(len(_chunks(co, b)) for b in plan[0]) + ((1 << len(plan[1])) if plan[1] else 0)
+    """Progress steps of :func:`exact_values` for ``plan``: per block its states and its kernel
+    chunks, demand subsets and, for the shortage, batches of each component's coalitions."""
+    steps = sum(1 + len(_chunks(co, b)) for b in plan[0]) + ((1 << len(plan[1])) if plan[1] else 0)
     if outcome == "shortage":
         steps += sum(-(-(1 << len(p)) // BATCH) for p in _component_players(co, plan).values())
     return steps
@@ -294,7 +294,11 @@ def _supply(co: Coalitions, ids, blocks, progress, every: bool):
     delta = np.zeros(fte.shape[1:])
     changes = []
     with ThreadPoolExecutor(_threads()) as pool:
-        jobs = [(b, _block_values(co, b, _check(co), pool, every)) for b in blocks]
+        jobs = []
+        for b in blocks:  # its states prepared (a step), its kernel chunks started
+            jobs.append((b, _block_values(co, b, _check(co), pool, every)))
+            if progress:
+                progress()
         for block, futures in jobs:
             groups = co.comps[block.comp]
             rows = np.arange(n_regions) if block.rows is None else np.asarray(block.rows)
