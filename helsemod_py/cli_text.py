@@ -157,7 +157,8 @@ HELP_NB: dict[str, str] = {
     "compare --year": "År som sammenlignes (standard: siste framskrevne år).",
     "compare --end-year": "Siste framskrevne år (standard: det første scenarioets).",
     "compare --attribution": "Fordel hvert scenarios endring på tiltakene (Shapley) med kostnad per årsverk.",
-    "compare --samples": "Tilfeldige rekkefølger for utvalgte Shapley-verdier (flere enn 6 tiltak).",
+    "compare --samples": "Tilfeldige rekkefølger for utvalgte Shapley-verdier (der verdiene ikke er eksakte: se "
+                         "metodedokumentet).",
     "compare --outcome": "Hva fordelingen deler: netto differanse, eller mangelen (bare negative differanser, så "
                          "oppgaveflytting til en gruppe med ledig kapasitet teller).",
     "compare --region": "Vis også endringen i denne kommunen eller dette fylket (kode eller navn), og skriv bare "
@@ -287,8 +288,9 @@ class Localized:
                 rv = p.get_help_record(ctx)
             finally:
                 p.help = saved
-            if rv is not None:
-                rows.append(rv)
+            if rv is not None:  # click's own words in the option's brackets, in Norwegian
+                rows.append((rv[0], rv[1].replace("[default: ", "[standard: ").replace("; required]", "; påkrevd]")
+                             .replace("[required]", "[påkrevd]")))
         if rows:
             with formatter.section("Valg"):
                 formatter.write_dl(rows)

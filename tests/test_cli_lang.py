@@ -40,6 +40,10 @@ def test_help_in_norwegian_from_the_option_or_the_environment():
         assert "Framskriv et scenario" in res.output and "Vis denne hjelpen og avslutt." in res.output
     res = runner.invoke(main, ["--help"], env={"HELSEMOD_LANG": "nb"})
     assert "Kommandoer:" in res.output and "Sammenlign scenarioer" in res.output
+    res = runner.invoke(main, ["--lang", "nb", "compare", "--help"])  # click's own bracket words too
+    assert "[standard: 24" in res.output and "default" not in res.output
+    res = runner.invoke(main, ["--lang", "nb", "data", "build", "--help"])
+    assert "[påkrevd]" in res.output and "required" not in res.output
     res = runner.invoke(main, ["run", "--help"])
     assert res.output.startswith("Usage: ") and "Project a scenario" in res.output
 
