@@ -72,7 +72,8 @@ class Block:
 
     @property
     def players(self) -> tuple[int, ...]:
-        """In the order of the bits of a coalition's index (:func:`_values`)."""
+        """In the order of the bits of a coalition's index (:func:`_block_values`: rate bits lowest,
+        then entrant bits, then variant bits, as the kernel's output flattens)."""
         return self.rates + self.entrants + self.variants
 
 
