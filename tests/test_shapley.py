@@ -159,6 +159,22 @@ def test_pieces_are_slices_of_the_whole_fields(ds):
     assert seen > 30
 
 
+def _equals_every_subset(att, ds, co, ids, outcome):
+    """``att`` holds the Shapley sums over every subset of ``ids`` of the whole model (each subset
+    bitwise a run from scratch: tests/test_coalitions.py) on ``outcome``, and adds up to its total."""
+    weights = ds.catchment().weights if outcome == "shortage" else None
+
+    def value(gap, supply):
+        return (gap if weights is None else np.minimum(shortage_units(gap, weights), 0.0)), supply
+
+    (cells, supply), base, full = _shapley(None, ids, "exact", 0, 0,
+                                           lambda subsets: [value(*r) for r in co.evaluate_many(subsets)])
+    np.testing.assert_allclose(att.contributions.values, cells, rtol=1e-9, atol=1e-8)
+    np.testing.assert_allclose(att.supply.values, supply, rtol=1e-9, atol=1e-7)
+    np.testing.assert_allclose(att.contributions.sum("measure").values, full[0] - base[0], atol=1e-8)
+    np.testing.assert_allclose(att.total.values, full[0] - base[0], atol=1e-8)
+
+
 @pytest.mark.parametrize("outcome", ["gap", "shortage"])
 def test_values_equal_those_of_every_subset(ds, outcome):
     """The small games' values equal the Shapley sums over all 2^11 subsets of the whole model
@@ -174,17 +190,7 @@ def test_values_equal_those_of_every_subset(ds, outcome):
     ticks = []
     att = attribute(ds, SCN, end_year=END, method="auto", outcome=outcome, progress=lambda: ticks.append(1))
     assert att.method == "shapley (exact)" and len(ticks) == shapley.runs(co, games, outcome)
-    weights = ds.catchment().weights if outcome == "shortage" else None
-
-    def value(gap, supply):
-        return (gap if weights is None else np.minimum(shortage_units(gap, weights), 0.0)), supply
-
-    (cells, supply), base, full = _shapley(None, ids, "exact", 0, 0,
-                                           lambda subsets: [value(*r) for r in co.evaluate_many(subsets)])
-    np.testing.assert_allclose(att.contributions.values, cells, rtol=1e-9, atol=1e-8)
-    np.testing.assert_allclose(att.supply.values, supply, rtol=1e-9, atol=1e-7)
-    np.testing.assert_allclose(att.contributions.sum("measure").values, full[0] - base[0], atol=1e-8)
-    np.testing.assert_allclose(att.total.values, full[0] - base[0], atol=1e-8)
+    _equals_every_subset(att, ds, co, ids, outcome)
     assert abs(float(att.contributions.sel(measure="psy").sum())) > 0.1  # every player moves something
 
 
@@ -217,13 +223,4 @@ def test_any_set_of_measures_is_exact(ds, picks, scale, outcome):
     co = Coalitions(ds, scn, END)
     att = attribute(ds, scn, end_year=END, method="exact", outcome=outcome)
     assert plan(co, ids, "exact", outcome=outcome)[1] is not None  # from the small games
-    weights = ds.catchment().weights if outcome == "shortage" else None
-
-    def value(gap, supply):
-        return (gap if weights is None else np.minimum(shortage_units(gap, weights), 0.0)), supply
-
-    (cells, supply), base, full = _shapley(None, ids, "exact", 0, 0,
-                                           lambda subsets: [value(*r) for r in co.evaluate_many(subsets)])
-    np.testing.assert_allclose(att.contributions.values, cells, rtol=1e-9, atol=1e-8)
-    np.testing.assert_allclose(att.supply.values, supply, rtol=1e-9, atol=1e-7)
-    np.testing.assert_allclose(att.total.values, full[0] - base[0], atol=1e-8)
+    _equals_every_subset(att, ds, co, ids, outcome)
