@@ -234,12 +234,14 @@ def _block_values(co: Coalitions, block: Block, check, pool, every: bool = False
     rates, variants = block.rates, block.variants
     entrant_lanes = _entrant_lanes(co, block.entrants)
     n_rates = 1 << len(rates)
-    stack = {f: _states(co, block, f, rates, groups, check) for f in RATE_FIELDS}
+    stack = {}  # per field, its states and the state of each kernel lane (entrant lane x rate subset)
+    for f in RATE_FIELDS:
+        states, index = _states(co, block, f, rates, groups, check)
+        stack[f] = states, np.tile(index, len(entrant_lanes)).astype(np.uint64)
     for f in ENTRANT_FIELDS:
         states, index = _states(co, block, f, block.entrants, groups, check)
-        stack[f] = states, np.repeat(index[[code if g in (None, f) else 0 for g, code in entrant_lanes]], n_rates)
-    stack = {f: (st, np.tile(ix, len(entrant_lanes)) if f in RATE_FIELDS else ix) for f, (st, ix) in stack.items()}
-    stack = {f: (st, ix.astype(np.uint64)) for f, (st, ix) in stack.items()}
+        mine = index[[code if g in (None, f) else 0 for g, code in entrant_lanes]]
+        stack[f] = states, np.repeat(mine, n_rates).astype(np.uint64)
     person = {f: _states(co, block, f, variants, groups, check) for f in PERSON_FIELDS + ("sick_leave",)}
     src, dst = D.transition_index()
     ks = [k for k in range(len(src)) if src[k] in groups]
@@ -352,23 +354,23 @@ def _shortage(co: Coalitions, ids, plan, weights, base_gap, changes, demand_chan
     out = np.zeros((len(ids),) + base_cells.shape)
     for c, players in _component_players(co, plan).items():
         groups = co.comps[c]
-        mine = [(b, blocks[b].rows, share[:, slice(None) if blocks[b].rows is None else blocks[b].rows][..., groups])
-                for b in range(len(blocks)) if blocks[b].comp == c]
+        mine = [(b, slice(None) if blocks[b].rows is None else blocks[b].rows) for b in range(len(blocks))
+                if blocks[b].comp == c]
+        shares = {b: share[:, rows][..., groups] for b, rows in mine}
         codes = np.arange(1 << len(players))
-        sub = {b: _bits(codes, players, blocks[b].players) for b, _, _ in mine}
+        sub = {b: _bits(codes, players, blocks[b].players) for b, _ in mine}
         sub_d = _bits(codes, players, demand)
         coef = shapley_weights(len(players))
         start = base_cells[..., groups]
+        base_c = base_gap[..., groups]
+        demand_c = [d[..., groups] for d in demand_changes] or [0.0]  # per demand subset, on these groups
         acc = np.zeros((len(players), start.size))
         for first in range(0, len(codes), BATCH):
             batch = []
             for code in codes[first:first + BATCH]:
-                gap = base_gap[..., groups] + (demand_changes[sub_d[code]][..., groups] if demand else 0.0)
-                for b, rows, sh in mine:
-                    where = gap if rows is None else gap[:, rows]
-                    where += changes[b][sub[b][code]][:, :, None, :] * sh
-                    if rows is not None:
-                        gap[:, rows] = where
+                gap = base_c + demand_c[sub_d[code]]
+                for b, rows in mine:
+                    gap[:, rows] += changes[b][sub[b][code]][:, :, None, :] * shares[b]
                 batch.append((np.minimum(shortage_units(gap, weights), 0.0) - start).ravel())
             acc += coef[first:first + BATCH].T @ np.array(batch)
             if progress:

@@ -229,8 +229,7 @@ def _apply_measure(m: Measure, inp, dataset):
     # result as a broadcast view: a measure for all regions never copies 357 identical blocks.
     current = getattr(inp, lever.field)
     arr = compact(current)
-    nd = arr.ndim - 1
-    wt = _time(w if np.ptp(w) > 0 else w[:1], nd)
+    wt = time_weights(m, inp, arr.ndim - 1)
     if spread_nationally(lever, op):
         spread = _spread_national(lever, m, dataset, inp)
         if m.source == "other_regions":
